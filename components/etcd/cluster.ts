@@ -1,0 +1,56 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DockerContainer, DockerVolume, ownerLabels } from "../docker/resources";
+import type { LabNaming } from "../lab/naming";
+import { ETCD_CLIENT_PORT, etcdFlags } from "./config";
+
+export interface EtcdClusterArgs {
+  naming: LabNaming;
+  image: pulumi.Input<string>;
+  members: string[];
+  clientPortBase: number;
+  memoryMiB: number;
+}
+
+export interface EtcdMemberInfo {
+  name: string;
+  container: string;
+  ip: pulumi.Output<string>;
+  clientPort: number;
+  hostClientPort: number;
+}
+
+/** etcd members on the lab network, each with its own data volume and a client port on 127.0.0.1. */
+export class EtcdCluster extends pulumi.ComponentResource {
+  public readonly members: EtcdMemberInfo[];
+  public readonly containers: DockerContainer[];
+
+  constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pgchaos:lab:EtcdCluster", name, {}, opts);
+    const { naming } = args;
+    this.containers = args.members.map((member, i) => {
+      const volume = new DockerVolume(`${member}-data`, { volumeName: naming.volume(member), owner: naming.owner }, { parent: this });
+      return new DockerContainer(member, naming.container(member), {
+        owner: naming.owner,
+        spec: pulumi.output(args.image).apply((image) => ({
+          image,
+          hostname: member,
+          network: naming.network,
+          labels: ownerLabels(naming.owner, { "pgchaos.role": "etcd", "pgchaos.member": member }),
+          ports: [{ host: args.clientPortBase + i, container: ETCD_CLIENT_PORT }],
+          volumes: [{ name: naming.volume(member), path: "/var/lib/etcd" }],
+          memoryMiB: args.memoryMiB,
+          capAdd: ["NET_ADMIN"],
+          command: etcdFlags({ name: member, members: args.members, clusterToken: naming.prefix }),
+        })),
+      }, { parent: this, dependsOn: [volume] });
+    });
+    this.members = args.members.map((member, i) => ({
+      name: member,
+      container: naming.container(member),
+      ip: this.containers[i].stdout,
+      clientPort: ETCD_CLIENT_PORT,
+      hostClientPort: args.clientPortBase + i,
+    }));
+    this.registerOutputs({ members: this.members });
+  }
+}

@@ -1,0 +1,45 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DockerContainer, ownerLabels } from "../docker/resources";
+import { HAPROXY_MEMBER, type LabNaming } from "../lab/naming";
+import { HAPROXY_RO_PORT, HAPROXY_RW_PORT, HAPROXY_STATS_PORT, renderHaproxyCfg, type HaproxyBackendNode } from "./config";
+
+export interface HaproxyArgs {
+  naming: LabNaming;
+  image: pulumi.Input<string>;
+  nodes: HaproxyBackendNode[];
+  readWritePort: number;
+  readOnlyPort: number;
+  statsPort: number;
+  memoryMiB: number;
+}
+
+/** HAProxy routing a read-write port to the Patroni leader and a read-only port to replicas. */
+export class Haproxy extends pulumi.ComponentResource {
+  public readonly container: DockerContainer;
+  public readonly config: string;
+
+  constructor(name: string, args: HaproxyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pgchaos:lab:Haproxy", name, {}, opts);
+    const { naming } = args;
+    this.config = renderHaproxyCfg({ nodes: args.nodes });
+    this.container = new DockerContainer(HAPROXY_MEMBER, naming.container(HAPROXY_MEMBER), {
+      owner: naming.owner,
+      spec: pulumi.output(args.image).apply((image) => ({
+        image,
+        hostname: HAPROXY_MEMBER,
+        network: naming.network,
+        labels: ownerLabels(naming.owner, { "pgchaos.role": "haproxy", "pgchaos.member": HAPROXY_MEMBER }),
+        env: { HAPROXY_CFG_B64: Buffer.from(this.config).toString("base64") },
+        ports: [
+          { host: args.readWritePort, container: HAPROXY_RW_PORT },
+          { host: args.readOnlyPort, container: HAPROXY_RO_PORT },
+          { host: args.statsPort, container: HAPROXY_STATS_PORT },
+        ],
+        memoryMiB: args.memoryMiB,
+        capAdd: ["NET_ADMIN"],
+        command: ["bash", "-c", `printf '%s' "$HAPROXY_CFG_B64" | base64 -d > /etc/haproxy/haproxy.cfg && exec haproxy -W -db -f /etc/haproxy/haproxy.cfg`],
+      })),
+    }, { parent: this });
+    this.registerOutputs({ container: this.container.containerName });
+  }
+}

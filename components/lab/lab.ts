@@ -1,0 +1,121 @@
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import type { LabConfig } from "../../stacks/config";
+import { DockerImage, DockerNetwork } from "../docker/resources";
+import { EtcdCluster } from "../etcd/cluster";
+import { Haproxy } from "../haproxy/haproxy";
+import { PatroniCluster } from "../patroni/cluster";
+import { PATRONI_REST_PORT, POSTGRES_PORT } from "../patroni/config";
+import { StackPassword } from "../secrets/password";
+import { etcdMemberNames, HAPROXY_MEMBER, labNaming, patroniNodeNames } from "./naming";
+import { LabReadiness } from "./readiness";
+
+export interface LabArgs {
+  config: LabConfig;
+  project: string;
+  stack: string;
+  /** Directory holding the Dockerfiles (images/ in the repo). */
+  imagesDir: string;
+  baseImage: string;
+}
+
+export interface InventoryMember {
+  name: string;
+  kind: "etcd" | "patroni" | "haproxy";
+  roleAtCreation: string;
+  container: string;
+  ip: string;
+  ports: Record<string, number>;
+  hostPorts: Record<string, number>;
+}
+
+/**
+ * The whole lab: images, a private network, etcd, Patroni/PostgreSQL and HAProxy, ending with a wait for
+ * a healthy cluster. Monitoring plugs in beside these members (see components/index.ts).
+ */
+export class Lab extends pulumi.ComponentResource {
+  public readonly network: string;
+  public readonly subnet: pulumi.Output<string>;
+  public readonly superuserPassword: pulumi.Output<string>;
+  public readonly readWriteConnection: pulumi.Output<string>;
+  public readonly readOnlyConnection: pulumi.Output<string>;
+  public readonly inventory: pulumi.Output<InventoryMember[]>;
+  public readonly leader: pulumi.Output<string>;
+  public readonly secondsToHealthy: pulumi.Output<number>;
+
+  constructor(name: string, args: LabArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pgchaos:lab:Lab", name, {}, opts);
+    const { config } = args;
+    const naming = labNaming(config.scope, args.project, args.stack);
+    const child = { parent: this };
+
+    const base = new DockerImage("image-base", { repository: "pgchaos/base", contextDir: path.join(args.imagesDir, "base"), buildArgs: { BASE_IMAGE: args.baseImage } }, child);
+    const roleImage = (role: string) =>
+      new DockerImage(`image-${role}`, { repository: `pgchaos/${role}`, contextDir: path.join(args.imagesDir, role), buildArgs: { PGCHAOS_BASE: base.tag } }, { ...child, dependsOn: [base] });
+    const [etcdImage, patroniImage, haproxyImage] = ["etcd", "patroni", "haproxy"].map(roleImage);
+
+    const network = new DockerNetwork("network", { networkName: naming.network, owner: naming.owner }, child);
+    this.network = naming.network;
+    this.subnet = network.stdout;
+
+    const password = (role: string) => new StackPassword(`password-${role}`, {}, child).value;
+    const passwords = { superuser: password("superuser"), replication: password("replication"), rewind: password("rewind") };
+    this.superuserPassword = passwords.superuser;
+
+    const etcdMembers = etcdMemberNames(config.etcdMembers);
+    const etcd = new EtcdCluster("etcd", {
+      naming, image: etcdImage.stdout, members: etcdMembers, clientPortBase: config.ports.etcdClientBase, memoryMiB: config.memoryLimitMiB.etcd,
+    }, { ...child, dependsOn: [network] });
+
+    const nodes = patroniNodeNames(config.patroniNodes);
+    const patroni = new PatroniCluster("patroni", {
+      naming, image: patroniImage.stdout, scope: config.scope, nodes, etcdHosts: etcdMembers, subnet: network.stdout,
+      dcs: config.dcs, postgresParameters: config.postgresParameters, passwords,
+      postgresPortBase: config.ports.postgresBase, restPortBase: config.ports.patroniRestBase, memoryMiB: config.memoryLimitMiB.patroni,
+    }, { ...child, dependsOn: [network, etcd] });
+
+    const haproxy = new Haproxy("haproxy", {
+      naming, image: haproxyImage.stdout,
+      nodes: nodes.map((n) => ({ name: n, postgresPort: POSTGRES_PORT, restPort: PATRONI_REST_PORT })),
+      readWritePort: config.ports.readWrite, readOnlyPort: config.ports.readOnly, statsPort: config.ports.haproxyStats,
+      memoryMiB: config.memoryLimitMiB.haproxy,
+    }, { ...child, dependsOn: [network, patroni] });
+
+    const members = [...etcd.containers, ...patroni.containers, haproxy.container];
+    const readiness = new LabReadiness("readiness", {
+      patroniRest: Object.fromEntries(patroni.nodes.map((n) => [n.name, `http://127.0.0.1:${n.hostRestPort}`])),
+      containers: Object.fromEntries(patroni.nodes.map((n) => [n.name, n.container])),
+      readWritePort: config.ports.readWrite,
+      readOnlyPort: config.ports.readOnly,
+      password: passwords.superuser,
+      timeoutSeconds: config.readinessTimeoutSeconds,
+      // Any recreated member (new create script output) means the wait must run again.
+      generation: pulumi.all(members.map((m) => m.id)).apply((ids) => ids.join(",")),
+    }, { ...child, dependsOn: members });
+    this.leader = readiness.leader;
+    this.secondsToHealthy = readiness.secondsToHealthy;
+
+    const url = (port: number) => pulumi.interpolate`postgresql://postgres:${passwords.superuser}@127.0.0.1:${port}/postgres`;
+    this.readWriteConnection = pulumi.secret(url(config.ports.readWrite));
+    this.readOnlyConnection = pulumi.secret(url(config.ports.readOnly));
+
+    this.inventory = pulumi
+      .all([readiness.leader, etcd.members.map((m) => m.ip), patroni.nodes.map((n) => n.ip), haproxy.container.stdout])
+      .apply(([leader, etcdIps, pgIps, haproxyIp]): InventoryMember[] => [
+        ...etcd.members.map((m, i): InventoryMember => ({
+          name: m.name, kind: "etcd", roleAtCreation: "member", container: m.container, ip: etcdIps[i],
+          ports: { client: m.clientPort, peer: 2380 }, hostPorts: { client: m.hostClientPort },
+        })),
+        ...patroni.nodes.map((n, i): InventoryMember => ({
+          name: n.name, kind: "patroni", roleAtCreation: n.name === leader ? "leader" : "replica", container: n.container, ip: pgIps[i],
+          ports: { postgres: n.postgresPort, rest: n.restPort }, hostPorts: { postgres: n.hostPostgresPort, rest: n.hostRestPort },
+        })),
+        {
+          name: HAPROXY_MEMBER, kind: "haproxy", roleAtCreation: "proxy", container: haproxy.container.containerName, ip: haproxyIp,
+          ports: { readWrite: 5000, readOnly: 5001, stats: 8404 },
+          hostPorts: { readWrite: config.ports.readWrite, readOnly: config.ports.readOnly, stats: config.ports.haproxyStats },
+        },
+      ]);
+    this.registerOutputs({ network: this.network, inventory: this.inventory, leader: this.leader });
+  }
+}

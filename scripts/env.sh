@@ -1,0 +1,17 @@
+# Environment for every pgchaos command: source it (`. scripts/env.sh`) to run plain `pulumi` yourself.
+# Offline Pulumi: no update check, no plugin downloads, a local file backend, a lab passphrase.
+_pgchaos_root="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"
+export PGCHAOS_ROOT="$_pgchaos_root"
+export PGCHAOS_CACHE="${PGCHAOS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pgchaos}"
+export PGCHAOS_TOOLS_BIN="${PGCHAOS_TOOLS_BIN:-$PGCHAOS_CACHE/bin}"
+export PGCHAOS_BASE_IMAGE="${PGCHAOS_BASE_IMAGE:-debian:bookworm-slim}"
+export PGCHAOS_STATE_DIR="${PGCHAOS_STATE_DIR:-$_pgchaos_root/.pulumi-state}"
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PGCHAOS_STATE_DIR}"
+# The lab's secrets passphrase: a known default so the lab works unattended; set your own for anything real.
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-pgchaos-lab}"
+export PULUMI_SKIP_UPDATE_CHECK=1
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=1
+export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=1
+export PULUMI_HOME="${PULUMI_HOME:-$HOME/.pulumi}"
+case ":$PATH:" in *":$PGCHAOS_TOOLS_BIN:"*) ;; *) export PATH="$PGCHAOS_TOOLS_BIN:$PATH" ;; esac
+unset _pgchaos_root

@@ -1,0 +1,37 @@
+import * as pulumi from "@pulumi/pulumi";
+import { labConfigSchema, parseConfig, smokeConfigSchema } from "./config";
+import { labProgram } from "./lab";
+import { smokeProgram } from "./smoke";
+
+export { labProgram, smokeProgram };
+export * from "./config";
+
+/** All `pgchaos:` keys of the current stack as one object (what zod validates). */
+export function rawStackConfig(namespace = "pgchaos"): Record<string, unknown> {
+  const all = JSON.parse(process.env.PULUMI_CONFIG ?? "{}") as Record<string, string>;
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(all)) {
+    if (!key.startsWith(`${namespace}:`)) continue;
+    // The engine passes keys as `ns:key` or, through older language hosts, `ns:config:key`.
+    const name = key.slice(namespace.length + 1).replace(/^config:/, "");
+    try {
+      raw[name] = JSON.parse(value);
+    } catch {
+      raw[name] = value; // plain strings are stored unquoted
+    }
+  }
+  return raw;
+}
+
+/** Chooses the stack's program from `pgchaos:kind` (lab by default) after validating its config. */
+export function selectProgram(): Record<string, unknown> {
+  const raw = rawStackConfig();
+  switch (raw.kind ?? "lab") {
+    case "smoke":
+      return smokeProgram(parseConfig(smokeConfigSchema, "pgchaos", raw).file);
+    case "lab":
+      return labProgram(parseConfig(labConfigSchema, "pgchaos", raw));
+    default:
+      throw new pulumi.RunError(`pgchaos:kind = ${JSON.stringify(raw.kind)}: must be "lab" or "smoke"`);
+  }
+}
