@@ -1,0 +1,84 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+
+interface Created {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+}
+const created: Created[] = [];
+
+// The lab's resource graph under Pulumi's mocks: what `pulumi up` would create, without Docker.
+describe("lab component graph (Pulumi mocks)", () => {
+  let outputs: Record<string, any>;
+
+  beforeAll(async () => {
+    process.env.PULUMI_CONFIG = JSON.stringify({ "pgchaos:patroniNodes": "3", "pgchaos:etcdMembers": "3" });
+    pulumi.runtime.setMocks(
+      {
+        newResource(args) {
+          created.push({ type: args.type, name: args.name, inputs: args.inputs });
+          const extra: Record<string, unknown> = {};
+          if (args.name === "network") extra.stdout = "172.30.0.0/16";
+          else if (args.type.endsWith("ShellCommand")) extra.stdout = `10.0.0.${created.length}`;
+          if (args.type.endsWith("LabReadiness")) Object.assign(extra, { leader: "pg1", leaderAddress: "10.0.0.1", replicas: ["pg2", "pg3"], secondsToHealthy: 1 });
+          if (args.type.endsWith("StackPassword")) extra.value = `pw-${args.name}`;
+          return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
+        },
+        call: (args) => args.inputs,
+      },
+      "pgchaos",
+      "unit",
+      true,
+    );
+    const program = await import("../../stacks/index");
+    outputs = program.selectProgram();
+    // Registration is asynchronous: the inventory depends on every member, so once it resolves all are in.
+    await new Promise((r) => (outputs.inventory as pulumi.Output<unknown>).apply(r));
+    await new Promise((r) => (outputs.readWriteConnection as pulumi.Output<unknown>).apply(r));
+  }, 60_000);
+
+  const names = () => created.map((c) => c.name);
+  const byName = (n: string) => created.find((c) => c.name === n && c.type.endsWith("ShellCommand"))!;
+  const resolve = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply((v) => r(v)));
+
+  it("creates images, network, volumes, members, passwords and the readiness wait", () => {
+    expect(names()).toEqual(expect.arrayContaining([
+      "image-base", "image-etcd", "image-patroni", "image-haproxy", "network",
+      "etcd1", "etcd2", "etcd3", "etcd1-data", "pg1", "pg2", "pg3", "pg1-data", "haproxy",
+      "password-superuser", "password-replication", "password-rewind", "readiness",
+    ]));
+    expect(created.filter((c) => c.type === "pgchaos:lab:PatroniCluster")).toHaveLength(1);
+    expect(created.filter((c) => c.type === "pgchaos:lab:EtcdCluster")).toHaveLength(1);
+  });
+
+  it("members are containers on the lab network, published on 127.0.0.1 only", () => {
+    for (const n of ["etcd1", "pg2", "haproxy"]) {
+      const script: string = byName(n).inputs.create;
+      expect(script).toContain("--network pgchaos-unit-net");
+      expect(script).not.toMatch(/-p (?!127\.0\.0\.1)/);
+      expect(script).toMatch(/-p 127\.0\.0\.1\\:/);
+      expect(byName(n).inputs.delete).toContain(`docker rm -f -v pgchaos-unit-${n}`);
+    }
+  });
+
+  it("passes passwords only through the secret environment", () => {
+    const pg1 = byName("pg1");
+    expect(pg1.inputs.create).not.toContain("pw-password");
+    const env = pg1.inputs.environment;
+    // Pulumi's secret signature: the environment reaches the engine as a secret value.
+    expect(env["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
+    expect(Object.keys(env.value).sort()).toEqual(["PATRONI_REPLICATION_PASSWORD", "PATRONI_REWIND_PASSWORD", "PATRONI_SUPERUSER_PASSWORD"]);
+  });
+
+  it("exports the inventory, connection strings and the network", async () => {
+    const inventory = await resolve(outputs.inventory as pulumi.Output<Array<{ name: string; kind: string; roleAtCreation: string; hostPorts: Record<string, number> }>>);
+    expect(inventory.map((m) => `${m.name}:${m.kind}:${m.roleAtCreation}`)).toEqual([
+      "etcd1:etcd:member", "etcd2:etcd:member", "etcd3:etcd:member",
+      "pg1:patroni:leader", "pg2:patroni:replica", "pg3:patroni:replica", "haproxy:haproxy:proxy",
+    ]);
+    expect(inventory.find((m) => m.name === "pg3")!.hostPorts).toEqual({ postgres: 15443, rest: 18011 });
+    expect(await resolve(outputs.readWriteConnection)).toBe("postgresql://postgres:pw-password-superuser@127.0.0.1:15432/postgres");
+    expect(outputs.network).toBe("pgchaos-unit-net");
+  });
+});
