@@ -48,6 +48,64 @@ export const portsSchema = z
   .strict()
   .default({ readWrite: 15432, readOnly: 15433, haproxyStats: 18404, postgresBase: 15441, patroniRestBase: 18009, etcdClientBase: 12380 });
 
+/** A duration as Prometheus and Alertmanager write it: one number and one unit (500ms, 2s, 5m, 2h, 1d). */
+const DURATION = /^(0|[1-9][0-9]{0,6})(ms|s|m|h|d)$/;
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+
+export function durationSeconds(d: string): number {
+  const m = DURATION.exec(d);
+  if (!m) throw new Error(`not a duration: ${JSON.stringify(d)}`);
+  return Number(m[1]) * UNIT_SECONDS[m[2]];
+}
+
+const duration = (minSeconds: number, maxSeconds: number, example: string) =>
+  z
+    .string()
+    .regex(DURATION, `must be a duration like ${example} (a whole number and one of ms, s, m, h, d)`)
+    .refine((v) => !DURATION.test(v) || (durationSeconds(v) >= minSeconds && durationSeconds(v) <= maxSeconds), {
+      message: `must be between ${minSeconds}s and ${maxSeconds}s`,
+    });
+
+/** Alertmanager label names to group by; "..." groups by every label (one notification per alert). */
+const labelName = z.string().regex(/^(\.\.\.|[A-Za-z_][A-Za-z0-9_]{0,62})$/, "must be a label name or \"...\"");
+
+export const monitoringSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Lab defaults are short: the lab measures how fast a fault becomes an alert. */
+    scrapeIntervalSeconds: z.number().int().min(1).max(300).default(2),
+    evaluationIntervalSeconds: z.number().int().min(1).max(300).default(2),
+    /** Prometheus keeps this much history, and never more than retentionSizeMiB on its volume. */
+    retention: duration(600, 30 * 86400, "2h").default("2h"),
+    retentionSizeMiB: z.number().int().min(64).max(65536).default(256),
+    /** Container memory limits (MiB): a storm of errors cannot take the host down. */
+    memoryLimitMiB: z
+      .object({
+        prometheus: z.number().int().min(128).max(16384).default(512),
+        alertmanager: z.number().int().min(32).max(2048).default(128),
+        receiver: z.number().int().min(32).max(1024).default(64),
+      })
+      .strict()
+      .prefault({}),
+    alertmanager: z
+      .object({
+        groupBy: z.array(labelName).min(1).max(20).default(["..."]),
+        groupWait: duration(0, 3600, "1s").default("1s"),
+        groupInterval: duration(1, 86400, "5s").default("5s"),
+        repeatInterval: duration(60, 7 * 86400, "1h").default("1h"),
+      })
+      .strict()
+      .prefault({}),
+    /** Published on 127.0.0.1 only. */
+    ports: z
+      .object({ prometheus: port.default(19090), alertmanager: port.default(19093), receiver: port.default(19094) })
+      .strict()
+      .prefault({})
+      .refine((p) => new Set(Object.values(p)).size === 3, { message: "prometheus, alertmanager and receiver ports must differ" }),
+  })
+  .strict()
+  .prefault({});
+
 export const labConfigSchema = z
   .object({
     kind: z.literal("lab").default("lab"),
@@ -69,11 +127,14 @@ export const labConfigSchema = z
       .object({ etcd: z.number().int().min(64).max(4096).default(256), patroni: z.number().int().min(128).max(8192).default(512), haproxy: z.number().int().min(32).max(1024).default(128) })
       .strict()
       .default({ etcd: 256, patroni: 512, haproxy: 128 }),
+    /** Prometheus, Alertmanager, the alert receiver and the exporters on every member. */
+    monitoring: monitoringSchema,
   })
   .strict();
 
 export type LabConfig = z.infer<typeof labConfigSchema>;
 export type DcsConfig = z.infer<typeof dcsSchema>;
+export type MonitoringConfig = z.infer<typeof monitoringSchema>;
 
 /** The engine-smoke program: one command that writes a file on create and removes it on delete. */
 export const smokeConfigSchema = z.object({ kind: z.literal("smoke"), file: z.string().regex(/^\/[A-Za-z0-9_.\/-]+$/, "must be an absolute path of plain characters") }).strict();

@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { labConfigSchema, parseConfig, smokeConfigSchema } from "./config";
+import { chaosConfigSchema } from "../chaos/faults/spec";
+import { chaosProgram } from "./chaos";
 import { labProgram } from "./lab";
 import { smokeProgram } from "./smoke";
 
-export { labProgram, smokeProgram };
+export { chaosProgram, labProgram, smokeProgram };
 export * from "./config";
 
 /** All `pgchaos:` keys of the current stack as one object (what zod validates). */
@@ -31,7 +33,9 @@ export function selectProgram(): Record<string, unknown> {
       return smokeProgram(parseConfig(smokeConfigSchema, "pgchaos", raw).file);
     case "lab":
       return labProgram(parseConfig(labConfigSchema, "pgchaos", raw));
+    case "chaos":
+      return chaosProgram(parseConfig(chaosConfigSchema, "pgchaos", raw));
     default:
-      throw new pulumi.RunError(`pgchaos:kind = ${JSON.stringify(raw.kind)}: must be "lab" or "smoke"`);
+      throw new pulumi.RunError(`pgchaos:kind = ${JSON.stringify(raw.kind)}: must be "lab", "chaos" or "smoke"`);
   }
 }

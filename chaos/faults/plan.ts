@@ -1,0 +1,249 @@
+import { sh } from "../../components/docker/commands";
+import type { DcsConfig } from "../../stacks/config";
+import { PlanError, resolveAll, resolveSelector, type Member, type World } from "../world";
+import type { FaultSpec } from "./spec";
+import * as ms from "./member-scripts";
+import * as nf from "./netfilter";
+
+/**
+ * A fault's plan: pure data built from its spec and the live cluster. Inject and recover live side by
+ * side here for every kind; where they run is each member's transport. The plan is what `pulumi
+ * preview` shows (blast radius) and what the fault resource executes.
+ */
+export interface FaultPlan {
+  name: string;
+  kind: FaultSpec["kind"];
+  /** The spec with defaults filled in: the fault's identity (a change replaces it). */
+  spec: FaultSpec & { durationSeconds: number };
+  /** Members the fault acts on, and the links it cuts or degrades ("pg1 -> etcd2"). */
+  targets: string[];
+  links: string[];
+  mechanism: string;
+  /** One-line prose of what should happen, for preview and the report. */
+  expectedEffect: string;
+  /** Controller-side scripts. inject prints one JSON line per target: {"member","injectedAt","clock"}. */
+  inject: string;
+  recover: string;
+  /** Exit 0 while the fault is in place, 3 when it is gone (refresh drops the resource). */
+  check: string;
+  /** Two faults sharing a key cannot be applied together (e.g. two delays on one interface). */
+  conflictKeys: string[];
+}
+
+export interface PlanContext {
+  world: World;
+  dcs: DcsConfig;
+  defaultDurationSeconds: number;
+}
+
+const stamp = (member: string, clock: "member" | "controller") =>
+  `printf '{"member":"%s","injectedAt":%s,"clock":"%s"}\\n' ${sh([member])} "$(${ms.TIMESTAMP})" ${clock}`;
+
+/** A fault whose effect lives inside each target: armed watchdog, then apply; recover disarms and reverts. */
+function insideTargets(fault: string, targets: Member[], apply: (m: Member) => string, revert: (m: Member) => string, present: (m: Member) => string, seconds: number) {
+  return {
+    inject: targets.map((m) => m.transport.exec([ms.armWatchdog(fault, revert(m), seconds), apply(m), stamp(m.name, "member")].join("\n"))).join("\n"),
+    recover: targets.map((m) => m.transport.execIfUp([ms.disarmWatchdog(fault), revert(m), ms.removeStateFiles(fault)].join("\n"))).join("\n"),
+    check: `present=0\n${targets.map((m) => `if ${m.transport.exec(present(m))} >/dev/null 2>&1; then present=1; fi`).join("\n")}\n[ "$present" = 1 ] || exit 3`,
+  };
+}
+
+/** A fault that stops members: the watchdog lives outside them (see Lifecycle.armWatchdog). */
+function lifecycleFault(fault: string, targets: Member[], mode: "stop" | "kill" | "pause", seconds: number) {
+  return {
+    inject: targets.map((m) => [m.transport.lifecycle.armWatchdog(fault, seconds), stamp(m.name, "controller"), m.transport.lifecycle.stop(mode)].join("\n")).join("\n"),
+    recover: targets.map((m) => [m.transport.lifecycle.disarmWatchdog(fault), m.transport.lifecycle.start()].join("\n")).join("\n"),
+    check: `present=0\n${targets.map((m) => `[ "$(${m.transport.lifecycle.state()} 2>/dev/null)" = running ] || present=1`).join("\n")}\n[ "$present" = 1 ] || exit 3`,
+  };
+}
+
+const others = (world: World, exclude: Member[]) => world.members.filter((m) => !exclude.some((e) => e.name === m.name));
+const names = (ms_: Member[]) => ms_.map((m) => m.name);
+const roleNote = (world: World, m: Member) =>
+  m.name === world.live.patroniLeader ? " [primary]" : m.name === world.live.etcdLeader ? " [etcd leader]" : m.kind === "patroni" ? " [replica]" : "";
+
+function resolvePeers(world: World, targets: Member[], peers: string[] | undefined): Member[] {
+  const resolved = peers ? resolveAll(peers, world) : others(world, targets);
+  const list = resolved.filter((p) => !targets.some((t) => t.name === p.name));
+  if (!list.length) throw new PlanError("no peers left after removing the targets themselves");
+  return list;
+}
+
+function failoverExpectation(world: World, dcs: DcsConfig, hit: Member[]): string {
+  const leaderHit = hit.some((m) => m.name === world.live.patroniLeader);
+  const bound = dcs.ttl + dcs.loopWait;
+  return leaderHit
+    ? `the primary is hit → Patroni should elect a new leader within ttl + loop_wait ≈ ${bound} s; writes through HAProxy fail meanwhile`
+    : hit.some((m) => m.kind === "patroni")
+      ? "a replica is hit → no failover expected; reads through the read-only port move to the other replicas"
+      : "";
+}
+
+export function planFault(spec: FaultSpec, ctx: PlanContext): FaultPlan {
+  const { world, dcs } = ctx;
+  const seconds = spec.durationSeconds ?? ctx.defaultDurationSeconds;
+  const full = { ...spec, durationSeconds: seconds } as FaultPlan["spec"];
+  const f = spec.name;
+  const exempt = (m: Member) => m.transport.protectedTcpPorts;
+  const base = { name: f, kind: spec.kind, spec: full };
+
+  switch (spec.kind) {
+    case "node-stop": {
+      const targets = resolveSelector(spec.target, world);
+      return {
+        ...base, ...lifecycleFault(f, targets, spec.mode, seconds),
+        targets: names(targets), links: [], mechanism: `${spec.mode} (${targets.map((t) => t.transport.describe).join(", ")})`,
+        expectedEffect: `${targets.map((t) => `${t.name}${roleNote(world, t)}`).join(", ")} ${spec.mode === "pause" ? "frozen" : spec.mode === "kill" ? "killed (SIGKILL)" : "stopped"}; ${failoverExpectation(world, dcs, targets) || "its service stops answering"}`,
+        conflictKeys: targets.map((t) => `lifecycle:${t.name}`),
+      };
+    }
+    case "loss":
+    case "reset":
+    case "delay": {
+      const targets = resolveSelector(spec.target, world);
+      const peers = resolvePeers(world, targets, spec.peers);
+      const peerIps = peers.map((p) => p.ip);
+      const arrow = spec.kind === "loss" ? { in: "<-", out: "->", both: "<->" }[spec.direction] : spec.kind === "delay" ? "->" : "<->";
+      const links = targets.flatMap((t) => peers.map((p) => `${t.name} ${arrow} ${p.name}`));
+      if (spec.kind === "loss") {
+        return {
+          ...base, ...insideTargets(f, targets, (m) => nf.installChains(f, nf.lossRules(peerIps, spec.percent, spec.direction), exempt(m)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
+          targets: names(targets), links, mechanism: `iptables statistic DROP (chains ${nf.chainName(f, "INPUT")}/${nf.chainName(f, "OUTPUT")})`,
+          expectedEffect: `${spec.percent}% of packets ${spec.direction === "both" ? "both ways" : spec.direction === "in" ? "from the peers" : "to the peers"} dropped; TCP retransmits, latency and replication lag rise`,
+          conflictKeys: [],
+        };
+      }
+      if (spec.kind === "reset") {
+        return {
+          ...base, ...insideTargets(f, targets, (m) => nf.installChains(f, nf.resetRules(peerIps, spec.ports), exempt(m)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
+          targets: names(targets), links, mechanism: `iptables REJECT --reject-with tcp-reset on ports ${spec.ports.join(",")}`,
+          expectedEffect: `every TCP connection on ports ${spec.ports.join(",")} between them is reset; ${failoverExpectation(world, dcs, targets) || "clients reconnect and fail"}`,
+          conflictKeys: [],
+        };
+      }
+      const mechanismFor = (m: Member): "netem" | "nfqueue" | "auto" => {
+        const netem = world.live.netem[m.name];
+        if (spec.mechanism === "netem" && netem === false) throw new PlanError(`delay ${f}: mechanism netem requested but ${m.name}'s kernel has no sch_netem`);
+        if (spec.mechanism !== "auto") return spec.mechanism;
+        return netem === undefined ? "auto" : netem ? "netem" : "nfqueue";
+      };
+      const q = ms.queueNumber(f);
+      const netemApply = ms.netemApply(f, peerIps, spec.delayMs, spec.jitterMs);
+      const nfqApply = `${nf.installChains(f, nf.nfqueueRules(peerIps, q))}\n${ms.delayerStart(f, q, spec.delayMs, spec.jitterMs)}`;
+      const apply = (m: Member) => {
+        const mech = mechanismFor(m);
+        if (mech === "netem") return netemApply;
+        if (mech === "nfqueue") return nfqApply;
+        return `if [ "$(${ms.NETEM_PROBE})" = yes ]; then\n${netemApply}\nelse\n${nfqApply}\nfi`;
+      };
+      // Revert both mechanisms: safe (each removes only its own objects) and right after an auto choice.
+      const revert = () => [ms.netemRevert(f), ms.delayerStop(f), nf.removeChains(f)].join("\n");
+      const present = () => `${nf.chainsPresent(f)} || (${ms.netemPresent(f)})`;
+      const mechs = [...new Set(targets.map(mechanismFor))];
+      return {
+        ...base, ...insideTargets(f, targets, apply, revert, present, seconds),
+        targets: names(targets), links,
+        mechanism: mechs.map((m) => m === "netem" ? `tc netem (prio handle ${ms.tcHandle(f)}:)` : m === "nfqueue" ? `NFQUEUE ${q} + pgchaos-delay (kernel has no sch_netem)` : "netem if the kernel has it, else NFQUEUE delayer (decided at inject)").join(" / "),
+        expectedEffect: `+${spec.delayMs} ms${spec.jitterMs ? ` ±${spec.jitterMs} ms` : ""} on packets from ${names(targets).join(",")} to ${names(peers).join(",")}: round trips grow by that much`,
+        conflictKeys: targets.map((t) => `delay:${t.name}`),
+      };
+    }
+    case "partition": {
+      const a = resolveAll(spec.groupA, world);
+      const b = (spec.groupB ? resolveAll(spec.groupB, world) : others(world, a)).filter((m) => !a.some((x) => x.name === m.name));
+      if (!b.length) throw new PlanError(`partition ${f}: group B is empty once group A is removed from it`);
+      const bIps = b.map((m) => m.ip);
+      const symmetric = spec.mode === "symmetric";
+      return {
+        ...base, ...insideTargets(f, a, (m) => nf.installChains(f, nf.partitionRules(bIps, symmetric), exempt(m)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
+        targets: names(a), links: a.flatMap((x) => b.map((y) => `${x.name} ${symmetric ? "<-/->" : "-/->"} ${y.name}`)),
+        mechanism: `iptables DROP (chains ${nf.chainName(f, "INPUT")}/${nf.chainName(f, "OUTPUT")} on ${names(a).join(",")})`,
+        expectedEffect: `{${names(a).join(",")}} cut off from {${names(b).join(",")}}${symmetric ? "" : " (one way: A → B)"}; ${failoverExpectation(world, dcs, a)}`,
+        conflictKeys: [],
+      };
+    }
+    case "stress": {
+      const targets = resolveSelector(spec.target, world);
+      const what = spec.resource === "cpu" ? `${spec.workers} CPU worker(s) at ${spec.loadPercent}%` : `${spec.workers} ${spec.resource} worker(s) of ${spec.bytes}`;
+      return {
+        ...base, ...insideTargets(f, targets, () => ms.stressStart(f, spec.resource, spec.workers, spec.loadPercent, spec.bytes, seconds), () => ms.stressStop(f), () => `pgrep -f ${ms.procPattern(ms.stressProcess(f))} >/dev/null`, seconds),
+        targets: names(targets), links: [], mechanism: `stress-ng (${ms.stressProcess(f)}), ${what}, --timeout ${seconds}s`,
+        expectedEffect: `${spec.resource} pressure on ${targets.map((t) => `${t.name}${roleNote(world, t)}`).join(", ")}; on a small host every member shares the cores, so expect collateral latency elsewhere`,
+        conflictKeys: targets.map((t) => `stress-${spec.resource}:${t.name}`),
+      };
+    }
+    case "etcd-outage": {
+      const etcd = world.members.filter((m) => m.kind === "etcd");
+      const chooseMembers = (): Member[] => {
+        if (Array.isArray(spec.members)) return resolveAll(spec.members, world);
+        if (spec.members > etcd.length) throw new PlanError(`etcd-outage ${f}: members = ${spec.members} but etcd has ${etcd.length}`);
+        const followersFirst = [...etcd.filter((m) => m.name !== world.live.etcdLeader), ...etcd.filter((m) => m.name === world.live.etcdLeader)];
+        return followersFirst.slice(0, spec.members);
+      };
+      const quorumLost = (n: number) => n > etcd.length - Math.floor(etcd.length / 2) - 1;
+      if (spec.variant === "stop") {
+        const targets = chooseMembers();
+        const lost = quorumLost(targets.length);
+        return {
+          ...base, ...lifecycleFault(f, targets, spec.mode, seconds),
+          targets: names(targets), links: [], mechanism: `${spec.mode} etcd member(s)`,
+          expectedEffect: lost
+            ? `${targets.length} of ${etcd.length} etcd members down → quorum lost; Patroni cannot renew the leader key: the primary demotes after ttl (${dcs.ttl} s) unless failsafe_mode is on`
+            : `${targets.length} of ${etcd.length} etcd members down → quorum kept; no failover expected`,
+          conflictKeys: targets.map((t) => `lifecycle:${t.name}`),
+        };
+      }
+      if (spec.variant === "block-client") {
+        const from = resolveAll(spec.from, world);
+        const ips = etcd.map((m) => m.ip);
+        return {
+          ...base, ...insideTargets(f, from, (m) => nf.installChains(f, nf.blockPortRules(ips, 2379), exempt(m)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
+          targets: names(from), links: from.flatMap((x) => etcd.map((e) => `${x.name} -/-> ${e.name}:2379`)),
+          mechanism: "iptables DROP to etcd's client port",
+          expectedEffect: `${names(from).join(",")} cannot reach etcd → ${from.some((m) => m.name === world.live.patroniLeader) ? `the primary cannot renew its leader key: it demotes after ttl (${dcs.ttl} s) unless failsafe_mode lets it stay` : "those replicas cannot see the DCS; no failover expected"}`,
+          conflictKeys: [],
+        };
+      }
+      // slow: a delay on every chosen etcd member's traffic.
+      const targets = chooseMembers();
+      const perTarget = targets.map((t) => planFault({ kind: "delay", name: f, target: t.name, delayMs: spec.delayMs, jitterMs: 0, mechanism: "auto", durationSeconds: seconds }, ctx));
+      return {
+        ...base,
+        inject: perTarget.map((p) => p.inject).join("\n"),
+        recover: perTarget.map((p) => p.recover).join("\n"),
+        check: `present=0\n${perTarget.map((p) => `if (${p.check}) >/dev/null 2>&1; then present=1; fi`).join("\n")}\n[ "$present" = 1 ] || exit 3`,
+        targets: names(targets), links: perTarget.flatMap((p) => p.links), mechanism: perTarget[0].mechanism,
+        expectedEffect: `etcd answers ${spec.delayMs} ms slower; Patroni's DCS calls approach retry_timeout (${dcs.retryTimeout} s) only if the delay is large`,
+        conflictKeys: perTarget.flatMap((p) => p.conflictKeys),
+      };
+    }
+  }
+}
+
+/** Rejects faults that cannot be applied together, naming both. */
+export function findConflicts(plans: FaultPlan[]): string[] {
+  const owner = new Map<string, string>();
+  const problems: string[] = [];
+  for (const p of plans) {
+    for (const key of p.conflictKeys) {
+      const other = owner.get(key);
+      if (other && other !== p.name) problems.push(`faults ${other} and ${p.name} conflict on ${key.replace(":", " of ")}`);
+      else owner.set(key, p.name);
+    }
+  }
+  return problems;
+}
+
+/** The blast-radius summary `pulumi preview` prints and the stack exports. */
+export function blastRadius(plans: FaultPlan[], world: World): string {
+  if (!plans.length) return "no faults configured: nothing is touched";
+  const header = world.live.reachable
+    ? `roles resolved from the live lab: primary ${world.live.patroniLeader ?? "?"}, etcd leader ${world.live.etcdLeader ?? "?"}`
+    : `live lab not reachable (${world.live.notes.join("; ")}): roles not resolved`;
+  return [header, ...plans.map((p) => [
+    `- ${p.name} (${p.kind}, reverts after ${p.spec.durationSeconds} s): targets ${p.targets.join(", ")}`,
+    p.links.length ? `    links: ${p.links.join(", ")}` : "",
+    `    mechanism: ${p.mechanism}`,
+    `    expect: ${p.expectedEffect}`,
+  ].filter(Boolean).join("\n"))].join("\n");
+}

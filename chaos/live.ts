@@ -1,0 +1,72 @@
+import { execFile } from "child_process";
+import { promisify } from "util";
+import type { LiveView, Member } from "./world";
+import { NETEM_PROBE } from "./faults/member-scripts";
+
+const run = promisify(execFile);
+
+/** Where the controller reads the cluster's APIs (127.0.0.1-published ports in the lab). */
+export interface ApiEndpoints {
+  /** Patroni member name → REST base URL. */
+  patroniRest: Record<string, string>;
+  /** etcd member name → client URL. */
+  etcdClient: Record<string, string>;
+}
+
+async function getJson(url: string, init?: RequestInit): Promise<any> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.json();
+}
+
+/** The Patroni leader, as any member's /cluster reports it. */
+export async function readPatroniLeader(endpoints: ApiEndpoints): Promise<string | undefined> {
+  let lastError = "no Patroni REST endpoint";
+  for (const url of Object.values(endpoints.patroniRest)) {
+    try {
+      const cluster = await getJson(`${url}/cluster`);
+      return (cluster.members as Array<{ name: string; role: string }>).find((m) => m.role === "leader")?.name;
+    } catch (e) {
+      lastError = (e as Error).message;
+    }
+  }
+  throw new Error(lastError);
+}
+
+/** The etcd leader's member name, through etcd's v3 JSON gateway. */
+export async function readEtcdLeader(endpoints: ApiEndpoints): Promise<string | undefined> {
+  let lastError = "no etcd endpoint";
+  for (const url of Object.values(endpoints.etcdClient)) {
+    try {
+      const status = await getJson(`${url}/v3/maintenance/status`, { method: "POST", body: "{}" });
+      const list = await getJson(`${url}/v3/cluster/member/list`, { method: "POST", body: "{}" });
+      const leader = (list.members as Array<{ ID: string; name: string }>).find((m) => m.ID === status.leader);
+      return leader?.name;
+    } catch (e) {
+      lastError = (e as Error).message;
+    }
+  }
+  throw new Error(lastError);
+}
+
+/** Runs a controller-side script (a transport's wrapper) and returns its stdout. */
+export async function runControllerScript(script: string, timeoutMs = 15_000): Promise<string> {
+  const { stdout } = await run("bash", ["-c", `set -euo pipefail\n${script}`], { timeout: timeoutMs });
+  return stdout.trim();
+}
+
+/** Reads leaders and, for the members that need it, whether their kernel has netem. */
+export async function observe(endpoints: ApiEndpoints, netemProbeFor: Member[]): Promise<LiveView> {
+  const notes: string[] = [];
+  const patroniLeader = await readPatroniLeader(endpoints).catch((e: Error) => void notes.push(`Patroni: ${e.message}`));
+  const etcdLeader = await readEtcdLeader(endpoints).catch((e: Error) => void notes.push(`etcd: ${e.message}`));
+  const netem: Record<string, boolean | undefined> = {};
+  await Promise.all(netemProbeFor.map(async (m) => {
+    try {
+      netem[m.name] = (await runControllerScript(m.transport.exec(NETEM_PROBE))) === "yes";
+    } catch (e) {
+      notes.push(`netem probe on ${m.name}: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }));
+  return { reachable: patroniLeader !== undefined || etcdLeader !== undefined, patroniLeader: patroniLeader ?? undefined, etcdLeader: etcdLeader ?? undefined, netem, notes };
+}

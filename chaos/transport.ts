@@ -1,0 +1,129 @@
+import { sh } from "../components/docker/commands";
+
+/**
+ * Where a fault's commands run. Every builder produces a script meant to run *on the member* as root;
+ * a transport turns it into a script the controller runs (docker exec for the lab, ssh for a user's
+ * hosts). Lifecycle operations (stop/kill/pause a member) differ by transport too, so they live here.
+ */
+export interface Transport {
+  /** What the member is, for messages and preview ("container pgchaos-dev-pg1", "ssh postgres@10.0.0.5"). */
+  readonly describe: string;
+  /** TCP ports no fault rule may touch on this member (the controller's own SSH session). */
+  readonly protectedTcpPorts: number[];
+  /** Controller-side script that runs `script` on the member as root; fails when the member is unreachable. */
+  exec(script: string): string;
+  /** Like exec, but a no-op (with a note) when the member is down: for recover, whose effects die with it. */
+  execIfUp(script: string): string;
+  readonly lifecycle: Lifecycle;
+}
+
+export type StopMode = "stop" | "kill" | "pause";
+
+/** Stopping and starting a member's service, and the state it is in (for verification and refresh). */
+export interface Lifecycle {
+  stop(mode: StopMode): string;
+  /** Idempotent: starts/unpauses whatever state the member is in. */
+  start(): string;
+  /** Prints one of running | stopped | paused. */
+  state(): string;
+  /**
+   * Arms a watchdog that starts the member after `seconds` even if the controller dies. It cannot live
+   * inside a stopped or frozen member: the lab's runs on this host, an SSH host's under systemd there.
+   */
+  armWatchdog(fault: string, seconds: number): string;
+  disarmWatchdog(fault: string): string;
+}
+
+/** A lab member: a Docker container on this host. */
+export class DockerExecTransport implements Transport {
+  readonly describe: string;
+  readonly protectedTcpPorts: number[] = [];
+  readonly lifecycle: Lifecycle;
+
+  constructor(public readonly container: string) {
+    this.describe = `container ${container}`;
+    const c = sh([container]);
+    const state = `docker inspect -f '{{if .State.Paused}}paused{{else if .State.Running}}running{{else}}stopped{{end}}' ${c}`;
+    this.lifecycle = {
+      stop: (mode) => ({ stop: `docker stop -t 30 ${c} >/dev/null`, kill: `docker kill -s KILL ${c} >/dev/null`, pause: `docker pause ${c} >/dev/null` })[mode],
+      start: () => `case "$(${state})" in paused) docker unpause ${c} >/dev/null ;; stopped) docker start ${c} >/dev/null ;; esac`,
+      state: () => state,
+      armWatchdog: (fault, seconds) => {
+        const file = `"$WD"/${sh([`${container}.${fault}.sh`])}`;
+        const body = `sleep ${seconds}\n${this.lifecycle.start()}\nrm -f "$0"\n`;
+        return `WD="\${PGCHAOS_CACHE:-$HOME/.cache/pgchaos}/watchdogs"; mkdir -p "$WD"\n` +
+          `printf '%s' ${sh([body])} > ${file}\nsetsid nohup bash ${file} >/dev/null 2>&1 < /dev/null &`;
+      },
+      disarmWatchdog: (fault) =>
+        `pkill -f ${sh([`[w]atchdogs/${container}.${fault}.sh`])} 2>/dev/null || true; ` +
+        `rm -f "\${PGCHAOS_CACHE:-$HOME/.cache/pgchaos}/watchdogs/"${sh([`${container}.${fault}.sh`])}`,
+    };
+  }
+
+  exec(script: string): string {
+    return `docker exec -u root ${sh([this.container])} bash -c ${sh([`set -euo pipefail\n${script}`])}`;
+  }
+
+  execIfUp(script: string): string {
+    return `if [ "$(${this.lifecycle.state()} 2>/dev/null)" = running ]; then ${this.exec(script)}; ` +
+      `else echo ${sh([`${this.describe} is not running: its network rules and processes are gone with it`])}; fi`;
+  }
+}
+
+export interface SshTarget {
+  host: string;
+  port: number;
+  user: string;
+  sudo: boolean;
+  /** Environment variable (of the controller's script) holding the path of the private key file. */
+  keyFileVar: string;
+  /** systemd unit of the member's service, for node stop. */
+  serviceUnit: string;
+}
+
+/** A user's host reached over SSH (OpenSSH client; key from the secret environment, batch mode). */
+export class SshTransport implements Transport {
+  readonly describe: string;
+  readonly protectedTcpPorts: number[];
+  readonly lifecycle: Lifecycle;
+
+  constructor(public readonly target: SshTarget) {
+    this.describe = `ssh ${target.user}@${target.host}:${target.port}`;
+    this.protectedTcpPorts = [22, target.port].filter((p, i, a) => a.indexOf(p) === i);
+    const unit = sh([target.serviceUnit]);
+    this.lifecycle = {
+      stop: (mode) => this.exec({
+        stop: `systemctl stop ${unit}`,
+        // SIGKILL to the whole unit (Patroni and its PostgreSQL): what a crashed node looks like.
+        kill: `systemctl kill --signal=SIGKILL ${unit}`,
+        pause: `systemctl kill --signal=SIGSTOP ${unit}`,
+      }[mode]),
+      start: () => this.exec(`systemctl kill --signal=SIGCONT ${unit} 2>/dev/null || true; systemctl is-active --quiet ${unit} || systemctl start ${unit}`),
+      state: () => this.exec(`if ! systemctl is-active --quiet ${unit}; then echo stopped; ` +
+        `elif [ "$(ps -o stat= -p "$(systemctl show -p MainPID --value ${unit})" | cut -c1)" = T ]; then echo paused; else echo running; fi`),
+      // A transient systemd timer on the host itself: survives the controller and the SSH session.
+      armWatchdog: (fault, seconds) => this.exec(
+        `systemd-run --quiet --unit ${sh([`pgchaos-watchdog-${fault}`])} --on-active=${seconds}s ` +
+        `/bin/sh -c ${sh([`systemctl kill --signal=SIGCONT ${target.serviceUnit}; systemctl start ${target.serviceUnit}`])}`),
+      disarmWatchdog: (fault) => this.exec(
+        `systemctl stop ${sh([`pgchaos-watchdog-${fault}.timer`])} ${sh([`pgchaos-watchdog-${fault}.service`])} 2>/dev/null || true`),
+    };
+  }
+
+  /** ssh words before the remote command; the key path comes from the script's environment. */
+  sshWords(): string {
+    const t = this.target;
+    return `ssh -i "$${t.keyFileVar}" -p ${t.port} -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=accept-new ` +
+      `-o UserKnownHostsFile="$${t.keyFileVar}.known_hosts" ${sh([`${t.user}@${t.host}`])}`;
+  }
+
+  exec(script: string): string {
+    const remote = `${this.target.sudo ? "sudo -n " : ""}bash -c ${sh([`set -euo pipefail\n${script}`])}`;
+    // ssh joins its arguments into one string for the remote shell: pass exactly one quoted word.
+    return `${this.sshWords()} ${sh([remote])}`;
+  }
+
+  execIfUp(script: string): string {
+    return this.exec(script);
+  }
+}
