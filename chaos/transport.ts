@@ -1,4 +1,8 @@
 import { sh } from "../components/docker/commands";
+import { pidKill } from "./faults/member-scripts";
+
+/** Where the controller keeps watchdogs of lab members it stopped (they cannot run inside them). */
+const HOST_WATCHDOG_DIR = `"\${PGCHAOS_CACHE:-$HOME/.cache/pgchaos}/watchdogs"`;
 
 /**
  * Where a fault's commands run. Every builder produces a script meant to run *on the member* as root;
@@ -50,13 +54,14 @@ export class DockerExecTransport implements Transport {
       state: () => state,
       armWatchdog: (fault, seconds) => {
         const file = `"$WD"/${sh([`${container}.${fault}.sh`])}`;
-        const body = `sleep ${seconds}\n${this.lifecycle.start()}\nrm -f "$0"\n`;
-        return `WD="\${PGCHAOS_CACHE:-$HOME/.cache/pgchaos}/watchdogs"; mkdir -p "$WD"\n` +
-          `printf '%s' ${sh([body])} > ${file}\nsetsid nohup bash ${file} >/dev/null 2>&1 < /dev/null &`;
+        const body = `sleep ${seconds}\n${this.lifecycle.start()}\nrm -f "$0" "$0.pid"\n`;
+        return `WD=${HOST_WATCHDOG_DIR}; mkdir -p "$WD"\n` +
+          `printf '%s' ${sh([body])} > ${file}\nsetsid nohup bash ${file} >/dev/null 2>&1 < /dev/null &\necho $! > ${file}.pid`;
       },
-      disarmWatchdog: (fault) =>
-        `pkill -f ${sh([`[w]atchdogs/${container}.${fault}.sh`])} 2>/dev/null || true; ` +
-        `rm -f "\${PGCHAOS_CACHE:-$HOME/.cache/pgchaos}/watchdogs/"${sh([`${container}.${fault}.sh`])}`,
+      disarmWatchdog: (fault) => {
+        const file = `"$WD"/${sh([`${container}.${fault}.sh`])}`;
+        return `WD=${HOST_WATCHDOG_DIR}\n${pidKill(`${file}.pid`, `${container}.${fault}.sh`)}\nrm -f ${file} ${file}.pid`;
+      },
     };
   }
 

@@ -24,5 +24,6 @@ export function labProgram(config: LabConfig) {
     ports: config.ports,
     dcs: config.dcs,
     inventory: lab.inventory,
+    monitoring: lab.monitoring ?? null,
   };
 }

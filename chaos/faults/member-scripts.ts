@@ -14,10 +14,20 @@ export const watchdogFile = (fault: string) => `${STATE_DIR}/${fault}.watchdog.s
 export const TIMESTAMP = `date +%s.%N`;
 
 /**
- * A `pgrep -f`/`pkill -f` pattern for a literal that never matches the script that runs pkill (whose
- * own command line contains the literal): "[x]yz" matches "xyz" but not "[x]yz".
+ * Processes a fault starts are tracked by pid files, never by `pkill -f`: the recover script's own
+ * command line contains the same names and would match (and kill itself). Before signalling, the pid's
+ * command line is checked for the fault's marker, so a recycled pid (after a restart) is left alone.
  */
-export const procPattern = (literal: string) => sh([`[${literal[0]}]${literal.slice(1)}`]);
+export const pidFile = (fault: string, what: string) => `${STATE_DIR}/${fault}.${what}.pid`;
+
+/** Exit 0 when the process recorded in the pid file is alive and is ours. */
+export function pidAlive(file: string, marker: string): string {
+  return `{ p=$(cat ${file} 2>/dev/null) && [ -n "$p" ] && tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qF -- ${sh([marker])}; }`;
+}
+
+export function pidKill(file: string, marker: string, signal = "TERM"): string {
+  return `if ${pidAlive(file, marker)}; then kill -${signal} "$p" 2>/dev/null || true; fi`;
+}
 
 /**
  * Arms a watchdog: saves the member-side revert script, then a detached process that runs it after
@@ -31,11 +41,12 @@ export function armWatchdog(fault: string, revert: string, seconds: number): str
     `printf '%s' ${sh([recover])} > ${recoverFile(fault)}`,
     `printf '%s' ${sh([watchdog])} > ${watchdogFile(fault)}`,
     `setsid nohup bash ${watchdogFile(fault)} >/dev/null 2>&1 < /dev/null &`,
+    `echo $! > ${pidFile(fault, "watchdog")}`,
   ].join("\n");
 }
 
 export function disarmWatchdog(fault: string): string {
-  return `pkill -f ${procPattern(watchdogFile(fault))} 2>/dev/null || true`;
+  return `${pidKill(pidFile(fault, "watchdog"), watchdogFile(fault))}\nrm -f ${pidFile(fault, "watchdog")}`;
 }
 
 export const removeStateFiles = (fault: string) => `rm -rf ${recoverFile(fault)} ${watchdogFile(fault)} ${STATE_DIR}/${fault}.* ${STATE_DIR}/${fault}`;
@@ -82,15 +93,16 @@ export function delayerStart(fault: string, queue: number, delayMs: number, jitt
   const log = `${STATE_DIR}/${fault}.delay.log`;
   return [
     `mkdir -p ${STATE_DIR}`,
-    `pkill -f ${procPattern(delayerProcess(fault))} 2>/dev/null || true`,
+    pidKill(pidFile(fault, "delay"), delayerProcess(fault)),
     `setsid nohup bash -c ${sh([`exec -a ${delayerProcess(fault)} pgchaos-delay ${queue} ${delayMs} ${jitterMs}`])} > ${log} 2>&1 < /dev/null &`,
+    `echo $! > ${pidFile(fault, "delay")}`,
     `for i in $(seq 1 50); do grep -q '^ready' ${log} 2>/dev/null && break; sleep 0.1; done`,
     `grep -q '^ready' ${log} || { echo "NFQUEUE delayer did not start:"; cat ${log}; exit 1; } >&2`,
   ].join("\n");
 }
 
 export function delayerStop(fault: string): string {
-  return `pkill -f ${procPattern(delayerProcess(fault))} 2>/dev/null || true`;
+  return pidKill(pidFile(fault, "delay"), delayerProcess(fault));
 }
 
 /** NFQUEUE numbers per fault: stable, away from 0 (which other tools default to). */
@@ -112,11 +124,19 @@ export function stressStart(fault: string, resource: "cpu" | "io" | "memory", wo
   return [
     `mkdir -p ${dir} && chmod 1777 ${dir}`,
     `setsid nohup bash -c ${sh([`cd ${dir} && exec -a ${stressProcess(fault)} ${cmd}`])} > ${STATE_DIR}/${fault}.stress.log 2>&1 < /dev/null &`,
-    `sleep 0.5; pgrep -f ${procPattern(stressProcess(fault))} >/dev/null || { echo "stress-ng did not start:"; cat ${STATE_DIR}/${fault}.stress.log; exit 1; } >&2`,
+    `echo $! > ${pidFile(fault, "stress")}`,
+    `sleep 0.5; ${stressAlive(fault)} || { echo "stress-ng did not start:"; cat ${STATE_DIR}/${fault}.stress.log; exit 1; } >&2`,
   ].join("\n");
 }
 
+export const stressAlive = (fault: string) => pidAlive(pidFile(fault, "stress"), stressProcess(fault));
+
 export function stressStop(fault: string): string {
   // SIGTERM to the parent makes stress-ng stop its workers and remove its temporary files.
-  return `pkill -TERM -f ${procPattern(stressProcess(fault))} 2>/dev/null || true\nfor i in $(seq 1 30); do pgrep -f ${procPattern(stressProcess(fault))} >/dev/null || break; sleep 0.1; done\npkill -KILL -f ${procPattern(stressProcess(fault))} 2>/dev/null || true`;
+  const file = pidFile(fault, "stress");
+  return [
+    pidKill(file, stressProcess(fault)),
+    `for i in $(seq 1 30); do ${stressAlive(fault)} || break; sleep 0.1; done`,
+    pidKill(file, stressProcess(fault), "KILL"),
+  ].join("\n");
 }

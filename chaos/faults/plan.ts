@@ -166,7 +166,7 @@ export function planFault(spec: FaultSpec, ctx: PlanContext): FaultPlan {
       const targets = resolveSelector(spec.target, world);
       const what = spec.resource === "cpu" ? `${spec.workers} CPU worker(s) at ${spec.loadPercent}%` : `${spec.workers} ${spec.resource} worker(s) of ${spec.bytes}`;
       return {
-        ...base, ...insideTargets(f, targets, () => ms.stressStart(f, spec.resource, spec.workers, spec.loadPercent, spec.bytes, seconds), () => ms.stressStop(f), () => `pgrep -f ${ms.procPattern(ms.stressProcess(f))} >/dev/null`, seconds),
+        ...base, ...insideTargets(f, targets, () => ms.stressStart(f, spec.resource, spec.workers, spec.loadPercent, spec.bytes, seconds), () => ms.stressStop(f), () => ms.stressAlive(f), seconds),
         targets: names(targets), links: [], mechanism: `stress-ng (${ms.stressProcess(f)}), ${what}, --timeout ${seconds}s`,
         expectedEffect: `${spec.resource} pressure on ${targets.map((t) => `${t.name}${roleNote(world, t)}`).join(", ")}; on a small host every member shares the cores, so expect collateral latency elsewhere`,
         conflictKeys: targets.map((t) => `stress-${spec.resource}:${t.name}`),

@@ -36,6 +36,8 @@ export interface ContainerSpec {
   memoryMiB?: number;
   capAdd?: string[];
   init?: boolean;
+  /** Docker's restart policy; lab members use "no" so a stopped member stays stopped (a fault). */
+  restart?: "no" | "on-failure";
   command: string[];
 }
 
@@ -47,7 +49,7 @@ export function dockerRunArgs(spec: ContainerSpec): string[] {
     "--hostname", spec.hostname,
     "--network", spec.network,
     "--network-alias", spec.hostname,
-    "--restart", "no",
+    "--restart", spec.restart ?? "no",
     ...labelArgs(spec.labels),
     ...(spec.user ? ["--user", spec.user] : []),
     ...(spec.memoryMiB ? ["--memory", `${spec.memoryMiB}m`, "--memory-swap", `${spec.memoryMiB}m`] : []),

@@ -59,6 +59,10 @@ export function contextHash(dir: string, extra = ""): string {
   return h.digest("hex").slice(0, 12);
 }
 
+/** The tag DockerImage gives a build context: tests build the same images under the same tags. */
+export const imageTag = (repository: string, contextDir: string, buildArgs: Record<string, string> = {}): string =>
+  `${repository}:${contextHash(contextDir, JSON.stringify(buildArgs))}`;
+
 /**
  * A locally built image. The tag is a hash of the build context (and of the base it builds on), so
  * `pulumi up` rebuilds only when a Dockerfile or its inputs change. Images stay in Docker's cache on
@@ -68,7 +72,7 @@ export class DockerImage extends ShellCommand {
   public readonly tag: string;
 
   constructor(name: string, args: { repository: string; contextDir: string; buildArgs?: Record<string, string> }, opts?: pulumi.CustomResourceOptions) {
-    const tag = `${args.repository}:${contextHash(args.contextDir, JSON.stringify(args.buildArgs ?? {}))}`;
+    const tag = imageTag(args.repository, args.contextDir, args.buildArgs);
     super(name, { create: imageBuildScript(tag, args.contextDir, args.buildArgs), triggers: [tag], timeoutSeconds: 1200 }, opts);
     this.tag = tag;
   }

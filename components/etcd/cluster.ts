@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DockerContainer, DockerVolume, ownerLabels } from "../docker/resources";
+import { withNodeExporter } from "../lab/exporters";
 import type { LabNaming } from "../lab/naming";
 import { ETCD_CLIENT_PORT, etcdFlags } from "./config";
 
@@ -9,6 +10,8 @@ export interface EtcdClusterArgs {
   members: string[];
   clientPortBase: number;
   memoryMiB: number;
+  /** Start Prometheus' node exporter beside etcd (monitoring on). */
+  nodeExporter?: boolean;
 }
 
 export interface EtcdMemberInfo {
@@ -40,7 +43,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
           volumes: [{ name: naming.volume(member), path: "/var/lib/etcd" }],
           memoryMiB: args.memoryMiB,
           capAdd: ["NET_ADMIN"],
-          command: etcdFlags({ name: member, members: args.members, clusterToken: naming.prefix }),
+          command: withNodeExporter(args.nodeExporter, etcdFlags({ name: member, members: args.members, clusterToken: naming.prefix })),
         })),
       }, { parent: this, dependsOn: [volume] });
     });

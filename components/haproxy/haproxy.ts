@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DockerContainer, ownerLabels } from "../docker/resources";
+import { withNodeExporter } from "../lab/exporters";
 import { HAPROXY_MEMBER, type LabNaming } from "../lab/naming";
 import { HAPROXY_RO_PORT, HAPROXY_RW_PORT, HAPROXY_STATS_PORT, renderHaproxyCfg, type HaproxyBackendNode } from "./config";
 
@@ -11,6 +12,8 @@ export interface HaproxyArgs {
   readOnlyPort: number;
   statsPort: number;
   memoryMiB: number;
+  /** Start Prometheus' node exporter beside HAProxy (monitoring on). */
+  nodeExporter?: boolean;
 }
 
 /** HAProxy routing a read-write port to the Patroni leader and a read-only port to replicas. */
@@ -37,7 +40,7 @@ export class Haproxy extends pulumi.ComponentResource {
         ],
         memoryMiB: args.memoryMiB,
         capAdd: ["NET_ADMIN"],
-        command: ["bash", "-c", `printf '%s' "$HAPROXY_CFG_B64" | base64 -d > /etc/haproxy/haproxy.cfg && exec haproxy -W -db -f /etc/haproxy/haproxy.cfg`],
+        command: withNodeExporter(args.nodeExporter, ["bash", "-c", `printf '%s' "$HAPROXY_CFG_B64" | base64 -d > /etc/haproxy/haproxy.cfg && exec haproxy -W -db -f /etc/haproxy/haproxy.cfg`]),
       })),
     }, { parent: this });
     this.registerOutputs({ container: this.container.containerName });

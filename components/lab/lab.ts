@@ -4,6 +4,7 @@ import type { LabConfig } from "../../stacks/config";
 import { DockerImage, DockerNetwork } from "../docker/resources";
 import { EtcdCluster } from "../etcd/cluster";
 import { Haproxy } from "../haproxy/haproxy";
+import { Monitoring, type MonitoringEndpoints } from "../monitoring/monitoring";
 import { PatroniCluster } from "../patroni/cluster";
 import { PATRONI_REST_PORT, POSTGRES_PORT } from "../patroni/config";
 import { StackPassword } from "../secrets/password";
@@ -31,7 +32,7 @@ export interface InventoryMember {
 
 /**
  * The whole lab: images, a private network, etcd, Patroni/PostgreSQL and HAProxy, ending with a wait for
- * a healthy cluster. Monitoring plugs in beside these members (see components/index.ts).
+ * a healthy cluster, then (pgchaos:monitoring.enabled) Prometheus, Alertmanager and the alert receiver.
  */
 export class Lab extends pulumi.ComponentResource {
   public readonly network: string;
@@ -42,6 +43,8 @@ export class Lab extends pulumi.ComponentResource {
   public readonly inventory: pulumi.Output<InventoryMember[]>;
   public readonly leader: pulumi.Output<string>;
   public readonly secondsToHealthy: pulumi.Output<number>;
+  /** URLs on 127.0.0.1 of Prometheus, Alertmanager and the alert receiver (monitoring on). */
+  public readonly monitoring?: MonitoringEndpoints;
 
   constructor(name: string, args: LabArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgchaos:lab:Lab", name, {}, opts);
@@ -62,9 +65,11 @@ export class Lab extends pulumi.ComponentResource {
     const passwords = { superuser: password("superuser"), replication: password("replication"), rewind: password("rewind") };
     this.superuserPassword = passwords.superuser;
 
+    const exporters = config.monitoring.enabled;
     const etcdMembers = etcdMemberNames(config.etcdMembers);
     const etcd = new EtcdCluster("etcd", {
       naming, image: etcdImage.stdout, members: etcdMembers, clientPortBase: config.ports.etcdClientBase, memoryMiB: config.memoryLimitMiB.etcd,
+      nodeExporter: exporters,
     }, { ...child, dependsOn: [network] });
 
     const nodes = patroniNodeNames(config.patroniNodes);
@@ -72,6 +77,7 @@ export class Lab extends pulumi.ComponentResource {
       naming, image: patroniImage.stdout, scope: config.scope, nodes, etcdHosts: etcdMembers, subnet: network.stdout,
       dcs: config.dcs, postgresParameters: config.postgresParameters, passwords,
       postgresPortBase: config.ports.postgresBase, restPortBase: config.ports.patroniRestBase, memoryMiB: config.memoryLimitMiB.patroni,
+      exporters,
     }, { ...child, dependsOn: [network, etcd] });
 
     const haproxy = new Haproxy("haproxy", {
@@ -79,6 +85,7 @@ export class Lab extends pulumi.ComponentResource {
       nodes: nodes.map((n) => ({ name: n, postgresPort: POSTGRES_PORT, restPort: PATRONI_REST_PORT })),
       readWritePort: config.ports.readWrite, readOnlyPort: config.ports.readOnly, statsPort: config.ports.haproxyStats,
       memoryMiB: config.memoryLimitMiB.haproxy,
+      nodeExporter: exporters,
     }, { ...child, dependsOn: [network, patroni] });
 
     const members = [...etcd.containers, ...patroni.containers, haproxy.container];
@@ -93,6 +100,16 @@ export class Lab extends pulumi.ComponentResource {
       generation: pulumi.all(members.map((m) => m.id)).apply((ids) => ids.join(",")),
     }, { ...child, dependsOn: members });
     this.leader = readiness.leader;
+
+    if (config.monitoring.enabled) {
+      // Its image builds with the others; its containers start once the lab is healthy, so the first
+      // alerts are about faults, not about the lab coming up.
+      const monitoring = new Monitoring("monitoring", {
+        naming, image: roleImage("monitoring").stdout, config: config.monitoring,
+        members: { etcd: etcdMembers, patroni: nodes, haproxy: [HAPROXY_MEMBER] },
+      }, { ...child, dependsOn: [readiness] });
+      this.monitoring = monitoring.endpoints;
+    }
     this.secondsToHealthy = readiness.secondsToHealthy;
 
     const url = (port: number) => pulumi.interpolate`postgresql://postgres:${passwords.superuser}@127.0.0.1:${port}/postgres`;

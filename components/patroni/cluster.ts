@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DcsConfig } from "../../stacks/config";
 import { DockerContainer, DockerVolume, ownerLabels } from "../docker/resources";
+import { POSTGRES_EXPORTER_START, withNodeExporter } from "../lab/exporters";
 import type { LabNaming } from "../lab/naming";
 import { PATRONI_CONFIG_PATH, PATRONI_REST_PORT, PG_DATA_DIR, POSTGRES_PORT, renderPatroniYaml } from "./config";
 
@@ -23,6 +24,8 @@ export interface PatroniClusterArgs {
   postgresPortBase: number;
   restPortBase: number;
   memoryMiB: number;
+  /** Start the node exporter and the postgres exporter beside Patroni (monitoring on). */
+  exporters?: boolean;
 }
 
 export interface PatroniNodeInfo {
@@ -43,6 +46,15 @@ export const PATRONI_ENTRYPOINT = [
   "bash", "-c",
   `printf '%s' "$PATRONI_YML_B64" | base64 -d > ${PATRONI_CONFIG_PATH} && exec patroni ${PATRONI_CONFIG_PATH}`,
 ];
+
+/** The entrypoint with the exporters started first (each container start), Patroni still exec'd last. */
+export const patroniEntrypoint = (exporters = false): string[] =>
+  exporters
+    ? withNodeExporter(true, [
+      "bash", "-c",
+      `printf '%s' "$PATRONI_YML_B64" | base64 -d > ${PATRONI_CONFIG_PATH} && ${POSTGRES_EXPORTER_START} && exec patroni ${PATRONI_CONFIG_PATH}`,
+    ])
+    : PATRONI_ENTRYPOINT;
 
 /** PostgreSQL 15 under Patroni 3 (etcd3 DCS), one container and data volume per node. */
 export class PatroniCluster extends pulumi.ComponentResource {
@@ -81,7 +93,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
           memoryMiB: args.memoryMiB,
           capAdd: ["NET_ADMIN"],
           init: true,
-          command: PATRONI_ENTRYPOINT,
+          command: patroniEntrypoint(args.exporters),
         })),
       }, { parent: this, dependsOn: [volume] });
     });
