@@ -71,11 +71,14 @@ export function lossRules(peerIps: string[], percent: number, direction: "in" | 
   };
 }
 
-/** TCP resets for every packet of connections on `ports`, whichever side listens, both ways. */
+/**
+ * TCP resets for every packet of connections on `ports`, whichever side listens, both ways. RST packets
+ * themselves are let through: the reset REJECT generates leaves through OUTPUT and must not be eaten.
+ */
 export function resetRules(peerIps: string[], ports: number[]): ChainRules {
   const rules = (flag: "-s" | "-d"): RuleWords[] =>
     peerIps.flatMap((ip) => ports.flatMap((port) => (["--dport", "--sport"] as const).map((pf): RuleWords =>
-      [flag, ip, "-p", "tcp", pf, port, "-j", "REJECT", "--reject-with", "tcp-reset"])));
+      [flag, ip, "-p", "tcp", pf, port, "!", "--tcp-flags", "RST", "RST", "-j", "REJECT", "--reject-with", "tcp-reset"])));
   return { INPUT: rules("-s"), OUTPUT: rules("-d") };
 }
 

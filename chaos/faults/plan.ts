@@ -79,7 +79,26 @@ function failoverExpectation(world: World, dcs: DcsConfig, hit: Member[]): strin
       : "";
 }
 
+/**
+ * Inject never leaves a fault half-applied: when any step fails (on any target), recover runs for all
+ * targets (it is idempotent) and the original error is what the user sees.
+ */
+export function atomicInject(inject: string, recover: string): string {
+  return [
+    "set +e",
+    `( set -e\n${inject}\n)`,
+    "rc=$?",
+    "set -e",
+    `if [ "$rc" -ne 0 ]; then echo "inject failed (exit $rc): recovering what was applied" >&2; ( ${recover}\n) >&2 || true; exit "$rc"; fi`,
+  ].join("\n");
+}
+
 export function planFault(spec: FaultSpec, ctx: PlanContext): FaultPlan {
+  const plan = planFaultSteps(spec, ctx);
+  return { ...plan, inject: atomicInject(plan.inject, plan.recover) };
+}
+
+function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
   const { world, dcs } = ctx;
   const seconds = spec.durationSeconds ?? ctx.defaultDurationSeconds;
   const full = { ...spec, durationSeconds: seconds } as FaultPlan["spec"];
@@ -206,7 +225,7 @@ export function planFault(spec: FaultSpec, ctx: PlanContext): FaultPlan {
       }
       // slow: a delay on every chosen etcd member's traffic.
       const targets = chooseMembers();
-      const perTarget = targets.map((t) => planFault({ kind: "delay", name: f, target: t.name, delayMs: spec.delayMs, jitterMs: 0, mechanism: "auto", durationSeconds: seconds }, ctx));
+      const perTarget = targets.map((t) => planFaultSteps({ kind: "delay", name: f, target: t.name, delayMs: spec.delayMs, jitterMs: 0, mechanism: "auto", durationSeconds: seconds }, ctx));
       return {
         ...base,
         inject: perTarget.map((p) => p.inject).join("\n"),

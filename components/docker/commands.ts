@@ -1,12 +1,19 @@
-import { quote } from "shell-quote";
-
 /**
  * Pure builders of Docker CLI scripts for the lab's ShellCommand resources. Every dynamic value is
  * passed through `quote`, and secrets are never put on a command line: they are named with `-e NAME`
  * and taken from the script's environment.
  */
 
-export const sh = (words: Array<string | number>): string => quote(words.map(String));
+/** Words that need no quoting in bash (no `=`: a first word with it would be an assignment). */
+const BARE_WORD = /^[A-Za-z0-9_\/.,:@%+-]+$/;
+
+/**
+ * POSIX single-quoting, hand-rolled because shell-quote switches to double quotes when a word holds a
+ * single quote and then escapes `!` as `\!`, which bash keeps literally (it turned `$!` into `$\!`).
+ */
+export const shellWord = (word: string): string => (BARE_WORD.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+
+export const sh = (words: Array<string | number>): string => words.map((w) => shellWord(String(w))).join(" ");
 
 export interface Labels {
   [key: string]: string;

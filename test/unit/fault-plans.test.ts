@@ -81,7 +81,7 @@ describe("fault plans: inject and recover side by side", () => {
     const p = plan({ name: "p", kind: "partition", groupA: ["primary"] }, w);
     expect(p.inject).toContain("--dport 2222 -j RETURN");
     expect(p.inject).toContain("--sport 22 -j RETURN");
-    expect(p.inject).toMatch(/^ssh -i "\$PGCHAOS_SSH_KEY_FILE" -p 2222/);
+    expect(p.inject).toMatch(/\nssh -i "\$PGCHAOS_SSH_KEY_FILE" -p 2222/);
     expect(p.inject).toContain("sudo -n bash -c");
   });
 

@@ -57,7 +57,7 @@ describe("lab component graph (Pulumi mocks)", () => {
       const script: string = byName(n).inputs.create;
       expect(script).toContain("--network pgchaos-unit-net");
       expect(script).not.toMatch(/-p (?!127\.0\.0\.1)/);
-      expect(script).toMatch(/-p 127\.0\.0\.1\\:/);
+      expect(script).toMatch(/-p 127\.0\.0\.1:/);
       expect(byName(n).inputs.delete).toContain(`docker rm -f -v pgchaos-unit-${n}`);
     }
   });
@@ -69,6 +69,22 @@ describe("lab component graph (Pulumi mocks)", () => {
     // Pulumi's secret signature: the environment reaches the engine as a secret value.
     expect(env["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
     expect(Object.keys(env.value).sort()).toEqual(["PATRONI_REPLICATION_PASSWORD", "PATRONI_REWIND_PASSWORD", "PATRONI_SUPERUSER_PASSWORD"]);
+  });
+
+  it("adds monitoring: image, Prometheus/Alertmanager/receiver containers with volumes, exporters on members", async () => {
+    // Monitoring waits for the readiness resource: its registrations land a few ticks after the rest.
+    for (let i = 0; i < 100 && !names().includes("prometheus"); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(names()).toEqual(expect.arrayContaining(["image-monitoring", "prometheus", "alertmanager", "alert-receiver", "prometheus-data", "alert-receiver-data"]));
+    expect(created.filter((c) => c.type === "pgchaos:lab:Monitoring")).toHaveLength(1);
+    for (const n of ["prometheus", "alertmanager", "alert-receiver"]) {
+      const script: string = byName(n).inputs.create;
+      expect(script).toMatch(/-p 127\.0\.0\.1:1909\d:/);
+      expect(script).toContain("--memory");
+      expect(script).toContain("--restart on-failure");
+    }
+    for (const n of ["etcd1", "pg1", "haproxy"]) expect(byName(n).inputs.create).toContain("pgchaos-with-node-exporter");
+    expect(byName("pg1").inputs.create).toContain("prometheus-postgres-exporter");
+    expect(outputs.monitoring).toEqual({ prometheus: "http://127.0.0.1:19090", alertmanager: "http://127.0.0.1:19093", receiver: "http://127.0.0.1:19094" });
   });
 
   it("exports the inventory, connection strings and the network", async () => {

@@ -1,0 +1,158 @@
+import type { Expectation } from "./expectations";
+import type { PrimaryProbeSample } from "./single-primary";
+
+/**
+ * The journal of one experiment run: everything observed, with timestamps (epoch milliseconds on the
+ * controller's clock unless a field says otherwise). Metrics and the report are computed from it alone,
+ * so a report can be re-rendered from a saved journal and every number in it traces back to an event.
+ */
+
+export type ErrorClass =
+  | "connect_refused" // nothing listening / HAProxy has no server
+  | "connect_timeout"
+  | "connection_reset" // session killed (HAProxy shutdown-sessions, server crash)
+  | "read_only" // 25006: the node is in recovery (demoted primary)
+  | "admin_shutdown" // 57P01 and friends: server shutting down
+  | "query_timeout"
+  | "other";
+
+export interface WriteEvent {
+  /** Unique id written into the row (primary key). */
+  id: string;
+  writer: number;
+  sentAt: number;
+  /** Set when the commit was acknowledged. */
+  ackAt?: number;
+  /** When the error came back (failed writes): when the client learned of the failure. */
+  doneAt?: number;
+  error?: ErrorClass;
+  errorMessage?: string;
+  /** Which node answered (inet_server_addr) when acknowledged. */
+  server?: string;
+}
+
+export interface ReadEvent {
+  reader: number;
+  sentAt: number;
+  doneAt: number;
+  ok: boolean;
+  error?: ErrorClass;
+  server?: string;
+}
+
+export interface PatroniMemberSample {
+  name: string;
+  role: string;
+  state: string;
+  timeline?: number;
+  /** Replication lag in bytes as Patroni reports it (undefined for the leader or unknown). */
+  lagBytes?: number;
+}
+
+/** Patroni's /cluster as one member saw it at one instant. */
+export interface ClusterSample {
+  at: number;
+  observer: string;
+  ok: boolean;
+  members: PatroniMemberSample[];
+}
+
+export interface EtcdSample {
+  at: number;
+  member: string;
+  ok: boolean;
+  /** Leader's member name as this member reports it. */
+  leader?: string;
+  raftTerm?: number;
+}
+
+export interface HaproxySample {
+  at: number;
+  /** backend/server → status (UP, DOWN, MAINT, ...). */
+  servers: Record<string, string>;
+}
+
+export interface FaultEvent {
+  /** When the action started and ended on the controller. */
+  startedAt: number;
+  endedAt: number;
+  action: "inject" | "recover";
+  fault: string;
+  kind: string;
+  targets: string[];
+  mechanism?: string;
+  /** Injection times reported by the fault resource (member clock, epoch ms). */
+  injectedAt?: number[];
+  /** Measured magnitude as verified after inject (fault-trust issue), when available. */
+  measured?: string;
+  configured?: string;
+  /** The command that applied it, as a user would type it (e.g. `pulumi up --stack dev-chaos`), for the report's steps. */
+  command?: string;
+}
+
+export interface LogLine {
+  member: string;
+  at: number;
+  text: string;
+}
+
+export interface AlertObservation {
+  alert: string;
+  labels: Record<string, string>;
+  /** When Prometheus had it firing (activeAt + for), and when the receiver got the notification. */
+  firedAt?: number;
+  receivedAt?: number;
+  resolvedReceivedAt?: number;
+}
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface Phase {
+  name: "steady-before" | "fault" | "recovery" | "steady-after";
+  start: number;
+  end: number;
+}
+
+/** One step of the experiment's method as declared, with the tool that carries it out. */
+export interface MethodStep {
+  description: string;
+  tool?: string;
+}
+
+export interface Journal {
+  experiment: {
+    id: string;
+    title: string;
+    description: string;
+    /** The method as declared (the report's "steps"); faults add their own lines from `faults`. */
+    steps?: MethodStep[];
+    /** Expected behaviour: prose and machine-checkable assertions on the metrics. */
+    expected?: { prose: string; assertions: Expectation[] };
+  };
+  startedAt: number;
+  endedAt: number;
+  phases: Phase[];
+  writes: WriteEvent[];
+  reads: ReadEvent[];
+  cluster: ClusterSample[];
+  etcd: EtcdSample[];
+  haproxy: HaproxySample[];
+  faults: FaultEvent[];
+  logs: LogLine[];
+  alerts: AlertObservation[];
+  /** Ids of the rows present on the primary after recovery (read directly from it, not through HAProxy). */
+  finalRowIds: string[];
+  /** Which node the final rows were read from. */
+  finalReadFrom: string;
+  /** Split-brain runs: every PostgreSQL node probed directly (pg_is_in_recovery() and a test write). */
+  primaryProbes?: PrimaryProbeSample[];
+  /** Split-brain runs: row ids found on each node after the split, before any rewind (divergence accounting). */
+  nodeRowIds?: Record<string, string[]>;
+  hypothesis: { before: CheckResult[]; after: CheckResult[] };
+  /** Anything that went wrong in the runner itself (aborts, rollback output). */
+  notes: string[];
+}

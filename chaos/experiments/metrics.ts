@@ -1,0 +1,558 @@
+import type { ClusterSample, ErrorClass, Journal, Phase, ReadEvent, WriteEvent } from "./journal";
+import { accountDivergence, checkSinglePrimary, type Divergence, type SinglePrimaryCheck } from "./single-primary";
+
+/**
+ * Metrics of one run, computed from its journal alone. Every metric carries a one-line "how computed"
+ * so the report can show it next to the number; a metric that cannot be computed is null with a reason,
+ * never NaN. Times are epoch ms in, seconds or ms out (the unit says which).
+ */
+
+export type Unit = "s" | "ms" | "count" | "ops/s" | "bytes";
+
+export interface Metric {
+  label: string;
+  value: number | null;
+  unit: Unit;
+  how: string;
+  /** Why value is null. */
+  reason?: string;
+}
+
+/** The scalar metrics, by name: what expectations refer to. */
+export const METRIC_NAMES = [
+  "timeToDetectSeconds",
+  "timeToNewLeaderSeconds",
+  "writeUnavailabilitySeconds",
+  "failedWriteWindowSeconds",
+  "failedWrites",
+  "failedReads",
+  "lostAckedWrites",
+  "extraRows",
+  "indeterminateCommittedWrites",
+  "replicationLagPeakBytes",
+  "catchUpSeconds",
+  "timelineChanges",
+  "patroniLeaderChanges",
+  "etcdLeaderChanges",
+  "firstAlertFiredSeconds",
+  "firstAlertDeliveredSeconds",
+  "faultWriteOpsPerSecond",
+  "faultWriteP99Ms",
+  "faultReadP99Ms",
+  "doubleWritableIntervals",
+  "doubleWritableSeconds",
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+const measured = (label: string, unit: Unit, value: number, how: string): Metric => ({ label, unit, value, how });
+const missing = (label: string, unit: Unit, reason: string, how: string): Metric => ({ label, unit, value: null, how, reason });
+const seconds = (ms: number) => ms / 1000;
+
+// ---------------------------------------------------------------------------------------------------
+// Anchors: when the fault went in and when it was gone.
+
+export interface FaultWindow {
+  fault: string;
+  /** Injection: the fault's own stamp (earliest target) when present, else the controller's start of the action. */
+  start: number;
+  /** End of the recover action (the fault is certainly gone), null when never recovered. */
+  end: number | null;
+}
+
+export interface Anchors {
+  /** The injection instant every relative time is measured from; null when nothing was injected. */
+  injectionAt: number | null;
+  injectionHow: string;
+  /** Controller start of the first inject action: failures before it cannot be the fault's. */
+  injectActionStartAt: number | null;
+  /** End of the last recover action, null when some fault was never recovered. */
+  recoveryEndAt: number | null;
+  windows: FaultWindow[];
+}
+
+export function faultAnchors(journal: Journal): Anchors {
+  const events = [...journal.faults].sort((a, b) => a.startedAt - b.startedAt);
+  const windows: FaultWindow[] = [];
+  for (const e of events) {
+    if (e.action === "inject") {
+      const stamped = e.injectedAt && e.injectedAt.length > 0 ? Math.min(...e.injectedAt) : undefined;
+      windows.push({ fault: e.fault, start: stamped ?? e.startedAt, end: null });
+    } else {
+      const open = windows.find((w) => w.fault === e.fault && w.end === null);
+      if (open) open.end = e.endedAt;
+    }
+  }
+  const injects = events.filter((e) => e.action === "inject");
+  if (windows.length === 0) {
+    return { injectionAt: null, injectionHow: "no fault was injected", injectActionStartAt: null, recoveryEndAt: null, windows };
+  }
+  const first = windows.reduce((a, b) => (b.start < a.start ? b : a));
+  const stamped = injects.some((e) => e.injectedAt && e.injectedAt.length > 0);
+  const ends = windows.map((w) => w.end);
+  return {
+    injectionAt: first.start,
+    injectionHow: stamped ? "the fault's injection stamp (earliest target)" : "the controller's start of the inject action (no injection stamp)",
+    injectActionStartAt: injects[0].startedAt,
+    recoveryEndAt: ends.every((e): e is number => e !== null) ? Math.max(...ends) : null,
+    windows,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Leader changes (Patroni and etcd share the logic).
+
+export interface LeaderObservation {
+  at: number;
+  leader: string;
+  /** Patroni timeline / etcd raft term: lets a stale observer's view of an old leader be told from a change back. */
+  epoch?: number;
+}
+
+export interface LeaderChange {
+  at: number;
+  from: string;
+  to: string;
+  epoch?: number;
+}
+
+/**
+ * Leader changes over observations from several observers. A (leader, epoch) pair counts once, and an
+ * observation with an older epoch than the current one is stale (a partitioned member still showing
+ * the old leader), so observers that lag behind do not make the leader flap.
+ */
+export function leaderChanges(observations: LeaderObservation[]): { initial: string | undefined; changes: LeaderChange[] } {
+  const sorted = [...observations].sort((a, b) => a.at - b.at);
+  const seen = new Set<string>();
+  let current: string | undefined;
+  let epoch: number | undefined;
+  let initial: string | undefined;
+  const changes: LeaderChange[] = [];
+  for (const o of sorted) {
+    const key = `${o.leader}@${o.epoch ?? "?"}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (o.epoch !== undefined && epoch !== undefined && o.epoch < epoch) continue;
+    if (current === undefined) initial = o.leader;
+    else if (o.leader !== current) changes.push({ at: o.at, from: current, to: o.leader, epoch: o.epoch });
+    current = o.leader;
+    if (o.epoch !== undefined) epoch = Math.max(epoch ?? o.epoch, o.epoch);
+  }
+  return { initial, changes };
+}
+
+const isLeaderRole = (role: string) => role === "leader" || role === "standby_leader";
+
+export function patroniLeaderObservations(samples: ClusterSample[]): LeaderObservation[] {
+  return samples.flatMap((s) => {
+    const leader = s.ok ? s.members.find((m) => isLeaderRole(m.role)) : undefined;
+    return leader ? [{ at: s.at, leader: leader.name, epoch: leader.timeline }] : [];
+  });
+}
+
+export function etcdLeaderObservations(journal: Journal): LeaderObservation[] {
+  return journal.etcd.flatMap((s) => (s.ok && s.leader ? [{ at: s.at, leader: s.leader, epoch: s.raftTerm }] : []));
+}
+
+/** The leader as of `at`: the last one established by observations before it. */
+function leaderAt(observations: LeaderObservation[], at: number): string | undefined {
+  const { initial, changes } = leaderChanges(observations.filter((o) => o.at < at));
+  return changes.length > 0 ? changes[changes.length - 1].to : initial;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Client-side operations.
+
+const failedAt = (w: WriteEvent) => w.doneAt ?? w.sentAt;
+const isFailedWrite = (w: WriteEvent) => w.error !== undefined;
+
+/** Nearest-rank percentile of an ascending array (hand-rolled: three lines, the definition is the point). */
+export function percentile(sortedAscending: number[], p: number): number | null {
+  if (sortedAscending.length === 0) return null;
+  const rank = Math.max(1, Math.ceil((p / 100) * sortedAscending.length));
+  return sortedAscending[rank - 1];
+}
+
+export interface OpStats {
+  sent: number;
+  ok: number;
+  failed: number;
+  /** Acknowledged operations per second of the phase. */
+  okPerSecond: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+}
+
+export interface PhaseStats {
+  phase: Phase["name"];
+  start: number;
+  end: number;
+  writes: OpStats;
+  reads: OpStats;
+}
+
+function opStats(latenciesMs: number[], sent: number, failed: number, durationMs: number): OpStats {
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  return {
+    sent,
+    ok: sorted.length,
+    failed,
+    okPerSecond: durationMs > 0 ? sorted.length / seconds(durationMs) : null,
+    p50Ms: percentile(sorted, 50),
+    p95Ms: percentile(sorted, 95),
+    p99Ms: percentile(sorted, 99),
+  };
+}
+
+/** Operations are attributed to the phase they were sent in: [start, end). */
+export function phaseStats(journal: Journal): PhaseStats[] {
+  return journal.phases.map((p) => {
+    const inPhase = (t: number) => t >= p.start && t < p.end;
+    const writes = journal.writes.filter((w) => inPhase(w.sentAt));
+    const reads = journal.reads.filter((r) => inPhase(r.sentAt));
+    const ackedLatencies = writes.flatMap((w) => (w.ackAt !== undefined ? [w.ackAt - w.sentAt] : []));
+    const readLatencies = reads.flatMap((r) => (r.ok ? [r.doneAt - r.sentAt] : []));
+    return {
+      phase: p.name,
+      start: p.start,
+      end: p.end,
+      writes: opStats(ackedLatencies, writes.length, writes.filter(isFailedWrite).length, p.end - p.start),
+      reads: opStats(readLatencies, reads.length, reads.filter((r) => !r.ok).length, p.end - p.start),
+    };
+  });
+}
+
+export type ErrorsByClass = Partial<Record<ErrorClass, { writes: number; reads: number }>>;
+
+export function errorsByClass(journal: Journal): ErrorsByClass {
+  const out: ErrorsByClass = {};
+  const bump = (c: ErrorClass, k: "writes" | "reads") => ((out[c] ??= { writes: 0, reads: 0 })[k] += 1);
+  for (const w of journal.writes) if (w.error) bump(w.error, "writes");
+  for (const r of journal.reads) if (!r.ok) bump(r.error ?? "other", "reads");
+  return out;
+}
+
+export interface WriteOutage {
+  failedWrites: number;
+  firstFailureSentAt: number;
+  firstFailureAt: number;
+  lastFailureAt: number;
+  lastAckBeforeAt: number | null;
+  firstAckAfterAt: number | null;
+}
+
+/** The failed writes that can be the fault's (their error came after the inject action began). */
+export function writeOutage(journal: Journal, anchors: Anchors): WriteOutage | null {
+  const from = anchors.injectActionStartAt ?? -Infinity;
+  const failed = journal.writes.filter((w) => isFailedWrite(w) && failedAt(w) >= from);
+  if (failed.length === 0) return null;
+  const firstFailureAt = Math.min(...failed.map(failedAt));
+  const lastFailureAt = Math.max(...failed.map(failedAt));
+  const acks = journal.writes.flatMap((w) => (w.ackAt !== undefined ? [w.ackAt] : []));
+  const before = acks.filter((t) => t < firstFailureAt);
+  const after = acks.filter((t) => t > lastFailureAt);
+  return {
+    failedWrites: failed.length,
+    firstFailureSentAt: Math.min(...failed.map((w) => w.sentAt)),
+    firstFailureAt,
+    lastFailureAt,
+    lastAckBeforeAt: before.length > 0 ? Math.max(...before) : null,
+    firstAckAfterAt: after.length > 0 ? Math.min(...after) : null,
+  };
+}
+
+/** The first failed operation (write or read) after the inject action began, at the time its error came back. */
+export function firstFailure(journal: Journal, anchors: Anchors): { at: number; op: "write" | "read"; error: ErrorClass } | null {
+  const from = anchors.injectActionStartAt ?? -Infinity;
+  const candidates = [
+    ...journal.writes.filter(isFailedWrite).map((w) => ({ at: failedAt(w), op: "write" as const, error: w.error as ErrorClass })),
+    ...journal.reads.filter((r: ReadEvent) => !r.ok).map((r) => ({ at: r.doneAt, op: "read" as const, error: r.error ?? ("other" as const) })),
+  ].filter((c) => c.at >= from);
+  return candidates.length === 0 ? null : candidates.reduce((a, b) => (b.at < a.at ? b : a));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Durability: acknowledged writes against the rows found after recovery.
+
+export interface Durability {
+  acked: number;
+  /** Acknowledged, absent from the final rows. */
+  lost: { id: string; ackAt: number; server?: string }[];
+  /** Final rows never acknowledged: indeterminate writes that committed plus rows no write of this run sent. */
+  extra: string[];
+  /** Writes that errored (or never answered) and yet are in the final rows: indeterminate, committed. Not losses. */
+  indeterminateCommitted: { id: string; error?: ErrorClass }[];
+  /** Final rows whose id no write of this run carried. */
+  unknownRows: string[];
+  /** Errored writes absent from the final rows (failed cleanly, as the client was told or could assume). */
+  indeterminateAbsent: number;
+  finalReadFrom: string;
+}
+
+export function durability(journal: Journal): Durability | null {
+  if (!journal.finalReadFrom) return null;
+  const final = new Set(journal.finalRowIds);
+  const byId = new Map(journal.writes.map((w) => [w.id, w]));
+  const acked = journal.writes.filter((w) => w.ackAt !== undefined);
+  const unacked = journal.writes.filter((w) => w.ackAt === undefined);
+  const extra = journal.finalRowIds.filter((id) => byId.get(id)?.ackAt === undefined);
+  return {
+    acked: acked.length,
+    lost: acked.filter((w) => !final.has(w.id)).map((w) => ({ id: w.id, ackAt: w.ackAt as number, server: w.server })),
+    extra,
+    indeterminateCommitted: unacked.filter((w) => final.has(w.id)).map((w) => ({ id: w.id, error: w.error })),
+    unknownRows: extra.filter((id) => !byId.has(id)),
+    indeterminateAbsent: unacked.filter((w) => !final.has(w.id)).length,
+    finalReadFrom: journal.finalReadFrom,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Replication and timelines.
+
+export interface TimelineSeen {
+  timeline: number;
+  firstSeenAt: number;
+  member: string;
+}
+
+export function timelinesSeen(samples: ClusterSample[]): TimelineSeen[] {
+  const first = new Map<number, TimelineSeen>();
+  for (const s of [...samples].sort((a, b) => a.at - b.at)) {
+    if (!s.ok) continue;
+    for (const m of s.members) {
+      if (m.timeline !== undefined && !first.has(m.timeline)) first.set(m.timeline, { timeline: m.timeline, firstSeenAt: s.at, member: m.name });
+    }
+  }
+  return [...first.values()].sort((a, b) => a.timeline - b.timeline);
+}
+
+export interface LagPeak {
+  bytes: number;
+  member: string;
+  at: number;
+}
+
+export function lagPeak(samples: ClusterSample[]): LagPeak | null {
+  let peak: LagPeak | null = null;
+  for (const s of samples) {
+    if (!s.ok) continue;
+    for (const m of s.members) {
+      if (!isLeaderRole(m.role) && m.lagBytes !== undefined && (peak === null || m.lagBytes > peak.bytes)) peak = { bytes: m.lagBytes, member: m.name, at: s.at };
+    }
+  }
+  return peak;
+}
+
+/**
+ * First sample at or after `from` in which every member known before the injection is listed, one is
+ * leader, and every other one is streaming with lag ≤ threshold. Requiring the full member set keeps a
+ * stopped replica that dropped out of /cluster from counting as caught up.
+ */
+export function caughtUpAt(samples: ClusterSample[], members: string[], from: number, maxLagBytes: number): number | null {
+  for (const s of [...samples].sort((a, b) => a.at - b.at)) {
+    if (!s.ok || s.at < from) continue;
+    const byName = new Map(s.members.map((m) => [m.name, m]));
+    if (!members.every((n) => byName.has(n)) || !s.members.some((m) => isLeaderRole(m.role))) continue;
+    const replicas = s.members.filter((m) => !isLeaderRole(m.role));
+    if (replicas.every((m) => m.state === "streaming" && m.lagBytes !== undefined && m.lagBytes <= maxLagBytes)) return s.at;
+  }
+  return null;
+}
+
+function membersBefore(samples: ClusterSample[], at: number): string[] {
+  const before = samples.filter((s) => s.ok && s.at < at).sort((a, b) => b.at - a.at)[0];
+  return before ? before.members.map((m) => m.name) : [];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Alerts.
+
+export interface AlertTiming {
+  alert: string;
+  labels: Record<string, string>;
+  firedAt?: number;
+  receivedAt?: number;
+  /** Relative to the injection, seconds. */
+  firedAfterSeconds: number | null;
+  receivedAfterSeconds: number | null;
+  /** Receiver time minus firing time: the notification pipeline's own delay. */
+  deliveryDelaySeconds: number | null;
+}
+
+export function alertTimings(journal: Journal, anchors: Anchors): AlertTiming[] {
+  const rel = (t: number | undefined) => (t !== undefined && anchors.injectionAt !== null ? seconds(t - anchors.injectionAt) : null);
+  return journal.alerts.map((a) => ({
+    alert: a.alert,
+    labels: a.labels,
+    firedAt: a.firedAt,
+    receivedAt: a.receivedAt,
+    firedAfterSeconds: rel(a.firedAt),
+    receivedAfterSeconds: rel(a.receivedAt),
+    deliveryDelaySeconds: a.firedAt !== undefined && a.receivedAt !== undefined ? seconds(a.receivedAt - a.firedAt) : null,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Everything together.
+
+export interface MetricsOptions {
+  /** A replica counts as caught up at or under this Patroni lag (bytes). Patroni reports 0 when a replica has replayed the leader's last known position. */
+  caughtUpLagBytes?: number;
+}
+
+export interface ExperimentMetrics {
+  anchors: Anchors;
+  scalars: Record<MetricName, Metric>;
+  phases: PhaseStats[];
+  errorsByClass: ErrorsByClass;
+  firstFailure: ReturnType<typeof firstFailure>;
+  writeOutage: WriteOutage | null;
+  durability: Durability | null;
+  leaderBefore: string | undefined;
+  patroniLeaderChanges: LeaderChange[];
+  etcdLeaderChanges: LeaderChange[];
+  timelines: TimelineSeen[];
+  lagPeak: LagPeak | null;
+  caughtUpAt: number | null;
+  alerts: AlertTiming[];
+  singlePrimary: SinglePrimaryCheck | null;
+  divergence: Divergence | null;
+}
+
+export function computeMetrics(journal: Journal, options: MetricsOptions = {}): ExperimentMetrics {
+  const maxLag = options.caughtUpLagBytes ?? 0;
+  const anchors = faultAnchors(journal);
+  const t0 = anchors.injectionAt;
+  const noInjection = "no fault was injected in this run";
+  const relHow = `relative to the injection (${anchors.injectionHow})`;
+
+  const failure = firstFailure(journal, anchors);
+  const outage = writeOutage(journal, anchors);
+  const phases = phaseStats(journal);
+  const durable = durability(journal);
+
+  const patroniObs = patroniLeaderObservations(journal.cluster);
+  const patroni = leaderChanges(patroniObs);
+  const etcd = leaderChanges(etcdLeaderObservations(journal));
+  const leaderBefore = t0 === null ? undefined : leaderAt(patroniObs, t0);
+  const newLeader = t0 === null ? undefined : patroni.changes.find((c) => c.at >= t0 && c.to !== leaderBefore);
+  const timelines = timelinesSeen(journal.cluster);
+  const peak = lagPeak(journal.cluster);
+  const caughtUp = anchors.recoveryEndAt === null || t0 === null ? null : caughtUpAt(journal.cluster, membersBefore(journal.cluster, t0), anchors.recoveryEndAt, maxLag);
+  const alerts = alertTimings(journal, anchors);
+  const singlePrimary = journal.primaryProbes && journal.primaryProbes.length > 0 ? checkSinglePrimary(journal.primaryProbes) : null;
+  const divergence = journal.nodeRowIds ? accountDivergence(journal.nodeRowIds, journal.writes, journal.finalReadFrom) : null;
+
+  const s: Partial<Record<MetricName, Metric>> = {};
+
+  s.timeToDetectSeconds = ((label, how) =>
+    t0 === null ? missing(label, "s", noInjection, how)
+    : failure === null ? missing(label, "s", "no operation failed after the injection", how)
+    : measured(label, "s", seconds(failure.at - t0), how))(
+    "Time to detect",
+    `first failed operation (write or read) after the inject action began, at the moment its error came back (send time for writes the journal has no error time for), ${relHow}`,
+  );
+
+  s.timeToNewLeaderSeconds = ((label, how) =>
+    t0 === null ? missing(label, "s", noInjection, how)
+    : leaderBefore === undefined ? missing(label, "s", "no Patroni sample showed a leader before the injection", how)
+    : newLeader === undefined ? missing(label, "s", `the leader stayed ${leaderBefore}: no other leader was observed after the injection`, how)
+    : measured(label, "s", seconds(newLeader.at - t0), how))(
+    "Time to new leader",
+    `first Patroni /cluster sample (any observer, stale timelines ignored) whose leader differs from the leader before the injection, ${relHow}`,
+  );
+
+  s.writeUnavailabilitySeconds = ((label, how) =>
+    outage === null ? missing(label, "s", "no write failed after the injection", how)
+    : outage.lastAckBeforeAt === null ? missing(label, "s", "no write was acknowledged before the first failure", how)
+    : outage.firstAckAfterAt === null ? missing(label, "s", "no write was acknowledged after the last failure before the run ended", how)
+    : measured(label, "s", seconds(outage.firstAckAfterAt - outage.lastAckBeforeAt), how))(
+    "Write unavailability (client)",
+    "last write acknowledged before the first failed write → first write acknowledged after the last failed write (failures after the inject action began)",
+  );
+
+  s.failedWriteWindowSeconds = ((label, how) =>
+    outage === null ? missing(label, "s", "no write failed after the injection", how)
+    : measured(label, "s", seconds(outage.lastFailureAt - outage.firstFailureSentAt), how))(
+    "Failed-write window",
+    "send time of the first failed write → error time of the last failed write (after the inject action began)",
+  );
+
+  s.failedWrites = measured("Failed writes", "count", journal.writes.filter(isFailedWrite).length, "writes that returned an error, whole run");
+  s.failedReads = measured("Failed reads", "count", journal.reads.filter((r) => !r.ok).length, "reads that returned an error, whole run");
+
+  const notRead = "the final rows were not read after recovery";
+  const finalHow = (what: string) => `${what}, against the row ids read directly from ${journal.finalReadFrom || "the primary"} after recovery`;
+  s.lostAckedWrites = durable === null
+    ? missing("Lost acknowledged writes", "count", notRead, finalHow("acknowledged write ids absent from the final rows"))
+    : measured("Lost acknowledged writes", "count", durable.lost.length, finalHow("acknowledged write ids absent from the final rows"));
+  s.extraRows = durable === null
+    ? missing("Unexpected extra rows", "count", notRead, finalHow("final row ids never acknowledged (indeterminate-committed writes and unknown ids)"))
+    : measured("Unexpected extra rows", "count", durable.extra.length, finalHow("final row ids never acknowledged (indeterminate-committed writes and unknown ids)"));
+  s.indeterminateCommittedWrites = durable === null
+    ? missing("Indeterminate, committed", "count", notRead, finalHow("writes that errored or never answered yet whose id is in the final rows"))
+    : measured("Indeterminate, committed", "count", durable.indeterminateCommitted.length, finalHow("writes that errored or never answered yet whose id is in the final rows"));
+
+  s.replicationLagPeakBytes = peak === null
+    ? missing("Replication lag peak", "bytes", "no replica lag was reported", "max Patroni-reported replica lag over all /cluster samples")
+    : measured("Replication lag peak", "bytes", peak.bytes, `max Patroni-reported replica lag over all /cluster samples (${peak.member})`);
+
+  const catchHow = `end of the recover action → first /cluster sample listing every member known before the injection, with every replica streaming at lag ≤ ${maxLag} bytes`;
+  s.catchUpSeconds =
+    t0 === null ? missing("Replica catch-up", "s", noInjection, catchHow)
+    : anchors.recoveryEndAt === null ? missing("Replica catch-up", "s", "the fault was not recovered in this run", catchHow)
+    : caughtUp === null ? missing("Replica catch-up", "s", "the replicas were never all caught up before the run ended", catchHow)
+    : measured("Replica catch-up", "s", seconds(caughtUp - anchors.recoveryEndAt), catchHow);
+
+  s.timelineChanges = measured("Timeline changes", "count", Math.max(0, timelines.length - 1), `distinct PostgreSQL timelines seen in /cluster samples minus one (${timelines.map((t) => t.timeline).join(", ") || "none"})`);
+  s.patroniLeaderChanges = measured("Patroni leader changes", "count", patroni.changes.length, "changes of the leader in /cluster samples over the whole run (stale observers ignored by timeline)");
+  s.etcdLeaderChanges = measured("etcd leader changes", "count", etcd.changes.length, "changes of the leader reported by etcd endpoint status over the whole run (stale members ignored by raft term)");
+
+  const fired = alerts.filter((a) => a.firedAt !== undefined && a.firedAt >= (anchors.injectActionStartAt ?? -Infinity));
+  const received = alerts.filter((a) => a.receivedAt !== undefined && a.receivedAt >= (anchors.injectActionStartAt ?? -Infinity));
+  s.firstAlertFiredSeconds =
+    t0 === null ? missing("First alert fired", "s", noInjection, `earliest Prometheus firing time among alerts, ${relHow}`)
+    : fired.length === 0 ? missing("First alert fired", "s", "no alert fired after the injection", `earliest Prometheus firing time among alerts, ${relHow}`)
+    : measured("First alert fired", "s", Math.min(...fired.map((a) => a.firedAfterSeconds as number)), `earliest Prometheus firing time among alerts (${fired.map((a) => a.alert).join(", ")}), ${relHow}`);
+  s.firstAlertDeliveredSeconds =
+    t0 === null ? missing("First alert delivered", "s", noInjection, `earliest receiver arrival of a notification, ${relHow}`)
+    : received.length === 0 ? missing("First alert delivered", "s", "no notification reached the receiver after the injection", `earliest receiver arrival of a notification, ${relHow}`)
+    : measured("First alert delivered", "s", Math.min(...received.map((a) => a.receivedAfterSeconds as number)), `earliest receiver arrival of a notification, ${relHow}`);
+
+  const fault = phases.find((p) => p.phase === "fault");
+  const faultMetric = (label: string, unit: Unit, value: number | null | undefined, how: string) =>
+    fault === undefined ? missing(label, unit, "the run has no fault phase", how)
+    : value === null || value === undefined ? missing(label, unit, "no operation of this kind succeeded in the fault phase", how)
+    : measured(label, unit, value, how);
+  s.faultWriteOpsPerSecond = faultMetric("Write throughput during the fault", "ops/s", fault?.writes.okPerSecond, "acknowledged writes sent in the fault phase / its length");
+  s.faultWriteP99Ms = faultMetric("Write p99 during the fault", "ms", fault?.writes.p99Ms, "nearest-rank 99th percentile of ack − send over acknowledged writes sent in the fault phase");
+  s.faultReadP99Ms = faultMetric("Read p99 during the fault", "ms", fault?.reads.p99Ms, "nearest-rank 99th percentile of done − send over successful reads sent in the fault phase");
+
+  const probesHow = "intervals in which two or more nodes, probed directly, accepted a write (a node counts as writable from an accepted probe write until a probe shows otherwise)";
+  s.doubleWritableIntervals = singlePrimary === null
+    ? missing("Double-writable intervals", "count", "no per-node primary probes in this run", probesHow)
+    : measured("Double-writable intervals", "count", singlePrimary.writableOverlaps.length, probesHow);
+  s.doubleWritableSeconds = singlePrimary === null
+    ? missing("Double-writable time", "s", "no per-node primary probes in this run", `total length of the ${probesHow}`)
+    : measured("Double-writable time", "s", seconds(singlePrimary.writableOverlaps.reduce((sum, o) => sum + o.end - o.start, 0)), `total length of the ${probesHow}`);
+
+  return {
+    anchors,
+    scalars: s as Record<MetricName, Metric>,
+    phases,
+    errorsByClass: errorsByClass(journal),
+    firstFailure: failure,
+    writeOutage: outage,
+    durability: durable,
+    leaderBefore,
+    patroniLeaderChanges: patroni.changes,
+    etcdLeaderChanges: etcd.changes,
+    timelines,
+    lagPeak: peak,
+    caughtUpAt: caughtUp,
+    alerts,
+    singlePrimary,
+    divergence,
+  };
+}

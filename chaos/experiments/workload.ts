@@ -1,0 +1,141 @@
+import { Client } from "pg";
+import type { ErrorClass, ReadEvent, WriteEvent } from "./journal";
+
+/**
+ * A client that behaves like the seed's application: writers insert uniquely-identified rows through
+ * HAProxy's read-write port, readers query the read-only port, each at a bounded rate, reconnecting
+ * like a real client after any error. Every operation is logged with its send and acknowledge times.
+ */
+export interface WorkloadOptions {
+  host: string;
+  readWritePort: number;
+  readOnlyPort: number;
+  password: string;
+  writers: number;
+  readers: number;
+  /** Operations per second per writer/reader. */
+  writeRate: number;
+  readRate: number;
+  /** Prefix of every row id of this run, so the final count only looks at this run's rows. */
+  runId: string;
+  /** Client-side bound on one operation (a hung connection counts as a timeout, not forever). */
+  opTimeoutMs?: number;
+}
+
+export const WRITES_TABLE = "pgchaos_writes";
+export const CREATE_WRITES_TABLE = `create table if not exists ${WRITES_TABLE} (id text primary key, writer int not null, sent_at timestamptz not null, inserted_at timestamptz not null default clock_timestamp())`;
+
+/** Maps a pg/network error to the classes the report counts. */
+export function classifyError(e: unknown): ErrorClass {
+  const err = e as { code?: string; message?: string };
+  const msg = (err.message ?? String(e)).toLowerCase();
+  if (err.code === "25006" || msg.includes("read-only transaction")) return "read_only";
+  if (err.code === "57P01" || err.code === "57P02" || err.code === "57P03" || msg.includes("shutting down") || msg.includes("starting up")) return "admin_shutdown";
+  if (err.code === "57014" || msg.includes("query read timeout") || msg.includes("statement timeout")) return "query_timeout";
+  if (err.code === "ECONNREFUSED") return "connect_refused";
+  if (err.code === "ETIMEDOUT" || msg.includes("timeout expired") || msg.includes("connection timeout")) return "connect_timeout";
+  if (err.code === "ECONNRESET" || err.code === "EPIPE" || msg.includes("connection terminated") || msg.includes("server closed the connection") || msg.includes("not queryable")) return "connection_reset";
+  return "other";
+}
+
+class ReconnectingClient {
+  private client: Client | undefined;
+
+  constructor(private readonly port: number, private readonly opts: WorkloadOptions) {}
+
+  async query<T>(sql: string, params: unknown[]): Promise<T[]> {
+    if (!this.client) {
+      const c = new Client({
+        host: this.opts.host, port: this.port, user: "postgres", password: this.opts.password, database: "postgres",
+        connectionTimeoutMillis: this.opts.opTimeoutMs ?? 2000, query_timeout: this.opts.opTimeoutMs ?? 2000,
+        application_name: "pgchaos-workload",
+      });
+      c.on("error", () => this.drop()); // a broken idle connection must not crash the run
+      try {
+        await c.connect();
+      } catch (e) {
+        await c.end().catch(() => undefined);
+        throw e;
+      }
+      this.client = c;
+    }
+    try {
+      return (await this.client.query(sql, params)).rows as T[];
+    } catch (e) {
+      this.drop();
+      throw e;
+    }
+  }
+
+  drop(): void {
+    const c = this.client;
+    this.client = undefined;
+    c?.end().catch(() => undefined);
+  }
+}
+
+export class Workload {
+  readonly writes: WriteEvent[] = [];
+  readonly reads: ReadEvent[] = [];
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private seq = 0;
+
+  constructor(private readonly opts: WorkloadOptions) {}
+
+  start(): void {
+    this.running = true;
+    for (let w = 0; w < this.opts.writers; w++) {
+      const client = new ReconnectingClient(this.opts.readWritePort, this.opts);
+      this.loops.push(this.loop(1000 / this.opts.writeRate, client, () => this.writeOnce(w, client)));
+    }
+    for (let r = 0; r < this.opts.readers; r++) {
+      const client = new ReconnectingClient(this.opts.readOnlyPort, this.opts);
+      this.loops.push(this.loop(1000 / this.opts.readRate, client, () => this.readOnce(r, client)));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+    this.loops = [];
+  }
+
+  /** Fixed-rate loop: the next op is scheduled from the previous one's start, never bursting to catch up. */
+  private async loop(intervalMs: number, client: ReconnectingClient, op: () => Promise<void>): Promise<void> {
+    let next = Date.now() + Math.random() * intervalMs; // spread the clients over the interval
+    while (this.running) {
+      const wait = next - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (!this.running) break;
+      next = Math.max(next + intervalMs, Date.now());
+      await op();
+    }
+    client.drop();
+  }
+
+  private async writeOnce(writer: number, client: ReconnectingClient): Promise<void> {
+    const id = `${this.opts.runId}-${writer}-${++this.seq}`;
+    const event: WriteEvent = { id, writer, sentAt: Date.now() };
+    this.writes.push(event);
+    try {
+      const rows = await client.query<{ server: string }>(
+        `insert into ${WRITES_TABLE}(id, writer, sent_at) values ($1, $2, now()) returning host(inet_server_addr()) as server`, [id, writer]);
+      event.ackAt = Date.now();
+      event.server = rows[0]?.server;
+    } catch (e) {
+      event.error = classifyError(e);
+      event.errorMessage = String((e as Error).message ?? e).slice(0, 200);
+    }
+  }
+
+  private async readOnce(reader: number, client: ReconnectingClient): Promise<void> {
+    const sentAt = Date.now();
+    try {
+      const rows = await client.query<{ server: string }>("select host(inet_server_addr()) as server, pg_is_in_recovery() as ro", []);
+      this.reads.push({ reader, sentAt, doneAt: Date.now(), ok: true, server: rows[0]?.server });
+    } catch (e) {
+      this.reads.push({ reader, sentAt, doneAt: Date.now(), ok: false, error: classifyError(e) });
+    }
+  }
+}
