@@ -44,8 +44,10 @@ export const METRIC_NAMES = [
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
-const measured = (label: string, unit: Unit, value: number, how: string): Metric => ({ label, unit, value, how });
-const missing = (label: string, unit: Unit, reason: string, how: string): Metric => ({ label, unit, value: null, how, reason });
+/** A metric's value, or why there is none. */
+const why = (reason: string) => ({ reason });
+const metric = (label: string, unit: Unit, how: string, value: number | { reason: string }): Metric =>
+  typeof value === "number" ? { label, unit, value, how } : { label, unit, value: null, how, reason: value.reason };
 const seconds = (ms: number) => ms / 1000;
 
 // ---------------------------------------------------------------------------------------------------
@@ -91,7 +93,7 @@ export function faultAnchors(journal: Journal): Anchors {
   const ends = windows.map((w) => w.end);
   return {
     injectionAt: first.start,
-    injectionHow: stamped ? "the fault's injection stamp (earliest target)" : "the controller's start of the inject action (no injection stamp)",
+    injectionHow: stamped ? "the fault's own stamp, earliest target" : "the controller's start of the inject action, no stamp",
     injectActionStartAt: injects[0].startedAt,
     recoveryEndAt: ends.every((e): e is number => e !== null) ? Math.max(...ends) : null,
     windows,
@@ -446,96 +448,79 @@ export function computeMetrics(journal: Journal, options: MetricsOptions = {}): 
 
   const s: Partial<Record<MetricName, Metric>> = {};
 
-  s.timeToDetectSeconds = ((label, how) =>
-    t0 === null ? missing(label, "s", noInjection, how)
-    : failure === null ? missing(label, "s", "no operation failed after the injection", how)
-    : measured(label, "s", seconds(failure.at - t0), how))(
-    "Time to detect",
-    `first failed operation (write or read) after the inject action began, at the moment its error came back (send time for writes the journal has no error time for), ${relHow}`,
-  );
+  s.timeToDetectSeconds = metric("Time to detect", "s",
+    `first failed operation (write or read) after the inject action began, at the moment its error came back (send time for writes without an error time), ${relHow}`,
+    t0 === null ? why(noInjection) : failure === null ? why("no operation failed after the injection") : seconds(failure.at - t0));
 
-  s.timeToNewLeaderSeconds = ((label, how) =>
-    t0 === null ? missing(label, "s", noInjection, how)
-    : leaderBefore === undefined ? missing(label, "s", "no Patroni sample showed a leader before the injection", how)
-    : newLeader === undefined ? missing(label, "s", `the leader stayed ${leaderBefore}: no other leader was observed after the injection`, how)
-    : measured(label, "s", seconds(newLeader.at - t0), how))(
-    "Time to new leader",
+  s.timeToNewLeaderSeconds = metric("Time to new leader", "s",
     `first Patroni /cluster sample (any observer, stale timelines ignored) whose leader differs from the leader before the injection, ${relHow}`,
-  );
+    t0 === null ? why(noInjection)
+    : leaderBefore === undefined ? why("no Patroni sample showed a leader before the injection")
+    : newLeader === undefined ? why(`the leader stayed ${leaderBefore}: no other leader was observed after the injection`)
+    : seconds(newLeader.at - t0));
 
-  s.writeUnavailabilitySeconds = ((label, how) =>
-    outage === null ? missing(label, "s", "no write failed after the injection", how)
-    : outage.lastAckBeforeAt === null ? missing(label, "s", "no write was acknowledged before the first failure", how)
-    : outage.firstAckAfterAt === null ? missing(label, "s", "no write was acknowledged after the last failure before the run ended", how)
-    : measured(label, "s", seconds(outage.firstAckAfterAt - outage.lastAckBeforeAt), how))(
-    "Write unavailability (client)",
+  const noFailedWrite = why("no write failed after the injection");
+  s.writeUnavailabilitySeconds = metric("Write unavailability (client)", "s",
     "last write acknowledged before the first failed write → first write acknowledged after the last failed write (failures after the inject action began)",
-  );
+    outage === null ? noFailedWrite
+    : outage.lastAckBeforeAt === null ? why("no write was acknowledged before the first failure")
+    : outage.firstAckAfterAt === null ? why("no write was acknowledged after the last failure before the run ended")
+    : seconds(outage.firstAckAfterAt - outage.lastAckBeforeAt));
 
-  s.failedWriteWindowSeconds = ((label, how) =>
-    outage === null ? missing(label, "s", "no write failed after the injection", how)
-    : measured(label, "s", seconds(outage.lastFailureAt - outage.firstFailureSentAt), how))(
-    "Failed-write window",
-    "send time of the first failed write → error time of the last failed write (after the inject action began)",
-  );
+  s.failedWriteWindowSeconds = metric("Failed-write window", "s",
+    "send time of the first failed write → error time of the last failed write (failures after the inject action began)",
+    outage === null ? noFailedWrite : seconds(outage.lastFailureAt - outage.firstFailureSentAt));
 
-  s.failedWrites = measured("Failed writes", "count", journal.writes.filter(isFailedWrite).length, "writes that returned an error, whole run");
-  s.failedReads = measured("Failed reads", "count", journal.reads.filter((r) => !r.ok).length, "reads that returned an error, whole run");
+  s.failedWrites = metric("Failed writes", "count", "writes that returned an error, whole run", journal.writes.filter(isFailedWrite).length);
+  s.failedReads = metric("Failed reads", "count", "reads that returned an error, whole run", journal.reads.filter((r) => !r.ok).length);
 
-  const notRead = "the final rows were not read after recovery";
+  const notRead = why("the final rows were not read after recovery");
   const finalHow = (what: string) => `${what}, against the row ids read directly from ${journal.finalReadFrom || "the primary"} after recovery`;
-  s.lostAckedWrites = durable === null
-    ? missing("Lost acknowledged writes", "count", notRead, finalHow("acknowledged write ids absent from the final rows"))
-    : measured("Lost acknowledged writes", "count", durable.lost.length, finalHow("acknowledged write ids absent from the final rows"));
-  s.extraRows = durable === null
-    ? missing("Unexpected extra rows", "count", notRead, finalHow("final row ids never acknowledged (indeterminate-committed writes and unknown ids)"))
-    : measured("Unexpected extra rows", "count", durable.extra.length, finalHow("final row ids never acknowledged (indeterminate-committed writes and unknown ids)"));
-  s.indeterminateCommittedWrites = durable === null
-    ? missing("Indeterminate, committed", "count", notRead, finalHow("writes that errored or never answered yet whose id is in the final rows"))
-    : measured("Indeterminate, committed", "count", durable.indeterminateCommitted.length, finalHow("writes that errored or never answered yet whose id is in the final rows"));
+  s.lostAckedWrites = metric("Lost acknowledged writes", "count", finalHow("acknowledged write ids absent from the final rows"),
+    durable === null ? notRead : durable.lost.length);
+  s.extraRows = metric("Unexpected extra rows", "count", finalHow("final row ids never acknowledged (indeterminate-committed writes and unknown ids)"),
+    durable === null ? notRead : durable.extra.length);
+  s.indeterminateCommittedWrites = metric("Indeterminate, committed", "count", finalHow("writes that errored or never answered, yet whose id is in the final rows"),
+    durable === null ? notRead : durable.indeterminateCommitted.length);
 
-  s.replicationLagPeakBytes = peak === null
-    ? missing("Replication lag peak", "bytes", "no replica lag was reported", "max Patroni-reported replica lag over all /cluster samples")
-    : measured("Replication lag peak", "bytes", peak.bytes, `max Patroni-reported replica lag over all /cluster samples (${peak.member})`);
+  s.replicationLagPeakBytes = metric("Replication lag peak", "bytes",
+    `max Patroni-reported replica lag over all /cluster samples${peak ? ` (${peak.member})` : ""}`,
+    peak === null ? why("no replica lag was reported") : peak.bytes);
 
-  const catchHow = `end of the recover action → first /cluster sample listing every member known before the injection, with every replica streaming at lag ≤ ${maxLag} bytes`;
-  s.catchUpSeconds =
-    t0 === null ? missing("Replica catch-up", "s", noInjection, catchHow)
-    : anchors.recoveryEndAt === null ? missing("Replica catch-up", "s", "the fault was not recovered in this run", catchHow)
-    : caughtUp === null ? missing("Replica catch-up", "s", "the replicas were never all caught up before the run ended", catchHow)
-    : measured("Replica catch-up", "s", seconds(caughtUp - anchors.recoveryEndAt), catchHow);
+  s.catchUpSeconds = metric("Replica catch-up", "s",
+    `end of the recover action → first /cluster sample listing every member known before the injection, with every replica streaming at lag ≤ ${maxLag} bytes`,
+    t0 === null ? why(noInjection)
+    : anchors.recoveryEndAt === null ? why("the fault was not recovered in this run")
+    : caughtUp === null ? why("the replicas were never all caught up before the run ended")
+    : seconds(caughtUp - anchors.recoveryEndAt));
 
-  s.timelineChanges = measured("Timeline changes", "count", Math.max(0, timelines.length - 1), `distinct PostgreSQL timelines seen in /cluster samples minus one (${timelines.map((t) => t.timeline).join(", ") || "none"})`);
-  s.patroniLeaderChanges = measured("Patroni leader changes", "count", patroni.changes.length, "changes of the leader in /cluster samples over the whole run (stale observers ignored by timeline)");
-  s.etcdLeaderChanges = measured("etcd leader changes", "count", etcd.changes.length, "changes of the leader reported by etcd endpoint status over the whole run (stale members ignored by raft term)");
+  s.timelineChanges = metric("Timeline changes", "count",
+    `distinct PostgreSQL timelines seen in /cluster samples minus one (${timelines.map((t) => t.timeline).join(", ") || "none seen"})`,
+    Math.max(0, timelines.length - 1));
+  s.patroniLeaderChanges = metric("Patroni leader changes", "count", "changes of the leader in /cluster samples over the whole run (stale observers ignored by timeline)", patroni.changes.length);
+  s.etcdLeaderChanges = metric("etcd leader changes", "count", "changes of the leader reported by etcd endpoint status over the whole run (stale members ignored by raft term)", etcd.changes.length);
 
-  const fired = alerts.filter((a) => a.firedAt !== undefined && a.firedAt >= (anchors.injectActionStartAt ?? -Infinity));
-  const received = alerts.filter((a) => a.receivedAt !== undefined && a.receivedAt >= (anchors.injectActionStartAt ?? -Infinity));
-  s.firstAlertFiredSeconds =
-    t0 === null ? missing("First alert fired", "s", noInjection, `earliest Prometheus firing time among alerts, ${relHow}`)
-    : fired.length === 0 ? missing("First alert fired", "s", "no alert fired after the injection", `earliest Prometheus firing time among alerts, ${relHow}`)
-    : measured("First alert fired", "s", Math.min(...fired.map((a) => a.firedAfterSeconds as number)), `earliest Prometheus firing time among alerts (${fired.map((a) => a.alert).join(", ")}), ${relHow}`);
-  s.firstAlertDeliveredSeconds =
-    t0 === null ? missing("First alert delivered", "s", noInjection, `earliest receiver arrival of a notification, ${relHow}`)
-    : received.length === 0 ? missing("First alert delivered", "s", "no notification reached the receiver after the injection", `earliest receiver arrival of a notification, ${relHow}`)
-    : measured("First alert delivered", "s", Math.min(...received.map((a) => a.receivedAfterSeconds as number)), `earliest receiver arrival of a notification, ${relHow}`);
+  const afterInject = (t: number | undefined) => t !== undefined && t >= (anchors.injectActionStartAt ?? -Infinity);
+  const fired = alerts.filter((a) => afterInject(a.firedAt)).map((a) => a.firedAfterSeconds as number);
+  const received = alerts.filter((a) => afterInject(a.receivedAt)).map((a) => a.receivedAfterSeconds as number);
+  s.firstAlertFiredSeconds = metric("First alert fired", "s", `earliest Prometheus firing time among alerts, ${relHow}`,
+    t0 === null ? why(noInjection) : fired.length === 0 ? why("no alert fired after the injection") : Math.min(...fired));
+  s.firstAlertDeliveredSeconds = metric("First alert delivered", "s", `earliest arrival of a notification at the receiver, ${relHow}`,
+    t0 === null ? why(noInjection) : received.length === 0 ? why("no notification reached the receiver after the injection") : Math.min(...received));
 
   const fault = phases.find((p) => p.phase === "fault");
-  const faultMetric = (label: string, unit: Unit, value: number | null | undefined, how: string) =>
-    fault === undefined ? missing(label, unit, "the run has no fault phase", how)
-    : value === null || value === undefined ? missing(label, unit, "no operation of this kind succeeded in the fault phase", how)
-    : measured(label, unit, value, how);
-  s.faultWriteOpsPerSecond = faultMetric("Write throughput during the fault", "ops/s", fault?.writes.okPerSecond, "acknowledged writes sent in the fault phase / its length");
-  s.faultWriteP99Ms = faultMetric("Write p99 during the fault", "ms", fault?.writes.p99Ms, "nearest-rank 99th percentile of ack − send over acknowledged writes sent in the fault phase");
-  s.faultReadP99Ms = faultMetric("Read p99 during the fault", "ms", fault?.reads.p99Ms, "nearest-rank 99th percentile of done − send over successful reads sent in the fault phase");
+  const inFault = (value: number | null | undefined) =>
+    fault === undefined ? why("the run has no fault phase") : value === null || value === undefined ? why("no operation of this kind succeeded in the fault phase") : value;
+  s.faultWriteOpsPerSecond = metric("Write throughput during the fault", "ops/s", "acknowledged writes sent in the fault phase / its length", inFault(fault?.writes.okPerSecond));
+  s.faultWriteP99Ms = metric("Write p99 during the fault", "ms", "nearest-rank 99th percentile of ack − send over acknowledged writes sent in the fault phase", inFault(fault?.writes.p99Ms));
+  s.faultReadP99Ms = metric("Read p99 during the fault", "ms", "nearest-rank 99th percentile of done − send over successful reads sent in the fault phase", inFault(fault?.reads.p99Ms));
 
-  const probesHow = "intervals in which two or more nodes, probed directly, accepted a write (a node counts as writable from an accepted probe write until a probe shows otherwise)";
-  s.doubleWritableIntervals = singlePrimary === null
-    ? missing("Double-writable intervals", "count", "no per-node primary probes in this run", probesHow)
-    : measured("Double-writable intervals", "count", singlePrimary.writableOverlaps.length, probesHow);
-  s.doubleWritableSeconds = singlePrimary === null
-    ? missing("Double-writable time", "s", "no per-node primary probes in this run", `total length of the ${probesHow}`)
-    : measured("Double-writable time", "s", seconds(singlePrimary.writableOverlaps.reduce((sum, o) => sum + o.end - o.start, 0)), `total length of the ${probesHow}`);
+  const probesHow = "intervals in which two or more nodes, probed directly, accepted a write (writable from an accepted probe write until a probe shows otherwise)";
+  const noProbes = why("no per-node primary probes in this run");
+  s.doubleWritableIntervals = metric("Double-writable intervals", "count", probesHow,
+    singlePrimary === null ? noProbes : singlePrimary.writableOverlaps.length);
+  s.doubleWritableSeconds = metric("Double-writable time", "s", `total length of the ${probesHow}`,
+    singlePrimary === null ? noProbes : seconds(singlePrimary.writableOverlaps.reduce((sum, o) => sum + o.end - o.start, 0)));
 
   return {
     anchors,

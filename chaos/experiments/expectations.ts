@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { METRIC_NAMES, type ExperimentMetrics, type Metric } from "./metrics";
+
+/**
+ * Machine-checkable expectations on an experiment's metrics, e.g. {metric: "lostAckedWrites", op: "==",
+ * value: 0}. Experiments declare them as data (validated here); the report shows each as held or
+ * violated, and by how much.
+ */
+
+export const ComparisonSchema = z.enum(["==", "!=", "<", "<=", ">", ">="]);
+export type Comparison = z.infer<typeof ComparisonSchema>;
+
+export const ExpectationSchema = z.strictObject({
+  metric: z.enum(METRIC_NAMES),
+  op: ComparisonSchema,
+  value: z.number().finite(),
+  /** One line of prose: why this bound. */
+  why: z.string().optional(),
+  /** A metric that could not be computed (null) violates the expectation unless this says "held". */
+  ifNotMeasured: z.enum(["held", "violated"]).optional(),
+});
+export type Expectation = z.infer<typeof ExpectationSchema>;
+
+export const ExpectationsSchema = z.array(ExpectationSchema);
+
+export type VerdictStatus = "held" | "violated" | "not measured";
+
+export interface ExpectationVerdict {
+  expectation: Expectation;
+  metric: Metric;
+  status: VerdictStatus;
+  held: boolean;
+  /** actual − expected bound (metric units); null when not measured. */
+  difference: number | null;
+  /** How far past the bound when violated, how far inside it when held ("by how much"). */
+  text: string;
+}
+
+const compare: Record<Comparison, (a: number, b: number) => boolean> = {
+  "==": (a, b) => a === b,
+  "!=": (a, b) => a !== b,
+  "<": (a, b) => a < b,
+  "<=": (a, b) => a <= b,
+  ">": (a, b) => a > b,
+  ">=": (a, b) => a >= b,
+};
+
+/** Numbers rounded for prose: at most 3 decimals, no float noise. */
+export function formatNumber(n: number): string {
+  return String(Math.round(n * 1000) / 1000);
+}
+
+export function formatQuantity(n: number, unit: Metric["unit"]): string {
+  return unit === "count" ? formatNumber(n) : `${formatNumber(n)} ${unit}`;
+}
+
+export function describeExpectation(e: Expectation, metric?: Metric): string {
+  const op = { "==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥" }[e.op];
+  return `${metric?.label ?? e.metric} ${op} ${metric ? formatQuantity(e.value, metric.unit) : formatNumber(e.value)}`;
+}
+
+function byHowMuch(e: Expectation, actual: number, unit: Metric["unit"], held: boolean): string {
+  const d = actual - e.value;
+  const q = (n: number) => formatQuantity(Math.abs(n), unit);
+  const pct = e.value !== 0 && d !== 0 ? ` (${Math.round(Math.abs((d / e.value) * 1000)) / 10} %)` : "";
+  if (e.op === "==") return held ? "exactly" : `off by ${q(d)}${pct}`;
+  if (e.op === "!=") return held ? `differs by ${q(d)}` : "equal to the excluded value";
+  if (d === 0) return held ? "at the bound" : "at the bound (strict comparison)";
+  const side = d > 0 ? "over" : "under";
+  return `${q(d)}${pct} ${side} the bound`;
+}
+
+export function evaluateExpectation(metrics: ExperimentMetrics, e: Expectation): ExpectationVerdict {
+  const metric = metrics.scalars[e.metric];
+  if (metric.value === null) {
+    const held = e.ifNotMeasured === "held";
+    return { expectation: e, metric, status: "not measured", held, difference: null, text: `not measured: ${metric.reason ?? "no value"}${held ? " (accepted)" : ""}` };
+  }
+  const held = compare[e.op](metric.value, e.value);
+  return { expectation: e, metric, status: held ? "held" : "violated", held, difference: metric.value - e.value, text: byHowMuch(e, metric.value, metric.unit, held) };
+}
+
+export function evaluateExpectations(metrics: ExperimentMetrics, expectations: Expectation[]): ExpectationVerdict[] {
+  return expectations.map((e) => evaluateExpectation(metrics, e));
+}
+
+export interface VerdictSummary {
+  held: number;
+  violated: number;
+  notMeasured: number;
+  total: number;
+  /** All held (a not-measured one counts as held only when it says so). */
+  pass: boolean;
+  text: string;
+}
+
+export function summarizeVerdicts(verdicts: ExpectationVerdict[]): VerdictSummary {
+  const held = verdicts.filter((v) => v.status === "held").length;
+  const violated = verdicts.filter((v) => v.status === "violated").length;
+  const notMeasured = verdicts.filter((v) => v.status === "not measured").length;
+  const pass = verdicts.every((v) => v.held);
+  const parts = [`${held}/${verdicts.length} held`];
+  if (violated > 0) parts.push(`${violated} violated`);
+  if (notMeasured > 0) parts.push(`${notMeasured} not measured`);
+  const text = verdicts.length === 0 ? "no expectations" : `${pass ? "PASS" : "FAIL"}: ${parts.join(", ")}`;
+  return { held, violated, notMeasured, total: verdicts.length, pass, text };
+}

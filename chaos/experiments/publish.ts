@@ -1,0 +1,78 @@
+import * as fs from "fs";
+import * as path from "path";
+import { renderCharts } from "./charts";
+import type { Experiment, MethodStep as DeclaredStep } from "./definition";
+import type { Journal, MethodStep } from "./journal";
+import { computeMetrics } from "./metrics";
+import { renderExperimentReport, renderReportIndex, type IndexEntry } from "./report";
+
+/**
+ * Under a continuous write load a replica's lag is rarely exactly 0 at a sampling instant; within 1 MiB
+ * (Patroni's default maximum_lag_on_failover) it counts as caught up.
+ */
+export const CAUGHT_UP_LAG_BYTES = 1024 * 1024;
+
+/** The method as the report's "steps" section shows it: what happens, and the tool that does it. */
+export function describeSteps(exp: Experiment, chaosStack: string): MethodStep[] {
+  const describe = (s: DeclaredStep): MethodStep => {
+    switch (s.action) {
+      case "inject":
+        return { description: `inject ${s.faults.map((f) => `${f.name}: ${JSON.stringify(f)}`).join("; ")}`, tool: `pulumi up -s ${chaosStack} (Automation API) with pgchaos:faults` };
+      case "recover":
+        return { description: `recover ${s.faults?.join(", ") ?? "every fault"}`, tool: `pulumi up -s ${chaosStack} with the faults removed (their recover commands run)` };
+      case "wait":
+        return { description: `wait ${s.seconds} s under load` };
+      case "wait-new-leader":
+        return { description: `wait (≤ ${s.timeoutSeconds} s) for Patroni to report a new leader`, tool: "Patroni REST /cluster, every 500 ms" };
+      case "wait-healthy":
+        return { description: `wait (≤ ${s.timeoutSeconds} s) for one leader and every replica streaming`, tool: "Patroni REST /cluster + pg_stat_replication" };
+    }
+  };
+  return [
+    { description: `workload: ${exp.workload.writers} writers × ${exp.workload.writeRate}/s through HAProxy's read-write port, ${exp.workload.readers} readers × ${exp.workload.readRate}/s through the read-only port`, tool: "node-postgres (pg), unique id per write" },
+    { description: `steady state ${exp.steadySeconds.before} s, then the hypothesis: ${exp.hypothesis.map((h) => h.check).join(", ")}` },
+    ...exp.method.map(describe),
+    { description: `steady state ${exp.steadySeconds.after} s, hypothesis again; then every acknowledged id is looked up on the primary directly` },
+  ];
+}
+
+/** Writes journal.json, the charts (SVG) and report.md of one run under outDir/<experiment id>/. */
+export async function publishExperiment(journal: Journal, outDir: string): Promise<string> {
+  const dir = path.join(outDir, journal.experiment.id);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "journal.json"), JSON.stringify(journal));
+  const metrics = computeMetrics(journal, { caughtUpLagBytes: CAUGHT_UP_LAG_BYTES });
+  const charts = await renderCharts(journal);
+  for (const c of charts) fs.writeFileSync(path.join(dir, c.fileName), c.svg);
+  const report = renderExperimentReport(journal, { metrics, charts: charts.map((c) => ({ title: c.title, fileName: c.fileName })) });
+  const file = path.join(dir, "report.md");
+  fs.writeFileSync(file, report);
+  return file;
+}
+
+/** Re-renders the index from every journal under outDir. */
+export function publishIndex(outDir: string): string {
+  const entries: IndexEntry[] = fs.existsSync(outDir)
+    ? fs.readdirSync(outDir, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && fs.existsSync(path.join(outDir, d.name, "journal.json")))
+        .map((d) => {
+          const journal = JSON.parse(fs.readFileSync(path.join(outDir, d.name, "journal.json"), "utf8")) as Journal;
+          return { journal, reportPath: `${d.name}/report.md`, metrics: computeMetrics(journal, { caughtUpLagBytes: CAUGHT_UP_LAG_BYTES }) };
+        })
+        .sort((a, b) => a.journal.startedAt - b.journal.startedAt)
+    : [];
+  const file = path.join(outDir, "index.md");
+  fs.writeFileSync(file, renderReportIndex(entries));
+  return file;
+}
+
+/** Re-renders every report from its saved journal (`pgchaos report`). */
+export async function republish(outDir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const d of fs.readdirSync(outDir, { withFileTypes: true })) {
+    const j = path.join(outDir, d.name, "journal.json");
+    if (d.isDirectory() && fs.existsSync(j)) files.push(await publishExperiment(JSON.parse(fs.readFileSync(j, "utf8")), outDir));
+  }
+  files.push(publishIndex(outDir));
+  return files;
+}

@@ -1,0 +1,297 @@
+import { execFile } from "child_process";
+import { randomBytes } from "crypto";
+import { promisify } from "util";
+import { Client } from "pg";
+import { judgeCluster, type ReplicationRow } from "../../components/lab/health";
+import type { FaultSpec } from "../faults/spec";
+import type { Experiment, HypothesisCheck, MethodStep } from "./definition";
+import type { CheckResult, Journal, LogLine, Phase } from "./journal";
+import { Observers } from "./observers";
+import { describeSteps } from "./publish";
+import { ChaosStack, labOutputs, type LabOutputs } from "./stacks";
+import { CREATE_WRITES_TABLE, WRITES_TABLE, Workload } from "./workload";
+
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface RunOptions {
+  labStack: string;
+  /** Called with each progress line (the CLI prints them). */
+  log: (line: string) => void;
+  /** Set by Ctrl-C: the runner stops at the next step and rolls back. */
+  abortSignal?: AbortSignal;
+}
+
+class Aborted extends Error {}
+
+/** Lines of Patroni's and etcd's logs worth quoting in a report (leadership, failover, rewind, DCS). */
+const RELEVANT_LOG = /leader|lock|promot|demot|failover|rewind|follow|elect|dcs|etcd|timeline|no action|shutdown|starting|lost|quorum|failsafe|replication slot|recover/i;
+
+/** Patroni's every-loop "no action" lines: they say nothing changed, and would crowd out what did. */
+const HEARTBEAT_LOG = /no action\. I am|Lock owner: .* I am/;
+
+/** Runs one experiment end to end and returns its journal. Always recovers every fault before returning. */
+export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<Journal> {
+  const { log } = opts;
+  const lab = await labOutputs(opts.labStack);
+  const chaos = await ChaosStack.open(opts.labStack, log);
+  const patroni = lab.inventory.filter((m) => m.kind === "patroni");
+  const etcd = lab.inventory.filter((m) => m.kind === "etcd");
+  const runId = `${exp.id}-${Date.now().toString(36)}-${randomBytes(2).toString("hex")}`;
+  const journal: Journal = {
+    experiment: { id: exp.id, title: exp.title, description: exp.description, steps: describeSteps(exp, chaos.name), expected: exp.expected },
+    startedAt: Date.now(), endedAt: 0, phases: [], writes: [], reads: [], cluster: [], etcd: [], haproxy: [], faults: [], logs: [], alerts: [],
+    finalRowIds: [], finalReadFrom: "", hypothesis: { before: [], after: [] }, notes: [],
+  } as Journal;
+  const phase = (name: Phase["name"], start: number) => journal.phases.push({ name, start, end: start });
+  const endPhase = () => { const p = journal.phases.at(-1); if (p) p.end = Date.now(); };
+  const checkAbort = () => { if (opts.abortSignal?.aborted) throw new Aborted("interrupted (Ctrl-C)"); };
+
+  // Leftovers from an earlier run would falsify this one: start from a chaos stack with no faults.
+  log(`[${exp.id}] chaos stack ${chaos.name}: recovering any fault left from earlier runs`);
+  await chaos.recoverAll();
+
+  await directQuery(lab, await currentLeaderName(lab), CREATE_WRITES_TABLE);
+  const observers = new Observers({
+    patroniRest: Object.fromEntries(patroni.map((m) => [m.name, `http://127.0.0.1:${m.hostPorts.rest}`])),
+    etcdClient: Object.fromEntries(etcd.map((m) => [m.name, `http://127.0.0.1:${m.hostPorts.client}`])),
+    haproxyStats: `http://127.0.0.1:${lab.ports.haproxyStats}/stats`,
+  }, 500);
+  const workload = new Workload({
+    host: "127.0.0.1", readWritePort: lab.ports.readWrite, readOnlyPort: lab.ports.readOnly, password: lab.superuserPassword,
+    ...exp.workload, runId,
+  });
+  let leaderBefore: string | undefined;
+  let progress: NodeJS.Timeout | undefined;
+  try {
+    await observers.start();
+    workload.start();
+    progress = setInterval(() => log(`    ${statusLine(workload, observers)}`), 5000);
+    phase("steady-before", Date.now());
+    log(`[${exp.id}] steady state for ${exp.steadySeconds.before}s, workload ${exp.workload.writers}w×${exp.workload.writeRate}/s + ${exp.workload.readers}r×${exp.workload.readRate}/s`);
+    await sleep(exp.steadySeconds.before * 1000);
+    checkAbort();
+    journal.hypothesis.before = await checkHypothesis(exp.hypothesis, lab, workload, observers);
+    endPhase();
+    logChecks(log, exp.id, "before", journal.hypothesis.before);
+    if (journal.hypothesis.before.some((c) => !c.ok)) {
+      journal.notes.push("steady-state hypothesis did not hold before the method: aborted without injecting");
+      log(`[${exp.id}] hypothesis does not hold: aborting before any fault`);
+    } else {
+      leaderBefore = observers.currentLeader();
+      phase("fault", Date.now());
+      for (const step of exp.method) {
+        checkAbort();
+        await runStep(step, { chaos, journal, observers, lab, log, expId: exp.id, leaderBefore, onRecovered: () => { endPhase(); phase("recovery", Date.now()); } });
+      }
+      endPhase();
+      phase("steady-after", Date.now());
+      log(`[${exp.id}] steady state after for ${exp.steadySeconds.after}s`);
+      await sleep(exp.steadySeconds.after * 1000);
+      journal.hypothesis.after = await checkHypothesis(exp.hypothesis, lab, workload, observers);
+      endPhase();
+      logChecks(log, exp.id, "after", journal.hypothesis.after);
+    }
+  } catch (e) {
+    journal.notes.push(`${e instanceof Aborted ? "aborted" : "failed"}: ${(e as Error).message}`);
+    log(`[${exp.id}] ${e instanceof Aborted ? "aborted" : "error"}: ${(e as Error).message}`);
+  } finally {
+    if (progress) clearInterval(progress);
+    // Rollback always runs: every fault this run applied is recovered through the chaos stack.
+    if (chaos.current().length) {
+      log(`[${exp.id}] rollback: recovering ${chaos.current().map((f) => f.name).join(", ")}`);
+      const started = Date.now();
+      await chaos.recoverAll().then(
+        () => journal.faults.push(...chaos.lastRecovered(started)),
+        (e: Error) => journal.notes.push(`rollback failed: ${e.message}`),
+      );
+    }
+    await workload.stop();
+    await observers.stop();
+  }
+  journal.writes = workload.writes;
+  journal.reads = workload.reads;
+  journal.cluster = observers.cluster;
+  journal.etcd = observers.etcd;
+  journal.haproxy = observers.haproxy;
+  await readFinalRows(lab, runId, journal, log, exp.id);
+  journal.logs = await collectLogs(lab, journal.startedAt);
+  journal.endedAt = Date.now();
+  return journal;
+}
+
+interface StepContext {
+  chaos: ChaosStack;
+  journal: Journal;
+  observers: Observers;
+  lab: LabOutputs;
+  log: (l: string) => void;
+  expId: string;
+  leaderBefore?: string;
+  onRecovered: () => void;
+}
+
+async function runStep(step: MethodStep, ctx: StepContext): Promise<void> {
+  const { chaos, journal, observers, log, expId } = ctx;
+  switch (step.action) {
+    case "inject": {
+      const faults: FaultSpec[] = [...chaos.current(), ...step.faults];
+      log(`[${expId}] inject ${step.faults.map((f) => `${f.name} (${f.kind})`).join(", ")} via pulumi up -s ${chaos.name}`);
+      const startedAt = Date.now();
+      const applied = await chaos.apply(faults);
+      const endedAt = Date.now();
+      for (const f of applied.filter((a) => step.faults.some((s) => s.name === a.name))) {
+        journal.faults.push({
+          startedAt, endedAt, action: "inject", fault: f.name, kind: f.kind, targets: f.targets, mechanism: f.mechanism,
+          injectedAt: f.injections.map((i) => Math.round(i.injectedAt * 1000)),
+          configured: f.verification?.configured, measured: f.verification?.measured,
+        });
+        log(`[${expId}]   ${f.name}: ${f.targets.join(",")} via ${f.mechanism} (${((endedAt - startedAt) / 1000).toFixed(1)}s)`);
+      }
+      return;
+    }
+    case "recover": {
+      const names = step.faults ?? chaos.current().map((f) => f.name);
+      log(`[${expId}] recover ${names.join(", ")} via pulumi up -s ${chaos.name}`);
+      const startedAt = Date.now();
+      await chaos.apply(chaos.current().filter((f) => !names.includes(f.name)));
+      const endedAt = Date.now();
+      for (const name of names) {
+        const injected = journal.faults.find((f) => f.fault === name && f.action === "inject");
+        journal.faults.push({ startedAt, endedAt, action: "recover", fault: name, kind: injected?.kind ?? "?", targets: injected?.targets ?? [] });
+      }
+      if (chaos.current().length === 0) ctx.onRecovered();
+      return;
+    }
+    case "wait":
+      log(`[${expId}] wait ${step.seconds}s`);
+      await sleep(step.seconds * 1000);
+      return;
+    case "wait-new-leader": {
+      log(`[${expId}] waiting for a leader other than ${ctx.leaderBefore} (≤ ${step.timeoutSeconds}s)`);
+      const t0 = Date.now();
+      while (Date.now() - t0 < step.timeoutSeconds * 1000) {
+        const leader = observers.currentLeader();
+        if (leader && leader !== ctx.leaderBefore) {
+          log(`[${expId}]   new leader ${leader} after ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+          return;
+        }
+        await sleep(250);
+      }
+      journal.notes.push(`no new leader within ${step.timeoutSeconds}s`);
+      log(`[${expId}]   no new leader within ${step.timeoutSeconds}s`);
+      return;
+    }
+    case "wait-healthy": {
+      log(`[${expId}] waiting for one leader and every replica streaming (≤ ${step.timeoutSeconds}s)`);
+      const t0 = Date.now();
+      while (Date.now() - t0 < step.timeoutSeconds * 1000) {
+        if ((await clusterVerdict(ctx.lab, observers)).healthy) {
+          log(`[${expId}]   healthy after ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+          return;
+        }
+        await sleep(500);
+      }
+      journal.notes.push(`cluster not healthy within ${step.timeoutSeconds}s of recovery`);
+      log(`[${expId}]   not healthy within ${step.timeoutSeconds}s`);
+    }
+  }
+}
+
+function statusLine(w: Workload, o: Observers): string {
+  const since = Date.now() - 5000;
+  const recent = w.writes.filter((x) => x.sentAt >= since);
+  const acked = recent.filter((x) => x.ackAt).length;
+  return `last 5s: ${acked}/${recent.length} writes acked, ${w.reads.filter((r) => r.sentAt >= since && r.ok).length} reads ok, leader ${o.currentLeader() ?? "none"}`;
+}
+
+function logChecks(log: (l: string) => void, id: string, when: string, checks: CheckResult[]): void {
+  for (const c of checks) log(`[${id}]   hypothesis ${when}: ${c.ok ? "holds" : "VIOLATED"} — ${c.name}: ${c.detail}`);
+}
+
+async function currentLeaderName(lab: LabOutputs): Promise<string> {
+  for (const m of lab.inventory.filter((x) => x.kind === "patroni")) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${m.hostPorts.rest}/cluster`, { signal: AbortSignal.timeout(2000) });
+      const leader = ((await res.json()) as { members: Array<{ name: string; role: string }> }).members.find((x) => x.role === "leader");
+      if (leader) return leader.name;
+    } catch {
+      // next member
+    }
+  }
+  throw new Error("no Patroni leader: the lab is not healthy (pulumi up -s <lab> waits until it is)");
+}
+
+/** A query straight to one node's published port (not through HAProxy). */
+async function directQuery(lab: LabOutputs, member: string, sql: string, params: unknown[] = []): Promise<any[]> {
+  const m = lab.inventory.find((x) => x.name === member)!;
+  const c = new Client({ host: "127.0.0.1", port: m.hostPorts.postgres, user: "postgres", password: lab.superuserPassword, database: "postgres", connectionTimeoutMillis: 3000, query_timeout: 30_000 });
+  c.on("error", () => undefined);
+  await c.connect();
+  try {
+    return (await c.query(sql, params)).rows;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+async function clusterVerdict(lab: LabOutputs, observers: Observers) {
+  const names = lab.inventory.filter((m) => m.kind === "patroni").map((m) => m.name);
+  const latest = [...observers.cluster].reverse().find((s) => s.ok);
+  const leader = latest?.members.find((m) => m.role === "leader")?.name;
+  const replication = leader ? ((await directQuery(lab, leader, "select application_name, state from pg_stat_replication").catch(() => undefined)) as ReplicationRow[] | undefined) : undefined;
+  return judgeCluster(names, latest?.members ?? [], replication);
+}
+
+async function checkHypothesis(checks: HypothesisCheck[], lab: LabOutputs, w: Workload, o: Observers): Promise<CheckResult[]> {
+  const verdict = await clusterVerdict(lab, o);
+  return checks.map((c): CheckResult => {
+    switch (c.check) {
+      case "one-leader":
+        return { name: "one leader", ok: !!verdict.leader && !verdict.problems.some((p) => p.includes("leader")), detail: verdict.leader ? `leader ${verdict.leader}` : verdict.problems.join("; ") };
+      case "replicas-streaming": {
+        const streaming = verdict.problems.filter((p) => p.includes("streaming") || p.includes("state"));
+        return { name: "every replica streaming", ok: !!verdict.leader && streaming.length === 0, detail: streaming.length ? streaming.join("; ") : "all replicas streaming from the leader" };
+      }
+      case "error-rate-below": {
+        const since = Date.now() - c.seconds * 1000;
+        const ops = [...w.writes.filter((x) => x.sentAt >= since).map((x) => !x.error), ...w.reads.filter((x) => x.sentAt >= since).map((x) => x.ok)];
+        const errors = ops.filter((ok) => !ok).length;
+        const rate = ops.length ? (100 * errors) / ops.length : 100;
+        return { name: `error rate < ${c.percent}% over ${c.seconds}s`, ok: ops.length > 0 && rate < c.percent, detail: `${errors} errors in ${ops.length} ops (${rate.toFixed(2)}%)` };
+      }
+    }
+  });
+}
+
+/** The rows of this run as the primary has them after recovery, read directly from it. */
+async function readFinalRows(lab: LabOutputs, runId: string, journal: Journal, log: (l: string) => void, id: string): Promise<void> {
+  try {
+    const leader = await currentLeaderName(lab);
+    const rows = await directQuery(lab, leader, `select id from ${WRITES_TABLE} where id like $1`, [`${runId}-%`]);
+    journal.finalRowIds = rows.map((r) => r.id as string);
+    journal.finalReadFrom = leader;
+    log(`[${id}] ${journal.finalRowIds.length} rows of this run on the primary ${leader}`);
+  } catch (e) {
+    journal.notes.push(`final rows not read: ${(e as Error).message}`);
+  }
+}
+
+/** Timestamped Patroni and etcd log lines of the run that matter for the analysis. */
+async function collectLogs(lab: LabOutputs, since: number): Promise<LogLine[]> {
+  const lines: LogLine[] = [];
+  for (const m of lab.inventory.filter((x) => x.kind !== "haproxy")) {
+    try {
+      const { stdout, stderr } = await run("docker", ["logs", "--timestamps", "--since", new Date(since - 1000).toISOString(), m.container], { maxBuffer: 32 * 1024 * 1024 });
+      for (const raw of `${stdout}\n${stderr}`.split("\n")) {
+        const sp = raw.indexOf(" ");
+        const at = Date.parse(raw.slice(0, sp));
+        const text = raw.slice(sp + 1).trim();
+        if (!Number.isNaN(at) && RELEVANT_LOG.test(text) && !HEARTBEAT_LOG.test(text)) lines.push({ member: m.name, at, text: text.slice(0, 300) });
+      }
+    } catch {
+      // a member without logs (removed container) is simply absent from the excerpt
+    }
+  }
+  return lines.sort((a, b) => a.at - b.at);
+}

@@ -1,0 +1,95 @@
+import * as path from "path";
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import type { FaultSpec } from "../faults/spec";
+import type { Injection } from "../fault";
+import type { FaultEvent } from "./journal";
+
+/**
+ * The experiment runner's only way to touch faults: the chaos stack, through Pulumi's Automation API —
+ * the same engine, program and state a user's `pulumi up -s <lab>-chaos` uses. Never a side door.
+ */
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+export interface LabOutputs {
+  inventory: Array<{ name: string; kind: "etcd" | "patroni" | "haproxy"; container: string; ip: string; ports: Record<string, number>; hostPorts: Record<string, number> }>;
+  superuserPassword: string;
+  ports: { readWrite: number; readOnly: number; haproxyStats: number };
+  dcs: { ttl: number; loopWait: number; retryTimeout: number; failsafeMode: boolean; synchronousMode: boolean };
+  leader: string;
+  monitoring?: { prometheus: string; alertmanager: string; receiver: string };
+}
+
+export interface AppliedFault {
+  name: string;
+  kind: string;
+  targets: string[];
+  links: string[];
+  mechanism: string;
+  expectedEffect: string;
+  injections: Injection[];
+  verification?: { configured: string; measured: string };
+}
+
+async function pulumiCommand(): Promise<PulumiCommand> {
+  // The CLI on PATH (scripts/env.sh puts the offline build there); never PulumiCommand.install().
+  return PulumiCommand.get({ skipVersionCheck: true });
+}
+
+export async function labOutputs(labStack: string): Promise<LabOutputs> {
+  const stack = await LocalWorkspace.selectStack({ stackName: labStack, workDir: PROJECT_DIR }, { pulumiCommand: await pulumiCommand() });
+  const outs = await stack.outputs();
+  const value = (k: string) => outs[k]?.value;
+  if (!value("inventory")) throw new Error(`stack ${labStack} has no lab outputs: run \`pulumi up -s ${labStack}\` first`);
+  return {
+    inventory: value("inventory"), superuserPassword: value("superuserPassword"), ports: value("ports"), dcs: value("dcs"),
+    leader: value("leader"), monitoring: value("monitoring"),
+  };
+}
+
+export class ChaosStack {
+  private faults: FaultSpec[] = [];
+
+  private constructor(private readonly stack: Stack, public readonly name: string, private readonly log: (line: string) => void) {}
+
+  /** Creates or selects `<lab>-chaos`, pointed at the lab stack. */
+  static async open(labStack: string, log: (line: string) => void): Promise<ChaosStack> {
+    const name = `${labStack}-chaos`;
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: PROJECT_DIR }, { pulumiCommand: await pulumiCommand() });
+    await stack.setConfig("pgchaos:kind", { value: "chaos" });
+    await stack.setConfig("pgchaos:labStack", { value: labStack });
+    return new ChaosStack(stack, name, log);
+  }
+
+  current(): FaultSpec[] {
+    return [...this.faults];
+  }
+
+  /** Sets the stack's faults and runs `up`; returns the faults' outputs. */
+  async apply(faults: FaultSpec[]): Promise<AppliedFault[]> {
+    // A JSON string: the program's config reader parses it, so lists need no --path gymnastics.
+    await this.stack.setConfig("pgchaos:faults", { value: JSON.stringify(faults) });
+    const result = await this.stack.up({
+      color: "never",
+      onOutput: (out) => out.split("\n").filter((l) => /error|created|deleted|failed/i.test(l)).forEach((l) => this.log(`    pulumi: ${l.trim()}`)),
+    });
+    this.faults = faults;
+    return (result.outputs.faults?.value ?? []) as AppliedFault[];
+  }
+
+  /** Recover events for the faults a rollback removed (for the journal). */
+  lastRecovered(startedAt: number): FaultEvent[] {
+    return this.recovered.map((f) => ({ startedAt, endedAt: Date.now(), action: "recover" as const, fault: f.name, kind: f.kind, targets: [] }));
+  }
+
+  private recovered: FaultSpec[] = [];
+
+  /** Recovers every fault: what a rollback and Ctrl-C do. */
+  async recoverAll(): Promise<void> {
+    this.recovered = this.faults;
+    await this.apply([]);
+  }
+
+  async refresh(): Promise<void> {
+    await this.stack.refresh({ color: "never" });
+  }
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env -S npx tsx
+import * as path from "path";
+import { Command } from "commander";
+import { loadCatalog, type Experiment } from "../chaos/experiments/definition";
+import { publishExperiment, publishIndex, republish } from "../chaos/experiments/publish";
+import { runExperiment } from "../chaos/experiments/runner";
+import { PROJECT_DIR } from "../chaos/experiments/stacks";
+
+const program = new Command()
+  .name("pgchaos")
+  .description("Chaos experiments against a pgchaos lab (or an SSH inventory): run, list, report")
+  .showHelpAfterError();
+
+const stamp = () => new Date().toISOString().slice(11, 19);
+const log = (line: string) => console.log(`${stamp()} ${line}`);
+
+program
+  .command("list")
+  .description("list the experiment catalog (* = part of the default set)")
+  .action(() => {
+    for (const e of loadCatalog()) console.log(`${e.default ? "*" : " "} ${e.id.padEnd(24)} ${e.title}`);
+  });
+
+program
+  .command("run")
+  .description("run experiments against the lab and write a report per experiment plus an index")
+  .argument("[ids...]", "experiment ids (see `list`)")
+  .option("--all", "run the whole catalog")
+  .option("--default", "run the default set (what the README's main command runs)")
+  .option("--lab-stack <name>", "the lab stack; faults go to <name>-chaos", "dev")
+  .option("--out <dir>", "report directory", path.join(PROJECT_DIR, "reports"))
+  .action(async (ids: string[], opts: { all?: boolean; default?: boolean; labStack: string; out: string }) => {
+    const catalog = loadCatalog();
+    let chosen: Experiment[];
+    if (opts.all) chosen = catalog;
+    else if (opts.default) chosen = catalog.filter((e) => e.default);
+    else {
+      const unknown = ids.filter((id) => !catalog.some((e) => e.id === id));
+      if (!ids.length || unknown.length) {
+        program.error(ids.length ? `unknown experiment(s): ${unknown.join(", ")} (see \`pgchaos list\`)` : "name experiments, or use --all / --default");
+      }
+      chosen = ids.map((id) => catalog.find((e) => e.id === id)!);
+    }
+    // Ctrl-C: stop at the next step, recover every fault, still write what was measured. Twice: exit now.
+    const abort = new AbortController();
+    process.on("SIGINT", () => {
+      if (abort.signal.aborted) process.exit(130);
+      log("interrupt: recovering faults before exit (Ctrl-C again to quit at once)");
+      abort.abort();
+    });
+    const t0 = Date.now();
+    for (const exp of chosen) {
+      if (abort.signal.aborted) break;
+      const started = Date.now();
+      log(`=== ${exp.id}: ${exp.title}`);
+      const journal = await runExperiment(exp, { labStack: opts.labStack, log, abortSignal: abort.signal });
+      const file = await publishExperiment(journal, opts.out);
+      log(`=== ${exp.id} done in ${((Date.now() - started) / 1000).toFixed(0)}s: ${path.relative(process.cwd(), file)}`);
+    }
+    const index = publishIndex(opts.out);
+    log(`${chosen.length} experiment(s) in ${((Date.now() - t0) / 1000).toFixed(0)}s; index: ${path.relative(process.cwd(), index)}`);
+  });
+
+program
+  .command("report")
+  .description("re-render every report and the index from the saved journals")
+  .option("--out <dir>", "report directory", path.join(PROJECT_DIR, "reports"))
+  .action(async (opts: { out: string }) => {
+    for (const f of await republish(opts.out)) console.log(path.relative(process.cwd(), f));
+  });
+
+program.parseAsync().catch((e: Error) => {
+  console.error(`pgchaos: ${e.message}`);
+  process.exit(1);
+});
