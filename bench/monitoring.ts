@@ -72,7 +72,7 @@ async function waitTargetsUp(prometheus: string, timeoutMs = 180_000): Promise<v
   }
 }
 
-/** Waits until Patroni has one leader and every other member streaming again. */
+/** Waits until Patroni has one leader and every member running again (3.0.2 says "running" for replicas). */
 async function waitPatroniHealthy(restPorts: number[], members: number, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -80,7 +80,7 @@ async function waitPatroniHealthy(restPorts: number[], members: number, timeoutM
       try {
         const res = await fetch(`http://127.0.0.1:${port}/cluster`, { signal: AbortSignal.timeout(1000) });
         const ms = ((await res.json()) as { members: Array<{ role: string; state: string }> }).members;
-        if (ms.length === members && ms.filter((m) => m.role === "leader").length === 1 && ms.every((m) => m.role === "leader" || m.state === "streaming")) return;
+        if (ms.length === members && ms.filter((m) => m.role === "leader").length === 1 && ms.every((m) => m.state === "running" || m.state === "streaming")) return;
         break;
       } catch {
         // ask the next member

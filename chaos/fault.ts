@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ShellCommand } from "../components/command/shell-command";
-import type { FaultPlan } from "./faults/plan";
+import { runScript } from "../components/command/shell-command";
+import type { FaultPlan, ProbeSpec, Verification } from "./faults/plan";
+import { judgeInjected, judgeRecovered, type ProbeResult } from "./verify";
 
 export interface Injection {
   member: string;
@@ -16,10 +17,126 @@ export function parseInjections(stdout: string): Injection[] {
     .map((l) => JSON.parse(l) as Injection);
 }
 
+export interface VerificationOutcome {
+  configured: string;
+  measured: string;
+  /** Seconds the probes took until the verdict. */
+  seconds: number;
+}
+
+interface FaultState {
+  name: string;
+  inject: string;
+  recover: string;
+  check: string;
+  diffKey: string;
+  pinKey: string;
+  metadata: unknown;
+  verification: Verification;
+  verify: boolean;
+  stdout?: string;
+  baseline?: ProbeResult[];
+  verified?: VerificationOutcome;
+  recoveryVerified?: VerificationOutcome;
+}
+
+// Helpers are plain functions (no classes): Pulumi serializes them into the dynamic-provider host.
+async function runProbes(specs: ProbeSpec[]): Promise<ProbeResult[]> {
+  const out: ProbeResult[] = [];
+  for (const p of specs) {
+    let text: string;
+    try {
+      text = await runScript(p.script, undefined, 60);
+    } catch (e) {
+      // A member that cannot be reached (stopped container) has no state/usage to report.
+      text = p.type === "state" ? "stopped" : "";
+    }
+    if (p.type === "state") out.push({ type: "state", value: text.trim().split("\n").pop() ?? "" });
+    else if (text) out.push({ type: p.type, value: JSON.parse(text.trim().split("\n").pop()!) } as ProbeResult);
+  }
+  return out;
+}
+
+async function verifyUntil(state: FaultState, phase: "injected" | "recovered"): Promise<{ achieved: boolean; outcome: VerificationOutcome }> {
+  const v = state.verification;
+  const started = Date.now();
+  const deadline = started + v.boundSeconds * 1000;
+  for (;;) {
+    const results = await runProbes(v.probes);
+    const verdict = phase === "injected" ? judgeInjected(v.rule, state.baseline ?? [], results) : judgeRecovered(v.rule, state.baseline ?? [], results);
+    const outcome = { configured: verdict.configured, measured: verdict.measured, seconds: Math.round((Date.now() - started) / 100) / 10 };
+    if (verdict.achieved || Date.now() > deadline) return { achieved: verdict.achieved, outcome };
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+export const faultProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: FaultState) {
+    const state: FaultState = { ...inputs };
+    if (state.verify) state.baseline = await runProbes(state.verification.baseline);
+    state.stdout = await runScript(state.inject, undefined, 180); // atomic: recovers itself on failure
+    if (state.verify) {
+      const { achieved, outcome } = await verifyUntil(state, "injected");
+      state.verified = outcome;
+      if (!achieved) {
+        const recovered = await runScript(state.recover, undefined, 180).then(() => "it was recovered", (e: Error) => `and recovering it FAILED too: ${e.message}`);
+        throw new Error(`fault ${state.name}: effect not achieved within ${state.verification.boundSeconds} s — expected ${outcome.configured}, measured ${outcome.measured}; ${recovered}`);
+      }
+    }
+    return { id: `${state.name}-${Date.now().toString(36)}`, outs: state };
+  },
+
+  async diff(_id: string, olds: FaultState, news: FaultState) {
+    const replaced = !same(olds.diffKey, news.diffKey);
+    const newScripts = same(olds.pinKey, news.pinKey) && (!same(olds.recover, news.recover) || !same(olds.check, news.check) || !same(olds.verification, news.verification));
+    return { changes: replaced || newScripts, replaces: replaced ? ["diffKey"] : [], deleteBeforeReplace: true };
+  },
+
+  async update(_id: string, olds: FaultState, news: FaultState) {
+    // Never re-inject: only adopt fixed recover/check/verification scripts for the same targets.
+    return { outs: same(olds.pinKey, news.pinKey) ? { ...olds, recover: news.recover, check: news.check, verification: news.verification } : olds };
+  },
+
+  async delete(_id: string, props: FaultState) {
+    await runScript(props.recover, undefined, 180);
+    if (!props.verify) return;
+    const { achieved, outcome } = await verifyUntil(props, "recovered");
+    if (!achieved) {
+      // Failing keeps the resource in state, so the next `up`/`destroy` runs recover again.
+      throw new Error(`fault ${props.name}: RECOVER DID NOT REMOVE THE EFFECT within ${props.verification.boundSeconds} s — measured ${outcome.measured}; the fault stays in state: run \`pulumi destroy\` (or up) again, or \`pgchaos doctor\``);
+    }
+  },
+
+  async read(id: string, props: FaultState) {
+    try {
+      await runScript(props.check, undefined, 60);
+      return { id, props };
+    } catch (e) {
+      if ((e as { exitCode?: number }).exitCode === 3) return { id: "", props: {} }; // reverted by its watchdog
+      throw e;
+    }
+  },
+};
+
+class FaultCommand extends pulumi.dynamic.Resource {
+  declare public readonly stdout: pulumi.Output<string>;
+  declare public readonly metadata: pulumi.Output<any>;
+  declare public readonly inject: pulumi.Output<string>;
+  declare public readonly recover: pulumi.Output<string>;
+  declare public readonly verified: pulumi.Output<VerificationOutcome | undefined>;
+
+  constructor(name: string, args: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    super(faultProvider, name, { ...args, stdout: undefined, baseline: undefined, verified: undefined }, { ...opts, deleteBeforeReplace: true }, "pgchaos", "Fault");
+  }
+}
+
 /**
- * One fault as a Pulumi resource: create injects, delete recovers (from the scripts stored at create),
- * refresh drops it when the watchdog already reverted it. Its identity is the spec: changing a parameter
- * recovers the old fault before injecting the new one (delete-before-replace), never both at once.
+ * One fault as a Pulumi resource: create injects and verifies the effect from outside the target,
+ * delete recovers and verifies the effect is gone (from the scripts stored at create), refresh drops
+ * it when the watchdog already reverted it. Its identity is the spec: changing a parameter recovers the
+ * old fault before injecting the new one (delete-before-replace), never both at once.
  */
 export class Fault extends pulumi.ComponentResource {
   public readonly kind: pulumi.Output<string>;
@@ -28,22 +145,25 @@ export class Fault extends pulumi.ComponentResource {
   public readonly mechanism: pulumi.Output<string>;
   public readonly expectedEffect: pulumi.Output<string>;
   public readonly injections: pulumi.Output<Injection[]>;
+  public readonly verification: pulumi.Output<VerificationOutcome | undefined>;
   public readonly injectCommand: pulumi.Output<string>;
   public readonly recoverCommand: pulumi.Output<string>;
 
-  constructor(name: string, args: { plan: pulumi.Output<FaultPlan> }, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: { plan: pulumi.Output<FaultPlan>; verify: boolean }, opts?: pulumi.ComponentResourceOptions) {
     super("pgchaos:chaos:Fault", name, {}, opts);
     const { plan } = args;
-    const command = new ShellCommand(`${name}-fault`, {
-      create: plan.inject,
-      delete: plan.recover,
+    const command = new FaultCommand(`${name}-fault`, {
+      name,
+      inject: plan.inject,
+      recover: plan.recover,
       check: plan.check,
+      verification: plan.verification,
+      verify: args.verify,
       diffKey: plan.apply((p) => JSON.stringify(p.spec)),
       pinKey: plan.apply((p) => JSON.stringify(p.targets)),
       // What the fault really did, stored with it: after a failover the program may resolve "primary"
       // elsewhere, but outputs must describe the fault as injected.
       metadata: plan.apply(({ kind, targets, links, mechanism, expectedEffect }) => ({ kind, targets, links, mechanism, expectedEffect })),
-      timeoutSeconds: 180,
     }, { parent: this });
     const meta = command.metadata as pulumi.Output<Pick<FaultPlan, "kind" | "targets" | "links" | "mechanism" | "expectedEffect">>;
     this.kind = meta.kind;
@@ -52,8 +172,9 @@ export class Fault extends pulumi.ComponentResource {
     this.mechanism = meta.mechanism;
     this.expectedEffect = meta.expectedEffect;
     this.injections = command.stdout.apply((out) => parseInjections(out ?? ""));
-    this.injectCommand = command.create;
-    this.recoverCommand = command.delete.apply((d) => d ?? "");
-    this.registerOutputs({ targets: this.targets, mechanism: this.mechanism, injections: this.injections });
+    this.verification = command.verified;
+    this.injectCommand = command.inject;
+    this.recoverCommand = command.recover;
+    this.registerOutputs({ targets: this.targets, mechanism: this.mechanism, injections: this.injections, verification: this.verification });
   }
 }

@@ -76,6 +76,16 @@ def cpu():
     f = read("/proc/stat").splitlines()[0].split()[1:]
     return (int(f[0]) + int(f[1]) + int(f[2]) + int(f[5]) + int(f[6])) / os.sysconf("SC_CLK_TCK"), "host"
 def io():
+    # Bytes read and written through syscalls by every process of this member (its pid namespace in
+    # the lab): counts buffered IO too, which cgroup v1's blkio attributes to the root cgroup.
+    total, seen = 0, False
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            v = read("/proc/%s/io" % pid)
+            if v:
+                f = dict(l.split(": ") for l in v.splitlines())
+                total += int(f.get("rchar", 0)) + int(f.get("wchar", 0)); seen = True
+    if seen and os.path.exists("/.dockerenv"): return total
     v = read("/sys/fs/cgroup/blkio/blkio.throttle.io_service_bytes")
     if v: return sum(int(l.split()[2]) for l in v.splitlines() if len(l.split()) == 3 and l.split()[1] in ("Read", "Write"))
     v = read("/sys/fs/cgroup/io.stat")
@@ -93,4 +103,27 @@ c1, _ = cpu(); i1 = io(); dt = time.time() - t0
 print(json.dumps({"cpuCores": round((c1 - c0) / dt, 3), "ioBytesPerSecond": round((i1 - i0) / dt), "memoryBytes": mem(), "source": src}))
 `;
   return `python3 -c ${sh([py])} ${sh([seconds])}`;
+}
+
+export interface HttpProbe {
+  ok: number;
+  failed: number;
+}
+
+/** `count` HTTP GETs (any status counts as an answer; a refused/timed-out request does not). */
+export function httpProbeScript(url: string, count: number, timeoutMs: number): string {
+  const py = `
+import json, sys, urllib.request, urllib.error
+url, count, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]) / 1000
+ok = failed = 0
+for _ in range(count):
+    try:
+        urllib.request.urlopen(url, timeout=timeout).read(); ok += 1
+    except urllib.error.HTTPError:
+        ok += 1
+    except Exception:
+        failed += 1
+print(json.dumps({"ok": ok, "failed": failed}))
+`;
+  return `python3 -c ${sh([py])} ${sh([url, count, timeoutMs])}`;
 }

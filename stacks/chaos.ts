@@ -41,7 +41,7 @@ export async function planAll(config: ChaosConfig, members: Member[], endpoints:
   if (netemFor.length) world.live = await observe(endpoints, netemFor);
   const plans = config.faults.map((spec) => {
     try {
-      return planFault(spec, { world, dcs, defaultDurationSeconds: config.defaultDurationSeconds });
+      return planFault(spec, { world, dcs, defaultDurationSeconds: config.defaultDurationSeconds, sabotage: config.sabotage });
     } catch (e) {
       if (e instanceof PlanError) throw new pulumi.RunError(`fault ${spec.name}: ${e.message}`);
       throw e;
@@ -62,7 +62,7 @@ export function chaosProgram(config: ChaosConfig) {
     await pulumi.log.info(`blast radius:\n${summary}`);
     return { ...result, summary };
   });
-  const faults = config.faults.map((spec, i) => new Fault(spec.name, { plan: planned.apply((p) => p.plans[i]) }));
+  const faults = config.faults.map((spec, i) => new Fault(spec.name, { plan: planned.apply((p) => p.plans[i]), verify: config.verify }));
   return {
     labStack: config.labStack,
     blastRadius: planned.apply((p) => p.summary),
@@ -74,6 +74,7 @@ export function chaosProgram(config: ChaosConfig) {
       mechanism: f.mechanism,
       expectedEffect: f.expectedEffect,
       injections: f.injections,
+      verification: f.verification,
     })),
   };
 }

@@ -1,4 +1,4 @@
-import type { ClusterSample, ErrorClass, Journal, Phase, ReadEvent, WriteEvent } from "./journal";
+import type { ClusterSample, ErrorClass, Journal, Phase, WriteEvent } from "./journal";
 import { accountDivergence, checkSinglePrimary, type Divergence, type SinglePrimaryCheck } from "./single-primary";
 
 /**
@@ -263,14 +263,43 @@ export function writeOutage(journal: Journal, anchors: Anchors): WriteOutage | n
   };
 }
 
+export interface FirstFailure {
+  at: number;
+  op: "write" | "read";
+  error: ErrorClass;
+}
+
 /** The first failed operation (write or read) after the inject action began, at the time its error came back. */
-export function firstFailure(journal: Journal, anchors: Anchors): { at: number; op: "write" | "read"; error: ErrorClass } | null {
+export function firstFailure(journal: Journal, anchors: Anchors): FirstFailure | null {
   const from = anchors.injectActionStartAt ?? -Infinity;
   const candidates = [
     ...journal.writes.filter(isFailedWrite).map((w) => ({ at: failedAt(w), op: "write" as const, error: w.error as ErrorClass })),
-    ...journal.reads.filter((r: ReadEvent) => !r.ok).map((r) => ({ at: r.doneAt, op: "read" as const, error: r.error ?? ("other" as const) })),
+    ...journal.reads.filter((r) => !r.ok).map((r) => ({ at: r.doneAt, op: "read" as const, error: r.error ?? ("other" as const) })),
   ].filter((c) => c.at >= from);
   return candidates.length === 0 ? null : candidates.reduce((a, b) => (b.at < a.at ? b : a));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// HAProxy: when it routed away from the old primary and to the new one.
+
+export interface HaproxyTransition {
+  at: number;
+  server: string;
+  from: string;
+  to: string;
+}
+
+export function haproxyTransitions(journal: Journal): HaproxyTransition[] {
+  const last = new Map<string, string>();
+  const out: HaproxyTransition[] = [];
+  for (const s of [...journal.haproxy].sort((a, b) => a.at - b.at)) {
+    for (const [server, status] of Object.entries(s.servers)) {
+      const before = last.get(server);
+      if (before !== undefined && before !== status) out.push({ at: s.at, server, from: before, to: status });
+      last.set(server, status);
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -408,12 +437,13 @@ export interface ExperimentMetrics {
   scalars: Record<MetricName, Metric>;
   phases: PhaseStats[];
   errorsByClass: ErrorsByClass;
-  firstFailure: ReturnType<typeof firstFailure>;
+  firstFailure: FirstFailure | null;
   writeOutage: WriteOutage | null;
   durability: Durability | null;
   leaderBefore: string | undefined;
   patroniLeaderChanges: LeaderChange[];
   etcdLeaderChanges: LeaderChange[];
+  haproxyTransitions: HaproxyTransition[];
   timelines: TimelineSeen[];
   lagPeak: LagPeak | null;
   caughtUpAt: number | null;
@@ -533,6 +563,7 @@ export function computeMetrics(journal: Journal, options: MetricsOptions = {}): 
     leaderBefore,
     patroniLeaderChanges: patroni.changes,
     etcdLeaderChanges: etcd.changes,
+    haproxyTransitions: haproxyTransitions(journal),
     timelines,
     lagPeak: peak,
     caughtUpAt: caughtUp,

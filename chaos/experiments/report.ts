@@ -132,6 +132,7 @@ export function timelineEvents(journal: Journal, m: ExperimentMetrics): Timeline
   }
   for (const c of m.patroniLeaderChanges) add(c.at, "Patroni leader change", `${c.from} → ${c.to}${c.epoch !== undefined ? ` (timeline ${c.epoch})` : ""}`);
   for (const c of m.etcdLeaderChanges) add(c.at, "etcd leader change", `${c.from} → ${c.to}${c.epoch !== undefined ? ` (term ${c.epoch})` : ""}`);
+  for (const h of m.haproxyTransitions) add(h.at, `HAProxy ${h.server} ${h.to}`, `was ${h.from}`);
   for (const t of m.timelines.slice(1)) add(t.firstSeenAt, `timeline ${t.timeline} first seen`, `on ${t.member}`);
   if (m.lagPeak) add(m.lagPeak.at, "replication lag peak", `${m.lagPeak.member}: ${bytesText(m.lagPeak.bytes)}`);
   add(m.caughtUpAt, "replicas caught up", "every member listed, replicas streaming");
@@ -341,8 +342,7 @@ export function analysisLines(journal: Journal, m: ExperimentMetrics, verdicts: 
   return out;
 }
 
-function analysisSection(journal: Journal, m: ExperimentMetrics): string[] {
-  const verdicts = evaluateExpectations(m, journal.experiment.expected?.assertions ?? []);
+function analysisSection(journal: Journal, m: ExperimentMetrics, verdicts: ExpectationVerdict[]): string[] {
   const out = ["## 4. Analysis", ""];
   out.push("### Verdict per expectation", "", verdicts.length === 0 ? "No expectations were declared." : verdictTable(verdicts), "");
   out.push("### Expected and actual", "", ...analysisLines(journal, m, verdicts).map((l) => `- ${l}`), "");
@@ -362,7 +362,7 @@ export function renderExperimentReport(journal: Journal, options: ReportOptions 
     ...descriptionSection(journal),
     ...expectedSection(journal, m),
     ...resultsSection(journal, m, options.charts ?? [], options.maxLogLines ?? 40),
-    ...analysisSection(journal, m),
+    ...analysisSection(journal, m, verdicts),
   ];
   return `${lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
 }

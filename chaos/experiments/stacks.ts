@@ -27,7 +27,7 @@ export interface AppliedFault {
   mechanism: string;
   expectedEffect: string;
   injections: Injection[];
-  verification?: { configured: string; measured: string };
+  verification?: { configured: string; measured: string; seconds: number };
 }
 
 async function pulumiCommand(): Promise<PulumiCommand> {

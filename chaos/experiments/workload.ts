@@ -124,6 +124,7 @@ export class Workload {
       event.ackAt = Date.now();
       event.server = rows[0]?.server;
     } catch (e) {
+      event.doneAt = Date.now();
       event.error = classifyError(e);
       event.errorMessage = String((e as Error).message ?? e).slice(0, 200);
     }

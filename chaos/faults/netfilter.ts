@@ -23,7 +23,7 @@ export interface ChainRules {
  * Installs the chains (replacing their rules if present) and jumps to them first in INPUT/OUTPUT.
  * `exemptTcpPorts` (e.g. the SSH port the controller uses) are returned from before any fault rule.
  */
-export function installChains(fault: string, rules: ChainRules, exemptTcpPorts: number[] = []): string {
+export function installChains(fault: string, rules: ChainRules, exemptTcpPorts: number[] = [], wrongInterface = false): string {
   const lines: string[] = [];
   for (const hook of ["INPUT", "OUTPUT"] as const) {
     const body = rules[hook];
@@ -35,7 +35,9 @@ export function installChains(fault: string, rules: ChainRules, exemptTcpPorts: 
       lines.push(sh(["iptables", "-w", "-A", chain, "-p", "tcp", "--sport", port, "-j", "RETURN"]));
     }
     for (const r of body) lines.push(sh(["iptables", "-w", "-A", chain, ...r]));
-    const jump = sh(["-m", "comment", "--comment", ruleComment(fault), "-j", chain]);
+    // wrongInterface: the verification self-test's sabotage (jumps only for loopback traffic).
+    const onlyLo = wrongInterface ? [hook === "INPUT" ? "-i" : "-o", "lo"] : [];
+    const jump = sh([...onlyLo, "-m", "comment", "--comment", ruleComment(fault), "-j", chain]);
     lines.push(`iptables -w -C ${hook} ${jump} 2>/dev/null || iptables -w -I ${hook} 1 ${jump}`);
   }
   return lines.join("\n");
@@ -46,9 +48,9 @@ export function removeChains(fault: string): string {
   return (["INPUT", "OUTPUT"] as const)
     .map((hook) => {
       const chain = chainName(fault, hook);
-      const jump = sh([hook, "-m", "comment", "--comment", ruleComment(fault), "-j", chain]);
+      // Every jump to the chain, whatever its match (rules are listed as `-A HOOK ... -j CHAIN`).
       return [
-        `while iptables -w -D ${jump} 2>/dev/null; do :; done`,
+        `{ iptables -w -S ${hook} 2>/dev/null | grep -E -- ${sh([`-j ${chain}$`])} || true; } | sed 's/^-A/-D/' | while read -r rule; do eval "iptables -w $rule"; done`,
         `iptables -w -F ${chain} 2>/dev/null || true`,
         `iptables -w -X ${chain} 2>/dev/null || true`,
       ].join("\n");

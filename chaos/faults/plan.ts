@@ -2,6 +2,8 @@ import { sh } from "../../components/docker/commands";
 import type { DcsConfig } from "../../stacks/config";
 import { PlanError, resolveAll, resolveSelector, type Member, type World } from "../world";
 import type { FaultSpec } from "./spec";
+import { httpProbeScript, tcpProbeScript, usageProbeScript } from "../probes";
+import type { Rule } from "../verify";
 import * as ms from "./member-scripts";
 import * as nf from "./netfilter";
 
@@ -28,12 +30,43 @@ export interface FaultPlan {
   check: string;
   /** Two faults sharing a key cannot be applied together (e.g. two delays on one interface). */
   conflictKeys: string[];
+  /** How the fault's effect is measured from outside the target after inject, and gone after recover. */
+  verification: Verification;
 }
+
+export interface ProbeSpec {
+  type: "tcp" | "usage" | "http" | "state";
+  /** Controller-side script printing the probe's result (JSON, or the state word). */
+  script: string;
+}
+
+export interface Verification {
+  rule: Rule;
+  /** Probed just before inject (e.g. the round trip a delay adds to). */
+  baseline: ProbeSpec[];
+  /** Probed after inject until the rule holds or the bound passes, and again after recover. */
+  probes: ProbeSpec[];
+  /** Seconds inject may take to show its effect. */
+  boundSeconds: number;
+}
+
+/**
+ * The port TCP probes connect to: one with a deep listen backlog (PostgreSQL, etcd, HAProxy stats).
+ * Patroni's REST port drops bare connects even without a fault (its backlog is tiny), so it is used
+ * only for HTTP probes.
+ */
+export const servicePort = (m: Member): number => ({ patroni: 5432, etcd: 2379, haproxy: 8404 })[m.kind];
+const serviceUrl = (m: Member) => `http://${m.ip}:${({ patroni: 8008, etcd: 2379, haproxy: 8404 })[m.kind]}/`;
+const tcpFrom = (from: Member, to: Member, port: number, count: number, timeoutMs: number, concurrency = 1): ProbeSpec =>
+  ({ type: "tcp", script: from.transport.exec(tcpProbeScript(to.ip, port, count, timeoutMs, concurrency)) });
+const LISTENS: Record<Member["kind"], number[]> = { patroni: [5432, 8008], etcd: [2379, 2380], haproxy: [5000, 5001, 8404] };
 
 export interface PlanContext {
   world: World;
   dcs: DcsConfig;
   defaultDurationSeconds: number;
+  /** Faults whose jumps go to the wrong interface (verification self-test). */
+  sabotage?: string[];
 }
 
 const stamp = (member: string, clock: "member" | "controller") =>
@@ -104,6 +137,8 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
   const full = { ...spec, durationSeconds: seconds } as FaultPlan["spec"];
   const f = spec.name;
   const exempt = (m: Member) => m.transport.protectedTcpPorts;
+  const sabotaged = ctx.sabotage?.includes(f) ?? false;
+  const install = (m: Member, rules: nf.ChainRules) => nf.installChains(f, rules, exempt(m), sabotaged);
   const base = { name: f, kind: spec.kind, spec: full };
 
   switch (spec.kind) {
@@ -114,6 +149,7 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
         targets: names(targets), links: [], mechanism: `${spec.mode} (${targets.map((t) => t.transport.describe).join(", ")})`,
         expectedEffect: `${targets.map((t) => `${t.name}${roleNote(world, t)}`).join(", ")} ${spec.mode === "pause" ? "frozen" : spec.mode === "kill" ? "killed (SIGKILL)" : "stopped"}; ${failoverExpectation(world, dcs, targets) || "its service stops answering"}`,
         conflictKeys: targets.map((t) => `lifecycle:${t.name}`),
+        verification: downVerification(world, targets, spec.mode),
       };
     }
     case "loss":
@@ -126,18 +162,24 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
       const links = targets.flatMap((t) => peers.map((p) => `${t.name} ${arrow} ${p.name}`));
       if (spec.kind === "loss") {
         return {
-          ...base, ...insideTargets(f, targets, (m) => nf.installChains(f, nf.lossRules(peerIps, spec.percent, spec.direction), exempt(m)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
+          ...base, ...insideTargets(f, targets, (m) => install(m, nf.lossRules(peerIps, spec.percent, spec.direction)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
           targets: names(targets), links, mechanism: `iptables statistic DROP (chains ${nf.chainName(f, "INPUT")}/${nf.chainName(f, "OUTPUT")})`,
           expectedEffect: `${spec.percent}% of packets ${spec.direction === "both" ? "both ways" : spec.direction === "in" ? "from the peers" : "to the peers"} dropped; TCP retransmits, latency and replication lag rise`,
           conflictKeys: [],
+          // A connect from a peer needs its SYN in and the SYN-ACK out: one lossy crossing, or two for "both".
+          verification: {
+            rule: { type: "fail-share", expectedShare: spec.direction === "both" ? 1 - (1 - spec.percent / 100) ** 2 : spec.percent / 100, configured: `${spec.percent}% loss ${spec.direction}` },
+            baseline: [], probes: [tcpFrom(peers[0], targets[0], servicePort(targets[0]), 200, 300, 25)], boundSeconds: 10,
+          },
         };
       }
       if (spec.kind === "reset") {
         return {
-          ...base, ...insideTargets(f, targets, (m) => nf.installChains(f, nf.resetRules(peerIps, spec.ports), exempt(m)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
+          ...base, ...insideTargets(f, targets, (m) => install(m, nf.resetRules(peerIps, spec.ports)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
           targets: names(targets), links, mechanism: `iptables REJECT --reject-with tcp-reset on ports ${spec.ports.join(",")}`,
           expectedEffect: `every TCP connection on ports ${spec.ports.join(",")} between them is reset; ${failoverExpectation(world, dcs, targets) || "clients reconnect and fail"}`,
           conflictKeys: [],
+          verification: resetVerification(targets[0], peers[0], spec.ports),
         };
       }
       const mechanismFor = (m: Member): "netem" | "nfqueue" | "auto" => {
@@ -165,6 +207,7 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
         mechanism: mechs.map((m) => m === "netem" ? `tc netem (prio handle ${ms.tcHandle(f)}:)` : m === "nfqueue" ? `NFQUEUE ${q} + pgchaos-delay (kernel has no sch_netem)` : "netem if the kernel has it, else NFQUEUE delayer (decided at inject)").join(" / "),
         expectedEffect: `+${spec.delayMs} ms${spec.jitterMs ? ` ±${spec.jitterMs} ms` : ""} on packets from ${names(targets).join(",")} to ${names(peers).join(",")}: round trips grow by that much`,
         conflictKeys: targets.map((t) => `delay:${t.name}`),
+        verification: delayVerification(peers[0], targets[0], spec.delayMs, spec.jitterMs),
       };
     }
     case "partition": {
@@ -174,11 +217,16 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
       const bIps = b.map((m) => m.ip);
       const symmetric = spec.mode === "symmetric";
       return {
-        ...base, ...insideTargets(f, a, (m) => nf.installChains(f, nf.partitionRules(bIps, symmetric), exempt(m)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
+        ...base, ...insideTargets(f, a, (m) => install(m, nf.partitionRules(bIps, symmetric)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
         targets: names(a), links: a.flatMap((x) => b.map((y) => `${x.name} ${symmetric ? "<-/->" : "-/->"} ${y.name}`)),
         mechanism: `iptables DROP (chains ${nf.chainName(f, "INPUT")}/${nf.chainName(f, "OUTPUT")} on ${names(a).join(",")})`,
         expectedEffect: `{${names(a).join(",")}} cut off from {${names(b).join(",")}}${symmetric ? "" : " (one way: A → B)"}; ${failoverExpectation(world, dcs, a)}`,
         conflictKeys: [],
+        // From B to A: symmetric drops the SYN, one-way drops A's SYN-ACK; either way nothing connects.
+        verification: {
+          rule: { type: "blocked", configured: `${spec.mode} partition {${names(a).join(",")}} / {${names(b).join(",")}}` },
+          baseline: [], probes: [tcpFrom(b[0], a[0], servicePort(a[0]), 10, 300, 10)], boundSeconds: 10,
+        },
       };
     }
     case "stress": {
@@ -189,6 +237,7 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
         targets: names(targets), links: [], mechanism: `stress-ng (${ms.stressProcess(f)}), ${what}, --timeout ${seconds}s`,
         expectedEffect: `${spec.resource} pressure on ${targets.map((t) => `${t.name}${roleNote(world, t)}`).join(", ")}; on a small host every member shares the cores, so expect collateral latency elsewhere`,
         conflictKeys: targets.map((t) => `stress-${spec.resource}:${t.name}`),
+        verification: stressVerification(targets[0], spec.resource, spec.workers, spec.loadPercent, spec.bytes, what),
       };
     }
     case "etcd-outage": {
@@ -210,17 +259,23 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
             ? `${targets.length} of ${etcd.length} etcd members down → quorum lost; Patroni cannot renew the leader key: the primary demotes after ttl (${dcs.ttl} s) unless failsafe_mode is on`
             : `${targets.length} of ${etcd.length} etcd members down → quorum kept; no failover expected`,
           conflictKeys: targets.map((t) => `lifecycle:${t.name}`),
+          verification: downVerification(world, targets, spec.mode),
         };
       }
       if (spec.variant === "block-client") {
         const from = resolveAll(spec.from, world);
         const ips = etcd.map((m) => m.ip);
         return {
-          ...base, ...insideTargets(f, from, (m) => nf.installChains(f, nf.blockPortRules(ips, 2379), exempt(m)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
+          ...base, ...insideTargets(f, from, (m) => install(m, nf.blockPortRules(ips, 2379)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
           targets: names(from), links: from.flatMap((x) => etcd.map((e) => `${x.name} -/-> ${e.name}:2379`)),
           mechanism: "iptables DROP to etcd's client port",
           expectedEffect: `${names(from).join(",")} cannot reach etcd → ${from.some((m) => m.name === world.live.patroniLeader) ? `the primary cannot renew its leader key: it demotes after ttl (${dcs.ttl} s) unless failsafe_mode lets it stay` : "those replicas cannot see the DCS; no failover expected"}`,
           conflictKeys: [],
+          // The rule sits in the Patroni node's OUTPUT: only a connect from there can show it.
+          verification: {
+            rule: { type: "blocked", configured: `${names(from).join(",")} → etcd:2379 dropped` },
+            baseline: [], probes: [tcpFrom(from[0], etcd[0], 2379, 5, 300, 5)], boundSeconds: 10,
+          },
         };
       }
       // slow: a delay on every chosen etcd member's traffic.
@@ -234,9 +289,49 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
         targets: names(targets), links: perTarget.flatMap((p) => p.links), mechanism: perTarget[0].mechanism,
         expectedEffect: `etcd answers ${spec.delayMs} ms slower; Patroni's DCS calls approach retry_timeout (${dcs.retryTimeout} s) only if the delay is large`,
         conflictKeys: perTarget.flatMap((p) => p.conflictKeys),
+        verification: delayVerification(world.members.find((m) => m.kind === "patroni") ?? others(world, targets)[0], targets[0], spec.delayMs, 0),
       };
     }
   }
+}
+
+function downVerification(world: World, targets: Member[], mode: "stop" | "kill" | "pause"): Verification {
+  const prober = others(world, targets)[0];
+  return {
+    rule: { type: "down", state: mode === "pause" ? "paused" : "stopped", configured: `${names(targets).join(",")} ${mode}` },
+    baseline: [],
+    probes: targets.flatMap((t): ProbeSpec[] => [
+      { type: "state", script: t.transport.lifecycle.state() },
+      { type: "http", script: prober.transport.exec(httpProbeScript(serviceUrl(t), 2, 1000)) },
+    ]),
+    boundSeconds: 45, // a graceful stop waits for PostgreSQL's shutdown
+  };
+}
+
+function resetVerification(target: Member, peer: Member, ports: number[]): Verification {
+  const served = ports.find((p) => LISTENS[target.kind].includes(p));
+  const peerServed = ports.find((p) => LISTENS[peer.kind].includes(p));
+  // Probe a port that listens without the fault, so a refusal can only come from the fault's resets.
+  const probe = served !== undefined ? tcpFrom(peer, target, served, 10, 1000, 5) : peerServed !== undefined ? tcpFrom(target, peer, peerServed, 10, 1000, 5) : undefined;
+  if (!probe) throw new PlanError(`reset: none of ports ${ports.join(",")} is served by ${target.name} (${LISTENS[target.kind].join(",")}) or ${peer.name} (${LISTENS[peer.kind].join(",")}): the effect could not be verified`);
+  return { rule: { type: "reset", configured: `tcp-reset on ${ports.join(",")}` }, baseline: [], probes: [probe], boundSeconds: 10 };
+}
+
+function delayVerification(prober: Member, target: Member, delayMs: number, jitterMs: number): Verification {
+  const probe = tcpFrom(prober, target, servicePort(target), 9, 3000 + 2 * delayMs);
+  return { rule: { type: "delay", delayMs, configured: `+${delayMs} ms${jitterMs ? ` ±${jitterMs} ms` : ""}` }, baseline: [probe], probes: [probe], boundSeconds: 10 };
+}
+
+function stressVerification(target: Member, resource: "cpu" | "io" | "memory", workers: number, loadPercent: number, bytes: string, what: string): Verification {
+  const usage: ProbeSpec = { type: "usage", script: target.transport.exec(usageProbeScript(1.5)) };
+  const unit = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[bytes.slice(-1) as "K" | "M" | "G"];
+  const totalBytes = Number(bytes.slice(0, -1)) * unit * workers;
+  const rule: Rule = resource === "cpu"
+    // On a shared host other members compete for the cores: 60 % of the asked load (at most 2 cores) proves it runs.
+    ? { type: "usage", resource, minCores: 0.6 * Math.min(2, (workers * loadPercent) / 100), configured: what }
+    : resource === "io" ? { type: "usage", resource, minBytesPerSecond: 5 * 1024 * 1024, configured: what }
+    : { type: "usage", resource, minMemoryGrowthBytes: 0.5 * totalBytes, configured: what };
+  return { rule, baseline: [usage], probes: [usage], boundSeconds: 15 };
 }
 
 /** Rejects faults that cannot be applied together, naming both. */

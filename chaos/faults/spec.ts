@@ -108,6 +108,13 @@ export const chaosConfigSchema = z.object({
   /** The lab stack whose members are the targets (same project, same backend). */
   labStack: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "must be a stack name").default("dev"),
   defaultDurationSeconds: z.number().int().min(5).max(86_400).default(600),
+  /** Measure each fault's effect after inject and after recover (fail the update when not achieved). */
+  verify: z.boolean().default(true),
+  /**
+   * Self-test of verification only: the named faults put their iptables jumps on the loopback interface
+   * (the classic "rules on the wrong interface" bug), so verification must catch them and recover.
+   */
+  sabotage: z.array(z.string()).default([]),
   faults: z.array(faultSpec).max(16).default([]),
 }).strict().superRefine((c, ctx) => {
   const seen = new Set<string>();

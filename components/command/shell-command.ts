@@ -60,7 +60,7 @@ interface StoredState {
 
 // Everything the provider uses is required inside the functions: Pulumi serializes them into the
 // dynamic-provider host, which can load node_modules but not the program's own modules.
-async function runScript(script: string, env?: Record<string, string>, timeoutSeconds?: number): Promise<string> {
+export async function runScript(script: string, env?: Record<string, string>, timeoutSeconds?: number): Promise<string> {
   const { spawn } = require("child_process") as typeof import("child_process");
   return await new Promise<string>((resolve, reject) => {
     const child = spawn("bash", ["-c", `set -euo pipefail\n${script}`], {

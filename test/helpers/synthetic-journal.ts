@@ -106,7 +106,11 @@ export function syntheticJournal(opts: { plantLostWrite?: boolean } = {}): Journ
       { at: T0 - 5000, member: "etcd1", ok: true, leader: "etcd1", raftTerm: 2 },
       { at: T0 + 5000, member: "etcd2", ok: true, leader: "etcd1", raftTerm: 2 },
     ],
-    haproxy: [{ at: T0, servers: { "primary/pg1": "UP", "primary/pg2": "DOWN" } }],
+    haproxy: [
+      { at: T0 - 500, servers: { "primary/pg1": "UP", "primary/pg2": "DOWN" } },
+      { at: T0 + 1500, servers: { "primary/pg1": "DOWN", "primary/pg2": "DOWN" } },
+      { at: T0 + 7500, servers: { "primary/pg1": "DOWN", "primary/pg2": "UP" } },
+    ],
     faults: [
       {
         startedAt: T0 - 1000, endedAt: T0 + 500, action: "inject", fault: "stop-primary", kind: "member-stop", targets: ["pg1"],

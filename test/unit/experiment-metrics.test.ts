@@ -109,6 +109,13 @@ describe("timing around the injection", () => {
     expect(computeMetrics(j).etcdLeaderChanges).toEqual([{ at: T0 + 6000, from: "etcd1", to: "etcd2", epoch: 3 }]);
   });
 
+  it("lists HAProxy server state changes, not its initial states", () => {
+    expect(m.haproxyTransitions).toEqual([
+      { at: T0 + 1500, server: "primary/pg1", from: "UP", to: "DOWN" },
+      { at: T0 + 7500, server: "primary/pg2", from: "DOWN", to: "UP" },
+    ]);
+  });
+
   it("counts a real change back to an old leader on a new epoch", () => {
     const obs = [{ at: 1, leader: "a", epoch: 1 }, { at: 2, leader: "b", epoch: 2 }, { at: 3, leader: "a", epoch: 1 }, { at: 4, leader: "a", epoch: 3 }];
     expect(leaderChanges(obs).changes.map((c) => `${c.from}->${c.to}`)).toEqual(["a->b", "b->a"]);
