@@ -4,7 +4,9 @@ import { Command } from "commander";
 import { loadCatalog, type Experiment } from "../chaos/experiments/definition";
 import { publishExperiment, publishIndex, republish } from "../chaos/experiments/publish";
 import { runExperiment } from "../chaos/experiments/runner";
-import { PROJECT_DIR } from "../chaos/experiments/stacks";
+import { ChaosStack, labOutputs, PROJECT_DIR } from "../chaos/experiments/stacks";
+import { formatLeftovers, orphans, removeLeftovers, scanMembers } from "../chaos/doctor";
+import { labMembers } from "../stacks/chaos";
 
 const program = new Command()
   .name("pgchaos")
@@ -67,6 +69,36 @@ program
   .option("--out <dir>", "report directory", path.join(PROJECT_DIR, "reports"))
   .action(async (opts: { out: string }) => {
     for (const f of await republish(opts.out)) console.log(path.relative(process.cwd(), f));
+  });
+
+program
+  .command("doctor")
+  .description("list chaos leftovers (rules, qdiscs, processes, files of faults) that no live fault resource owns; --fix removes them")
+  .option("--lab-stack <name>", "the lab stack; its chaos stack is <name>-chaos", "dev")
+  .option("--fix", "remove the leftovers (only objects named after a fault; never anything else)")
+  .action(async (opts: { labStack: string; fix?: boolean }) => {
+    const lab = await labOutputs(opts.labStack);
+    const { members } = labMembers(lab.inventory);
+    const chaos = await ChaosStack.open(opts.labStack, log);
+    const owned = await chaos.ownedFaults();
+    const { leftovers, unreachable } = await scanMembers(members);
+    const stray = orphans(leftovers, owned);
+    console.log(`live faults (${chaos.name}): ${owned.size ? [...owned].join(", ") : "none"}`);
+    if (unreachable.length) console.log(`not scanned (down): ${unreachable.join(", ")}`);
+    if (!stray.length) {
+      console.log("no chaos leftovers");
+      return;
+    }
+    console.log(`chaos leftovers no live fault owns:\n${formatLeftovers(stray)}`);
+    if (!opts.fix) {
+      console.log("run again with --fix to remove them");
+      process.exitCode = 2;
+      return;
+    }
+    await removeLeftovers(members, stray);
+    const after = orphans((await scanMembers(members)).leftovers, owned);
+    console.log(after.length ? `still there:\n${formatLeftovers(after)}` : "removed");
+    if (after.length) process.exitCode = 1;
   });
 
 program.parseAsync().catch((e: Error) => {

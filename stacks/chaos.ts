@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Fault } from "../chaos/fault";
+import { formatLeftovers, orphans, scanMembers } from "../chaos/doctor";
 import { observe, type ApiEndpoints } from "../chaos/live";
 import { blastRadius, findConflicts, planFault, type FaultPlan } from "../chaos/faults/plan";
 import type { ChaosConfig } from "../chaos/faults/spec";
@@ -47,6 +48,10 @@ export async function planAll(config: ChaosConfig, members: Member[], endpoints:
       throw e;
     }
   });
+  // Leftovers of faults this stack does not declare (a crashed run, a killed runner) falsify results.
+  const { leftovers } = await scanMembers(members);
+  const stray = orphans(leftovers, new Set(config.faults.map((f) => f.name)));
+  if (stray.length) await pulumi.log.warn(`chaos leftovers that no fault of this stack declares (remove with \`npx tsx cli/main.ts doctor --fix --lab-stack ${config.labStack}\`):\n${formatLeftovers(stray)}`);
   const conflicts = findConflicts(plans);
   if (conflicts.length) throw new pulumi.RunError(`conflicting faults:\n  ${conflicts.join("\n  ")}`);
   return { plans, world };

@@ -6,6 +6,8 @@ import { judgeCluster, type ReplicationRow } from "../../components/lab/health";
 import type { FaultSpec } from "../faults/spec";
 import type { Experiment, HypothesisCheck, MethodStep } from "./definition";
 import type { CheckResult, Journal, LogLine, Phase } from "./journal";
+import { formatLeftovers, orphans, scanMembers } from "../doctor";
+import { labMembers } from "../../stacks/chaos";
 import { Observers } from "./observers";
 import { describeSteps } from "./publish";
 import { ChaosStack, labOutputs, type LabOutputs } from "./stacks";
@@ -47,9 +49,13 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const endPhase = () => { const p = journal.phases.at(-1); if (p) p.end = Date.now(); };
   const checkAbort = () => { if (opts.abortSignal?.aborted) throw new Aborted("interrupted (Ctrl-C)"); };
 
-  // Leftovers from an earlier run would falsify this one: start from a chaos stack with no faults.
+  // Leftovers from an earlier run would falsify this one: start from a chaos stack with no faults,
+  // and refuse to run while members carry chaos objects no fault resource owns.
   log(`[${exp.id}] chaos stack ${chaos.name}: recovering any fault left from earlier runs`);
   await chaos.recoverAll();
+  const { leftovers } = await scanMembers(labMembers(lab.inventory).members);
+  const stray = orphans(leftovers, await chaos.ownedFaults());
+  if (stray.length) throw new Error(`chaos leftovers on the lab (run \`pgchaos doctor --fix --lab-stack ${opts.labStack}\`):\n${formatLeftovers(stray)}`);
 
   await directQuery(lab, await currentLeaderName(lab), CREATE_WRITES_TABLE);
   const observers = new Observers({

@@ -3,6 +3,7 @@ import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automa
 import type { FaultSpec } from "../faults/spec";
 import type { Injection } from "../fault";
 import type { FaultEvent } from "./journal";
+import type { InventoryMember } from "../../components/lab/lab";
 
 /**
  * The experiment runner's only way to touch faults: the chaos stack, through Pulumi's Automation API —
@@ -11,7 +12,7 @@ import type { FaultEvent } from "./journal";
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
 export interface LabOutputs {
-  inventory: Array<{ name: string; kind: "etcd" | "patroni" | "haproxy"; container: string; ip: string; ports: Record<string, number>; hostPorts: Record<string, number> }>;
+  inventory: InventoryMember[];
   superuserPassword: string;
   ports: { readWrite: number; readOnly: number; haproxyStats: number };
   dcs: { ttl: number; loopWait: number; retryTimeout: number; failsafeMode: boolean; synchronousMode: boolean };
@@ -87,6 +88,13 @@ export class ChaosStack {
   async recoverAll(): Promise<void> {
     this.recovered = this.faults;
     await this.apply([]);
+  }
+
+  /** Names of the faults the stack's state holds (live fault resources). */
+  async ownedFaults(): Promise<Set<string>> {
+    const state = await this.stack.exportStack();
+    const resources = (state.deployment?.resources ?? []) as Array<{ type: string; outputs?: { name?: string } }>;
+    return new Set(resources.filter((r) => r.type === "pulumi-nodejs:dynamic/pgchaos:Fault" && r.outputs?.name).map((r) => r.outputs!.name!));
   }
 
   async refresh(): Promise<void> {

@@ -1,4 +1,6 @@
 import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChaosLab } from "../helpers/chaos-lab";
 import { PROJECT_DIR, requireEngineAndDocker, engineEnv, run } from "../helpers/engine";
@@ -27,7 +29,8 @@ describe("faults as Pulumi resources (real engine, real lab)", () => {
     // Connects from the primary to haproxy: only the SYN crosses the lossy direction, 40 % expected.
     const during = lab.tcpProbe(leader, "haproxy", 8404, 300, 300, 30);
     const failed = (during.count - during.ok) / during.count;
-    console.log(`[loss] set 40%, measured ${(failed * 100).toFixed(1)}% of ${during.count} connects`);
+    console.log(`[loss] set 40%, measured ${(failed * 100).toFixed(1)}% of ${during.count} connects; the fault's own verification: ${JSON.stringify(out.faults[0].verification)}`);
+    expect(out.faults[0].verification.configured).toBe("40% loss out");
     expect(failed).toBeGreaterThan(0.3);
     expect(failed).toBeLessThan(0.5);
     lab.applyFaults([]);
@@ -38,7 +41,8 @@ describe("faults as Pulumi resources (real engine, real lab)", () => {
   it("delay: the round trip to the peers grows by the set delay (±20%), netem or NFQUEUE as the kernel allows", async () => {
     const before = lab.tcpProbe("pg1", "etcd1", 2379, 15, 2000);
     const out = lab.applyFaults([{ name: "delay200", kind: "delay", target: "pg1", peers: ["etcd1"], delayMs: 200 }]);
-    console.log(`[delay] mechanism: ${out.faults[0].mechanism}`);
+    console.log(`[delay] mechanism: ${out.faults[0].mechanism}; verification: ${JSON.stringify(out.faults[0].verification)}`);
+    expect(out.faults[0].verification.measured).toMatch(/^\+\d+\.\d ms round trip/);
     const during = lab.tcpProbe("pg1", "etcd1", 2379, 15, 3000);
     const other = lab.tcpProbe("pg1", "etcd2", 2379, 15, 3000);
     const added = during.medianMs! - before.medianMs!;
@@ -151,6 +155,44 @@ describe("faults as Pulumi resources (real engine, real lab)", () => {
     expect(r.status).toBe(0);
     lab.chaos.up();
   }, 300_000);
+
+  it("verification catches a broken inject (rules on the wrong interface), names the fault and recovers it", () => {
+    lab.setFaults([{ name: "sab", kind: "loss", target: "pg2", peers: ["haproxy"], percent: 50, direction: "both" }]);
+    const file = `Pulumi.${lab.chaos.name}.yaml`;
+    const yaml = fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
+    fs.writeFileSync(path.join(PROJECT_DIR, file), yaml.replace("config:\n", "config:\n  pgchaos:sabotage:\n    - sab\n"));
+    const r = lab.chaos.tryPulumi(["up", "--yes", "--skip-preview", "--color", "never"]);
+    const out = r.stdout + r.stderr;
+    console.log(`[verify] ${/fault sab: [^\n]*/.exec(out)?.[0]}`);
+    expect(r.status).not.toBe(0);
+    expect(out).toMatch(/fault sab: effect not achieved within 10 s — expected 50% loss both, measured 0\.0% of 200 connects failed .*; it was recovered/);
+    expect(lab.chainsOn("pg2")).toBe(""); // never left half-applied
+    expect(lab.exec("pg2", "ls /var/lib/pgchaos 2>/dev/null || true")).toBe("");
+    fs.writeFileSync(path.join(PROJECT_DIR, file), yaml);
+    lab.applyFaults([]);
+  }, 300_000);
+
+  it("doctor lists and removes exactly the leftovers no fault owns, never a foreign rule", () => {
+    lab.exec("pg1", [
+      "iptables -w -N PGC-ghost-O && iptables -w -A PGC-ghost-O -d 10.255.255.1 -j DROP",
+      "iptables -w -I OUTPUT -m comment --comment pgchaos:ghost -j PGC-ghost-O",
+      "iptables -w -N SOMEONE-ELSE && iptables -w -A SOMEONE-ELSE -d 10.255.255.2 -j DROP",
+      "mkdir -p /var/lib/pgchaos && echo planted > /var/lib/pgchaos/ghost.recover.sh",
+      "(exec -a pgchaos-delay-ghost sleep 600 > /dev/null 2>&1 &)",
+    ].join("\n"));
+    const list = run("npx", ["tsx", "cli/main.ts", "doctor", "--lab-stack", lab.lab.name]);
+    expect(list.status).toBe(2);
+    expect(list.stdout).toContain("pg1: fault ghost: chain PGC-ghost-O, file ghost.recover.sh, process pgchaos-delay-ghost");
+    expect(list.stdout).not.toContain("SOMEONE-ELSE");
+    const fix = run("npx", ["tsx", "cli/main.ts", "doctor", "--fix", "--lab-stack", lab.lab.name]);
+    expect(fix.status).toBe(0);
+    expect(fix.stdout).toContain("removed");
+    const rules = lab.exec("pg1", "iptables -w -S");
+    expect(rules).not.toContain("PGC-ghost");
+    expect(rules).toContain("-N SOMEONE-ELSE");
+    expect(lab.exec("pg1", "ps -eo args | grep -c '^pgchaos-delay-ghost' || true")).toBe("0");
+    lab.exec("pg1", "iptables -w -F SOMEONE-ELSE && iptables -w -X SOMEONE-ELSE");
+  }, 120_000);
 
   it("conflicting faults are rejected at preview", () => {
     lab.setFaults([
