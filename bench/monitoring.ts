@@ -16,7 +16,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import { Client } from "pg";
-import { alertDelays, resolvedDelays, scrapeTargets, type AlertTiming, type ExpectedAlert, type ResolvedTiming } from "../components/monitoring/alerts";
+import { alertDelays, firstFiring, resolvedDelays, scrapeTargets, type AlertTiming, type ExpectedAlert, type MatrixSeries, type ResolvedTiming } from "../components/monitoring/alerts";
 import { durationSeconds, monitoringSchema } from "../stacks/config";
 import { PROJECT_DIR, TestStack } from "../test/helpers/engine";
 
@@ -229,9 +229,13 @@ async function errorStorm(o: { endpoints: Endpoints; readWritePort: number; pass
       oomKilled: execFileSync("docker", ["inspect", "-f", "{{.State.OOMKilled}}", o.prometheusContainer], { encoding: "utf8" }).trim() === "true",
       stillUp: (await promScalar(o.endpoints.prometheus, "up{job=\"prometheus\"}")) === 1,
     },
-    alertsFiredDuringStorm: ((await (await fetch(`${o.endpoints.prometheus}/api/v1/query?query=${encodeURIComponent(`count by (alertname, member) (max_over_time(ALERTS{alertstate="firing"}[${window}]))`)}`)).json()) as {
-      data: { result: Array<{ metric: Record<string, string> }> };
-    }).data.result.map((r) => `${r.metric.alertname}${r.metric.member ? `{member=${r.metric.member}}` : ""}`),
+    // Alerts whose firing began during the storm (not the tail of an earlier case).
+    alertsFiredDuringStorm: ((await (await fetch(`${o.endpoints.prometheus}/api/v1/query?query=${encodeURIComponent(`ALERTS{alertstate="firing"}[${window}]`)}`)).json()) as {
+      data: { result: MatrixSeries[] };
+    }).data.result
+      .filter((series) => firstFiring([series], started, 6)?.alreadyFiring === false)
+      .map((series) => `${series.metric.alertname}${series.metric.member ? `{member=${series.metric.member}}` : ""}`)
+      .sort(),
   };
   return result;
 }

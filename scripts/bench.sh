@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Benchmarks (print figures; never part of the tests): lab up/destroy/memory, faults through Pulumi vs
+# bare, experiments. `--cold` also measures a cold lab (deletes the local images first).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$ROOT/scripts/setup.sh" >/dev/null
+. "$ROOT/scripts/env.sh"
+cd "$ROOT"
+npx tsx bench/lab.ts "$@"
+npx tsx bench/faults.ts
+npx tsx bench/experiments.ts --lab-stack "${PGCHAOS_STACK:-dev}" --set default
