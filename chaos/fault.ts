@@ -34,6 +34,8 @@ interface FaultState {
   metadata: unknown;
   verification: Verification;
   verify: boolean;
+  /** Variables every script gets (the SSH key for SSH targets); secret in state. */
+  environment?: Record<string, string>;
   stdout?: string;
   baseline?: ProbeResult[];
   verified?: VerificationOutcome;
@@ -41,12 +43,12 @@ interface FaultState {
 }
 
 // Helpers are plain functions (no classes): Pulumi serializes them into the dynamic-provider host.
-async function runProbes(specs: ProbeSpec[]): Promise<ProbeResult[]> {
+async function runProbes(specs: ProbeSpec[], env?: Record<string, string>): Promise<ProbeResult[]> {
   const out: ProbeResult[] = [];
   for (const p of specs) {
     let text: string;
     try {
-      text = await runScript(p.script, undefined, 60);
+      text = await runScript(p.script, env, 60);
     } catch (e) {
       // A member that cannot be reached (stopped container) has no state/usage to report.
       text = p.type === "state" ? "stopped" : "";
@@ -62,7 +64,7 @@ async function verifyUntil(state: FaultState, phase: "injected" | "recovered"): 
   const started = Date.now();
   const deadline = started + v.boundSeconds * 1000;
   for (;;) {
-    const results = await runProbes(v.probes);
+    const results = await runProbes(v.probes, state.environment);
     const verdict = phase === "injected" ? judgeInjected(v.rule, state.baseline ?? [], results) : judgeRecovered(v.rule, state.baseline ?? [], results);
     const outcome = { configured: verdict.configured, measured: verdict.measured, seconds: Math.round((Date.now() - started) / 100) / 10 };
     if (verdict.achieved || Date.now() > deadline) return { achieved: verdict.achieved, outcome };
@@ -75,13 +77,13 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 export const faultProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: FaultState) {
     const state: FaultState = { ...inputs };
-    if (state.verify) state.baseline = await runProbes(state.verification.baseline);
-    state.stdout = await runScript(state.inject, undefined, 180); // atomic: recovers itself on failure
+    if (state.verify) state.baseline = await runProbes(state.verification.baseline, state.environment);
+    state.stdout = await runScript(state.inject, state.environment, 180); // atomic: recovers itself on failure
     if (state.verify) {
       const { achieved, outcome } = await verifyUntil(state, "injected");
       state.verified = outcome;
       if (!achieved) {
-        const recovered = await runScript(state.recover, undefined, 180).then(() => "it was recovered", (e: Error) => `and recovering it FAILED too: ${e.message}`);
+        const recovered = await runScript(state.recover, state.environment, 180).then(() => "it was recovered", (e: Error) => `and recovering it FAILED too: ${e.message}`);
         throw new Error(`fault ${state.name}: effect not achieved within ${state.verification.boundSeconds} s — expected ${outcome.configured}, measured ${outcome.measured}; ${recovered}`);
       }
     }
@@ -91,16 +93,19 @@ export const faultProvider: pulumi.dynamic.ResourceProvider = {
   async diff(_id: string, olds: FaultState, news: FaultState) {
     const replaced = !same(olds.diffKey, news.diffKey);
     const newScripts = same(olds.pinKey, news.pinKey) && (!same(olds.recover, news.recover) || !same(olds.check, news.check) || !same(olds.verification, news.verification));
-    return { changes: replaced || newScripts, replaces: replaced ? ["diffKey"] : [], deleteBeforeReplace: true };
+    // A new SSH key (rotated) is adopted so recover can still reach the hosts.
+    const newEnvironment = !same(olds.environment, news.environment);
+    return { changes: replaced || newScripts || newEnvironment, replaces: replaced ? ["diffKey"] : [], deleteBeforeReplace: true };
   },
 
   async update(_id: string, olds: FaultState, news: FaultState) {
     // Never re-inject: only adopt fixed recover/check/verification scripts for the same targets.
-    return { outs: same(olds.pinKey, news.pinKey) ? { ...olds, recover: news.recover, check: news.check, verification: news.verification } : olds };
+    const adopted = same(olds.pinKey, news.pinKey) ? { ...olds, recover: news.recover, check: news.check, verification: news.verification } : olds;
+    return { outs: { ...adopted, environment: news.environment } };
   },
 
   async delete(_id: string, props: FaultState) {
-    await runScript(props.recover, undefined, 180);
+    await runScript(props.recover, props.environment, 180);
     if (!props.verify) return;
     const { achieved, outcome } = await verifyUntil(props, "recovered");
     if (!achieved) {
@@ -111,7 +116,7 @@ export const faultProvider: pulumi.dynamic.ResourceProvider = {
 
   async read(id: string, props: FaultState) {
     try {
-      await runScript(props.check, undefined, 60);
+      await runScript(props.check, props.environment, 60);
       return { id, props };
     } catch (e) {
       if ((e as { exitCode?: number }).exitCode === 3) return { id: "", props: {} }; // reverted by its watchdog
@@ -128,7 +133,7 @@ class FaultCommand extends pulumi.dynamic.Resource {
   declare public readonly verified: pulumi.Output<VerificationOutcome | undefined>;
 
   constructor(name: string, args: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
-    super(faultProvider, name, { ...args, stdout: undefined, baseline: undefined, verified: undefined }, { ...opts, deleteBeforeReplace: true }, "pgchaos", "Fault");
+    super(faultProvider, name, { ...args, stdout: undefined, baseline: undefined, verified: undefined }, { ...opts, deleteBeforeReplace: true, additionalSecretOutputs: ["environment"] }, "pgchaos", "Fault");
   }
 }
 
@@ -149,7 +154,7 @@ export class Fault extends pulumi.ComponentResource {
   public readonly injectCommand: pulumi.Output<string>;
   public readonly recoverCommand: pulumi.Output<string>;
 
-  constructor(name: string, args: { plan: pulumi.Output<FaultPlan>; verify: boolean }, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: { plan: pulumi.Output<FaultPlan>; verify: boolean; environment?: pulumi.Input<Record<string, string>> }, opts?: pulumi.ComponentResourceOptions) {
     super("pgchaos:chaos:Fault", name, {}, opts);
     const { plan } = args;
     const command = new FaultCommand(`${name}-fault`, {
@@ -159,6 +164,7 @@ export class Fault extends pulumi.ComponentResource {
       check: plan.check,
       verification: plan.verification,
       verify: args.verify,
+      ...(args.environment ? { environment: pulumi.secret(args.environment) } : {}),
       diffKey: plan.apply((p) => JSON.stringify(p.spec)),
       pinKey: plan.apply((p) => JSON.stringify(p.targets)),
       // What the fault really did, stored with it: after a failover the program may resolve "primary"

@@ -2,6 +2,7 @@ import { execFile } from "child_process";
 import { promisify } from "util";
 import type { LiveView, Member } from "./world";
 import { NETEM_PROBE } from "./faults/member-scripts";
+import { withSshKey } from "./inventory";
 
 const run = promisify(execFile);
 
@@ -49,9 +50,12 @@ export async function readEtcdLeader(endpoints: ApiEndpoints): Promise<string | 
   throw new Error(lastError);
 }
 
-/** Runs a controller-side script (a transport's wrapper) and returns its stdout. */
+/**
+ * Runs a controller-side script (a transport's wrapper) and returns its stdout. SSH members read the key
+ * from the environment (PGCHAOS_SSH_KEY, set by the chaos program from the secret config value).
+ */
 export async function runControllerScript(script: string, timeoutMs = 15_000): Promise<string> {
-  const { stdout } = await run("bash", ["-c", `set -euo pipefail\n${script}`], { timeout: timeoutMs });
+  const { stdout } = await run("bash", ["-c", `set -euo pipefail\n${withSshKey(script)}`], { timeout: timeoutMs });
   return stdout.trim();
 }
 

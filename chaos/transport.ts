@@ -75,6 +75,12 @@ export class DockerExecTransport implements Transport {
   }
 }
 
+/** The controller script's variable holding the path of the SSH private key file (see inventory.ts). */
+export const SSH_KEY_FILE_VAR = "PGCHAOS_SSH_KEY_FILE";
+
+/** Where the lab's SSH-mode supervisor keeps the service's wanted state and pid (see components/lab/ssh.ts). */
+export const SUPERVISOR_DIR = "/run/pgchaos-service";
+
 export interface SshTarget {
   host: string;
   port: number;
@@ -84,6 +90,38 @@ export interface SshTarget {
   keyFileVar: string;
   /** systemd unit of the member's service, for node stop. */
   serviceUnit: string;
+  /** systemd (real hosts) or the lab's supervisor (containers have no systemd). Default systemd. */
+  lifecycle?: "systemd" | "supervised";
+}
+
+/** Member-side lifecycle of a service owned by the lab's SSH-mode supervisor (a process group per run). */
+export function supervisedLifecycle(): { stop: (mode: StopMode) => string; start: string; state: string; watchdog: (fault: string, seconds: number) => string; disarm: (fault: string) => string } {
+  const d = SUPERVISOR_DIR;
+  const pid = `p=$(cat ${d}/pid 2>/dev/null || true)`;
+  const alive = `[ -n "$p" ] && kill -0 "$p" 2>/dev/null`;
+  const start = `${pid}; if [ -n "$p" ]; then kill -CONT -- "-$p" 2>/dev/null || true; fi; echo up > ${d}/want`;
+  const wdFile = (fault: string) => `${d}/watchdog-${fault}.sh`;
+  return {
+    stop: (mode) => ({
+      // The supervisor sees "down" and does not restart it; TERM lets Patroni stop PostgreSQL cleanly.
+      stop: `echo down > ${d}/want; ${pid}; if ${alive}; then kill -TERM -- "-$p" 2>/dev/null || true; for _ in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; kill -KILL -- "-$p" 2>/dev/null || true; fi`,
+      kill: `echo down > ${d}/want; ${pid}; if ${alive}; then kill -KILL -- "-$p" 2>/dev/null || true; fi`,
+      pause: `${pid}; ${alive} && kill -STOP -- "-$p"`,
+    })[mode],
+    start,
+    state: `${pid}; if [ "$(cat ${d}/want 2>/dev/null)" = down ] || ! { ${alive}; }; then echo stopped; ` +
+      `elif [ "$(ps -o stat= -p "$p" | cut -c1)" = T ]; then echo paused; else echo running; fi`,
+    // Lives on the host (the container keeps running: sshd and the supervisor stay up while the service is down).
+    watchdog: (fault, seconds) => `printf '%s' ${sh([`sleep ${seconds}
+${start}
+rm -f "$0"
+`])} > ${wdFile(fault)}
+` +
+      `setsid nohup bash ${wdFile(fault)} >/dev/null 2>&1 < /dev/null &
+echo $! > ${wdFile(fault)}.pid`,
+    disarm: (fault) => `${pidKill(`${wdFile(fault)}.pid`, wdFile(fault))}
+rm -f ${wdFile(fault)} ${wdFile(fault)}.pid`,
+  };
 }
 
 /** A user's host reached over SSH (OpenSSH client; key from the secret environment, batch mode). */
@@ -96,6 +134,17 @@ export class SshTransport implements Transport {
     this.describe = `ssh ${target.user}@${target.host}:${target.port}`;
     this.protectedTcpPorts = [22, target.port].filter((p, i, a) => a.indexOf(p) === i);
     const unit = sh([target.serviceUnit]);
+    if (target.lifecycle === "supervised") {
+      const s = supervisedLifecycle();
+      this.lifecycle = {
+        stop: (mode) => this.exec(s.stop(mode)),
+        start: () => this.exec(s.start),
+        state: () => this.exec(s.state),
+        armWatchdog: (fault, seconds) => this.exec(s.watchdog(fault, seconds)),
+        disarmWatchdog: (fault) => this.exec(s.disarm(fault)),
+      };
+      return;
+    }
     this.lifecycle = {
       stop: (mode) => this.exec({
         stop: `systemctl stop ${unit}`,
@@ -115,17 +164,27 @@ export class SshTransport implements Transport {
     };
   }
 
-  /** ssh words before the remote command; the key path comes from the script's environment. */
+  /**
+   * ssh words before the remote command; the key path comes from the script's environment. Host keys:
+   * the known_hosts file beside the key holds the inventory's pinned keys; a host not listed there is
+   * accepted on first use (accept-new), a changed key is refused.
+   */
   sshWords(): string {
     const t = this.target;
     return `ssh -i "$${t.keyFileVar}" -p ${t.port} -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=accept-new ` +
-      `-o UserKnownHostsFile="$${t.keyFileVar}.known_hosts" ${sh([`${t.user}@${t.host}`])}`;
+      `-o UserKnownHostsFile="$${t.keyFileVar}.known_hosts" -o IdentitiesOnly=yes -o LogLevel=ERROR -o ServerAliveInterval=5 -o ServerAliveCountMax=3 ` +
+      `${sh([`${t.user}@${t.host}`])} --`;
   }
 
   exec(script: string): string {
     const remote = `${this.target.sudo ? "sudo -n " : ""}bash -c ${sh([`set -euo pipefail\n${script}`])}`;
     // ssh joins its arguments into one string for the remote shell: pass exactly one quoted word.
     return `${this.sshWords()} ${sh([remote])}`;
+  }
+
+  /** Runs `script` as the SSH user, without sudo (preflight: it must work before privileges are known). */
+  execAsUser(script: string): string {
+    return `${this.sshWords()} ${sh([`bash -c ${sh([`set -uo pipefail\n${script}`])}`])}`;
   }
 
   execIfUp(script: string): string {

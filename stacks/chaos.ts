@@ -4,6 +4,8 @@ import { formatLeftovers, orphans, scanMembers } from "../chaos/doctor";
 import { observe, type ApiEndpoints } from "../chaos/live";
 import { blastRadius, findConflicts, planFault, type FaultPlan } from "../chaos/faults/plan";
 import type { ChaosConfig } from "../chaos/faults/spec";
+import { SSH_KEY_VAR, SSH_KNOWN_HOSTS_VAR, sshMembers, withSshKey, type Targets } from "../chaos/inventory";
+import { preflight } from "../chaos/preflight-run";
 import { DockerExecTransport } from "../chaos/transport";
 import { PlanError, resolveSelector, type Member, type World } from "../chaos/world";
 import type { InventoryMember } from "../components/lab/lab";
@@ -34,8 +36,37 @@ function delayTargets(config: ChaosConfig, world: World): Member[] {
   return [...out.values()];
 }
 
+/** Every controller-side script of a plan, with the SSH key prelude in front (SSH targets only). */
+export function withSshKeyPlan(plan: FaultPlan): FaultPlan {
+  const probes = (ps: FaultPlan["verification"]["probes"]) => ps.map((p) => ({ ...p, script: withSshKey(p.script) }));
+  return {
+    ...plan,
+    inject: withSshKey(plan.inject), recover: withSshKey(plan.recover), check: withSshKey(plan.check),
+    verification: { ...plan.verification, baseline: probes(plan.verification.baseline), probes: probes(plan.verification.probes) },
+  };
+}
+
+/** Patroni's dynamic configuration (ttl, loop_wait, ...) of a user's cluster, for the plans' expectations. */
+export async function readDcs(endpoints: ApiEndpoints): Promise<DcsConfig> {
+  let last = "no Patroni REST endpoint";
+  for (const url of Object.values(endpoints.patroniRest)) {
+    try {
+      const res = await fetch(`${url}/config`, { signal: AbortSignal.timeout(3000) });
+      if (!res.ok) throw new Error(`${url}/config: HTTP ${res.status}`);
+      const c = (await res.json()) as Record<string, any>;
+      return {
+        ttl: c.ttl ?? 30, loopWait: c.loop_wait ?? 10, retryTimeout: c.retry_timeout ?? 10,
+        maximumLagOnFailover: c.maximum_lag_on_failover ?? 1048576, failsafeMode: !!c.failsafe_mode, synchronousMode: !!c.synchronous_mode,
+      };
+    } catch (e) {
+      last = (e as Error).message;
+    }
+  }
+  throw new pulumi.RunError(`cannot read Patroni's configuration from any restUrl of pgchaos:targets: ${last}`);
+}
+
 /** Reads the live lab, plans every fault, rejects conflicts. Runs on preview and on up. */
-export async function planAll(config: ChaosConfig, members: Member[], endpoints: ApiEndpoints, dcs: DcsConfig): Promise<{ plans: FaultPlan[]; world: World }> {
+export async function planAll(config: ChaosConfig, members: Member[], endpoints: ApiEndpoints, dcs: DcsConfig, targets?: Targets): Promise<{ plans: FaultPlan[]; world: World; preflight?: string }> {
   const first = await observe(endpoints, []);
   const world: World = { members, live: first };
   const netemFor = delayTargets(config, world);
@@ -48,17 +79,74 @@ export async function planAll(config: ChaosConfig, members: Member[], endpoints:
       throw e;
     }
   });
+  // A user's cluster: nothing is planned onto hosts that cannot take it (preview shows this, up refuses).
+  let preflightText: string | undefined;
+  if (targets) {
+    const pf = await preflight(targets, plans, config.verify);
+    if (!pf.ok) throw new pulumi.RunError(pf.text);
+    preflightText = pf.text;
+    await pulumi.log.info(pf.text);
+  }
   // Leftovers of faults this stack does not declare (a crashed run, a killed runner) falsify results.
   const { leftovers } = await scanMembers(members);
   const stray = orphans(leftovers, new Set(config.faults.map((f) => f.name)));
   if (stray.length) await pulumi.log.warn(`chaos leftovers that no fault of this stack declares (remove with \`npx tsx cli/main.ts doctor --fix --lab-stack ${config.labStack}\`):\n${formatLeftovers(stray)}`);
   const conflicts = findConflicts(plans);
   if (conflicts.length) throw new pulumi.RunError(`conflicting faults:\n  ${conflicts.join("\n  ")}`);
-  return { plans, world };
+  return { plans, world, preflight: preflightText };
+}
+
+/**
+ * The SSH key from the secret config value `pgchaos:sshPrivateKey` (refused when stored in plain text),
+ * put into this program's environment for its own probes (preview's preflight and live view).
+ */
+function sshSecrets(targets: Targets): Record<string, string> {
+  const key = "pgchaos:sshPrivateKey";
+  const value = new pulumi.Config("pgchaos").get("sshPrivateKey");
+  if (!value) throw new pulumi.RunError(`${key} is not set: pgchaos:targets needs the SSH private key as a secret (pulumi config set --secret sshPrivateKey < key-file)`);
+  if (!pulumi.runtime.isConfigSecret(key)) throw new pulumi.RunError(`${key} is stored in plain text: set it with \`pulumi config set --secret\``);
+  const env = { [SSH_KEY_VAR]: value.endsWith("\n") ? value.slice(0, -1) : value, [SSH_KNOWN_HOSTS_VAR]: targets.knownHosts.join("\n") };
+  Object.assign(process.env, env);
+  return env;
+}
+
+/** The chaos program against a user's cluster (pgchaos:targets): members reached over SSH. */
+function sshChaosProgram(config: ChaosConfig, targets: Targets) {
+  const env = sshSecrets(targets);
+  const { members, endpoints } = sshMembers(targets);
+  const planned = pulumi.output((async () => {
+    const dcs = await readDcs(endpoints);
+    const result = await planAll(config, members, endpoints, dcs, targets);
+    const summary = blastRadius(result.plans, result.world);
+    await pulumi.log.info(`blast radius:\n${summary}`);
+    return { ...result, plans: result.plans.map(withSshKeyPlan), summary };
+  })());
+  const faults = config.faults.map((spec, i) => new Fault(spec.name, { plan: planned.apply((p) => p.plans[i]), verify: config.verify, environment: pulumi.secret(env) }));
+  return {
+    scope: targets.scope,
+    hosts: targets.hosts.map((h) => h.name),
+    preflight: planned.apply((p) => p.preflight ?? ""),
+    blastRadius: planned.apply((p) => p.summary),
+    faults: faultOutputs(config, faults),
+  };
+}
+
+function faultOutputs(config: ChaosConfig, faults: Fault[]) {
+  return faults.map((f, i) => ({
+    name: config.faults[i].name,
+    kind: f.kind,
+    targets: f.targets,
+    links: f.links,
+    mechanism: f.mechanism,
+    expectedEffect: f.expectedEffect,
+    injections: f.injections,
+    verification: f.verification,
+  }));
 }
 
 /** The chaos stack's program: one Fault resource per configured fault, targeting the lab stack's members. */
 export function chaosProgram(config: ChaosConfig) {
+  if (config.targets) return sshChaosProgram(config, config.targets);
   const lab = new pulumi.StackReference("lab", { name: `organization/${pulumi.getProject()}/${config.labStack}` });
   const planned = pulumi.all([lab.requireOutput("inventory"), lab.requireOutput("dcs")]).apply(async ([inventory, dcs]) => {
     const { members, endpoints } = labMembers(inventory as InventoryMember[]);
@@ -71,15 +159,6 @@ export function chaosProgram(config: ChaosConfig) {
   return {
     labStack: config.labStack,
     blastRadius: planned.apply((p) => p.summary),
-    faults: faults.map((f, i) => ({
-      name: config.faults[i].name,
-      kind: f.kind,
-      targets: f.targets,
-      links: f.links,
-      mechanism: f.mechanism,
-      expectedEffect: f.expectedEffect,
-      injections: f.injections,
-      verification: f.verification,
-    })),
+    faults: faultOutputs(config, faults),
   };
 }

@@ -33,8 +33,11 @@ export function selectProgram(): Record<string, unknown> {
       return smokeProgram(parseConfig(smokeConfigSchema, "pgchaos", raw).file);
     case "lab":
       return labProgram(parseConfig(labConfigSchema, "pgchaos", raw));
-    case "chaos":
-      return chaosProgram(parseConfig(chaosConfigSchema, "pgchaos", raw));
+    case "chaos": {
+      // The SSH key is a secret read apart (chaos.ts): it must never pass through zod's error messages.
+      const { sshPrivateKey: _key, ...rest } = raw;
+      return chaosProgram(parseConfig(chaosConfigSchema, "pgchaos", rest));
+    }
     default:
       throw new pulumi.RunError(`pgchaos:kind = ${JSON.stringify(raw.kind)}: must be "lab", "chaos" or "smoke"`);
   }

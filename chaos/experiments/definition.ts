@@ -40,6 +40,37 @@ export const workloadSchema = z.object({
 }).strict();
 
 
+/**
+ * Patroni dynamic configuration the runner sets at runtime through the REST API (PATCH /config) before
+ * the steady state, and restores afterwards: bootstrap.dcs in patroni.yml only applies at cluster creation.
+ */
+export const patroniConfigSchema = z.object({
+  failsafe_mode: z.boolean().optional(),
+  ttl: z.number().int().min(5).max(600).optional(),
+  loop_wait: z.number().int().min(1).max(300).optional(),
+  retry_timeout: z.number().int().min(1).max(300).optional(),
+  synchronous_mode: z.boolean().optional(),
+}).strict();
+export type PatroniConfigSettings = z.infer<typeof patroniConfigSchema>;
+
+/** Direct probes of every PostgreSQL node while the experiment runs (split-brain experiments). */
+export const probesSchema = z.object({
+  /** pg_is_in_recovery() and a test write on every node's own port, into journal.primaryProbes; row ids per node after healing. */
+  singlePrimary: z.boolean().default(false),
+  /** A second workload writing directly to the primary-before-the-fault's own port (not through HAProxy). */
+  directWriter: z.boolean().default(false),
+  intervalMs: z.number().int().min(100).max(5000).default(300),
+}).strict();
+
+/** A named setting under which the same experiment can run, for side-by-side comparisons. */
+export const variantSchema = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/, "must be a-z, 0-9 and '-'"),
+  title: z.string().min(1).max(80).optional(),
+  /** Merged over the experiment's own patroniConfig. */
+  patroniConfig: patroniConfigSchema.default({}),
+}).strict();
+export type Variant = z.infer<typeof variantSchema>;
+
 export const experimentSchema = z.object({
   id: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "must be a-z, 0-9 and '-'"),
   title: z.string().min(3).max(120),
@@ -55,8 +86,27 @@ export const experimentSchema = z.object({
   expectedAlerts: z.array(z.string()).default([]),
   /** Lab settings this experiment needs (checked, not changed, by the runner). */
   requires: z.object({ failsafeMode: z.boolean().optional(), synchronousMode: z.boolean().optional() }).strict().default({}),
-}).strict();
+  patroniConfig: patroniConfigSchema.default({}),
+  probes: probesSchema.default({ singlePrimary: false, directWriter: false, intervalMs: 300 }),
+  /** Settings to compare side by side (`pgchaos compare <id>`); a plain `run` uses the experiment as declared. */
+  variants: z.array(variantSchema).max(8).default([]),
+  /** Set by withVariant: the variant this experiment object runs as. */
+  variant: z.string().optional(),
+}).strict().superRefine((e, ctx) => {
+  const seen = new Set<string>();
+  e.variants.forEach((v, i) => {
+    if (seen.has(v.name)) ctx.addIssue({ code: "custom", path: ["variants", i, "name"], message: `duplicate variant ${v.name}` });
+    seen.add(v.name);
+  });
+});
 export type Experiment = z.infer<typeof experimentSchema>;
+
+/** The experiment as run under one of its variants: patroniConfig merged, the variant recorded. */
+export function withVariant(exp: Experiment, name: string): Experiment {
+  const v = exp.variants.find((x) => x.name === name);
+  if (!v) throw new ExperimentFileError(`experiment ${exp.id} has no variant ${name} (has: ${exp.variants.map((x) => x.name).join(", ") || "none"})`);
+  return { ...exp, patroniConfig: { ...exp.patroniConfig, ...v.patroniConfig }, variant: v.name, title: `${exp.title} [${v.title ?? v.name}]` };
+}
 
 export const CATALOG_DIR = path.join(__dirname, "catalog");
 

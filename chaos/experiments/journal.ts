@@ -47,6 +47,8 @@ export interface PatroniMemberSample {
   timeline?: number;
   /** Replication lag in bytes as Patroni reports it (undefined for the leader or unknown). */
   lagBytes?: number;
+  /** Patroni tags that steer the election (nofailover, failover_priority, ...), when set. */
+  tags?: Record<string, unknown>;
 }
 
 /** Patroni's /cluster as one member saw it at one instant. */
@@ -128,6 +130,8 @@ export interface Journal {
     id: string;
     title: string;
     description: string;
+    /** The variant (named setting) this run used, for comparisons. */
+    variant?: string;
     /** The method as declared (the report's "steps"); faults add their own lines from `faults`. */
     steps?: MethodStep[];
     /** Expected behaviour: prose and machine-checkable assertions on the metrics. */
@@ -152,7 +156,25 @@ export interface Journal {
   primaryProbes?: PrimaryProbeSample[];
   /** Split-brain runs: row ids found on each node after the split, before any rewind (divergence accounting). */
   nodeRowIds?: Record<string, string[]>;
+  /** Split-brain runs: writes sent directly to the old primary's own port (not through HAProxy). */
+  directWrites?: WriteEvent[];
+  /** The node the direct writer targeted (the primary before the fault). */
+  directWriterTarget?: string;
+  /** Patroni dynamic configuration set at runtime for this run (PATCH /config), and its restoration. */
+  patroniConfig?: PatroniConfigRecord;
   hypothesis: { before: CheckResult[]; after: CheckResult[] };
   /** Anything that went wrong in the runner itself (aborts, rollback output). */
   notes: string[];
+}
+
+export interface PatroniConfigRecord {
+  /** What the experiment asked for. */
+  requested: Record<string, unknown>;
+  /** The values of those keys before the run (from GET /config). */
+  before: Record<string, unknown>;
+  /** The values in effect during the run, read back after the PATCH. */
+  effective: Record<string, unknown>;
+  /** When the PATCH was applied (epoch ms), and when the old values were put back (undefined: not restored). */
+  appliedAt?: number;
+  restoredAt?: number;
 }

@@ -474,7 +474,7 @@ export function computeMetrics(journal: Journal, options: MetricsOptions = {}): 
   const caughtUp = anchors.recoveryEndAt === null || t0 === null ? null : caughtUpAt(journal.cluster, membersBefore(journal.cluster, t0), anchors.recoveryEndAt, maxLag);
   const alerts = alertTimings(journal, anchors);
   const singlePrimary = journal.primaryProbes && journal.primaryProbes.length > 0 ? checkSinglePrimary(journal.primaryProbes) : null;
-  const divergence = journal.nodeRowIds ? accountDivergence(journal.nodeRowIds, journal.writes, journal.finalReadFrom) : null;
+  const divergence = journal.nodeRowIds ? accountDivergence(journal.nodeRowIds, [...journal.writes, ...(journal.directWrites ?? [])], journal.finalReadFrom) : null;
 
   const s: Partial<Record<MetricName, Metric>> = {};
 

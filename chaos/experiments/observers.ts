@@ -25,6 +25,7 @@ async function samplePatroni(observer: string, url: string, budgetMs: number): P
       state: String(m.state),
       timeline: typeof m.timeline === "number" ? m.timeline : undefined,
       lagBytes: typeof m.lag === "number" ? m.lag : undefined,
+      tags: m.tags && typeof m.tags === "object" ? (m.tags as Record<string, unknown>) : undefined,
     }));
     return { at, observer, ok: res.ok, members };
   } catch {

@@ -81,6 +81,15 @@ function descriptionSection(journal: Journal): string[] {
       faults.map((f) => [f.action, f.fault, f.kind, f.targets.join(", "), f.mechanism ?? "—", f.command ? `\`${f.command}\`` : "—", iso(f.startedAt), `${((f.endedAt - f.startedAt) / 1000).toFixed(3)} s`]),
     ), "");
   } else out.push("No fault action was executed.", "");
+  const pc = journal.patroniConfig;
+  if (pc) {
+    const keys = Object.keys(pc.requested);
+    out.push(`**Patroni dynamic configuration for this run**${journal.experiment.variant ? ` (variant \`${journal.experiment.variant}\`)` : ""}: set through the REST API (\`PATCH /config\`) before the steady state, restored afterwards.`, "");
+    out.push(markdownTable(["Key", "Before", "Requested", "In effect (read back)", "Restored"], keys.map((k) => [
+      k, JSON.stringify(pc.before[k] ?? null), JSON.stringify(pc.requested[k]), JSON.stringify(pc.effective[k] ?? null),
+      pc.appliedAt === undefined ? "nothing to restore" : pc.restoredAt === undefined ? "NOT restored" : iso(pc.restoredAt),
+    ])), "");
+  }
   return out;
 }
 
@@ -200,7 +209,7 @@ function durabilityLines(m: ExperimentMetrics): string[] {
   return out;
 }
 
-function singlePrimaryLines(m: ExperimentMetrics): string[] {
+function singlePrimaryLines(journal: Journal, m: ExperimentMetrics): string[] {
   const sp = m.singlePrimary;
   if (!sp) return [];
   const zero = m.anchors.injectionAt;
@@ -217,7 +226,23 @@ function singlePrimaryLines(m: ExperimentMetrics): string[] {
     if (dv.groups.length > 0) out.push(markdownTable(["Only on", "Ids", "Of them acknowledged"], dv.groups.map((g) => [g.on.join(", ") || "(none)", String(g.ids.length), String(g.acked)])), "");
     out.push(`Acknowledged writes not on the final primary ${dv.finalPrimary}: ${dv.ackedNotOnPrimary.length}.`, "");
   }
+  out.push(...directWriterLines(journal, m));
   return out;
+}
+
+/** The writer that bypasses HAProxy and writes to the old primary's own port: what it got acknowledged, and where that went. */
+function directWriterLines(journal: Journal, m: ExperimentMetrics): string[] {
+  const writes = journal.directWrites;
+  if (!writes || writes.length === 0) return [];
+  const zero = m.anchors.injectionAt;
+  const acked = writes.filter((w) => w.ackAt !== undefined);
+  const ackedAfter = zero === null ? [] : acked.filter((w) => w.sentAt >= zero);
+  const lastAck = ackedAfter.length ? Math.max(...ackedAfter.map((w) => w.ackAt!)) : undefined;
+  const final = new Set(journal.nodeRowIds?.[journal.finalReadFrom] ?? []);
+  const lost = journal.nodeRowIds ? acked.filter((w) => !final.has(w.id)) : [];
+  const out = [`**Direct writer** (1 client on ${journal.directWriterTarget ?? "the old primary"}'s own port, bypassing HAProxy): ${writes.length} writes, ${acked.length} acknowledged, ${ackedAfter.length} of them sent after the injection${lastAck !== undefined ? `, the last acknowledged at ${relative(lastAck, zero)}` : ""}.`];
+  if (journal.nodeRowIds) out.push(`Direct-writer acknowledged writes missing from the final primary ${journal.finalReadFrom}: ${lost.length}${lost.length ? ` (e.g. ${lost.slice(0, 5).map((w) => `\`${w.id}\``).join(", ")})` : ""}.`);
+  return [...out, ""];
 }
 
 function hypothesisTable(journal: Journal): string {
@@ -256,16 +281,43 @@ function resultsSection(journal: Journal, m: ExperimentMetrics, charts: ChartRef
   const out = ["## 3. Actual results", ""];
   out.push(`Run ${iso(journal.startedAt)} → ${iso(journal.endedAt)}; injection at ${m.anchors.injectionAt === null ? "—" : iso(m.anchors.injectionAt)} (${m.anchors.injectionHow}).`, "");
   out.push("### Timeline", "", timelineTable(journal, m), "");
+  out.push(...electionLines(journal, m));
   out.push("### Metrics", "", metricsTable(m), "");
   out.push("### Throughput and latency by phase", "", "Operations are counted in the phase they were sent in; latencies of successful operations, nearest-rank percentiles.", "", phaseTable(m), "");
   out.push("### Errors by class", "", errorsTable(m), "");
   out.push("### Fault magnitude: configured and measured", "", magnitudeTable(journal), "");
   out.push("### Acknowledged writes after recovery", "", ...durabilityLines(m), "");
-  out.push(...singlePrimaryLines(m));
+  out.push(...singlePrimaryLines(journal, m));
   out.push("### Steady-state hypothesis", "", hypothesisTable(journal), "");
   out.push("### Log excerpts", "", ...logLines(journal, m, maxLogLines), "");
   if (charts.length > 0) out.push("### Charts", "", ...charts.flatMap((c) => [`![${c.title}](${c.fileName})`, ""]));
   if (journal.notes.length > 0) out.push("### Runner notes", "", ...journal.notes.map((n) => `- ${n}`), "");
+  return out;
+}
+
+/** Patroni's log lines that explain a leader race: candidates compared, the lock taken, the promotion. */
+const ELECTION_LOG = /Got response from|healthiest|promot|acquired session lock|failover|candidate|Lock owner|is not the healthiest|wal position|following a different leader|demot/i;
+
+/**
+ * How Patroni chose the new leader: the candidates as the last /cluster sample before the injection
+ * saw them (role, lag, timeline, tags), and Patroni's own log lines from the injection to the promotion.
+ */
+export function electionLines(journal: Journal, m: ExperimentMetrics): string[] {
+  const change = m.patroniLeaderChanges[0];
+  const t0 = m.anchors.injectionAt;
+  if (!change || t0 === null) return [];
+  const before = [...journal.cluster].reverse().find((s) => s.ok && s.at <= t0 && s.members.length > 0);
+  const out = ["### How Patroni chose the new leader", ""];
+  if (before) {
+    out.push(`Candidates as \`/cluster\` (observer ${before.observer}) reported them ${formatNumber((t0 - before.at) / 1000)} s before the injection:`, "");
+    out.push(markdownTable(["Member", "Role", "State", "Lag (bytes)", "Timeline", "Tags"], before.members.map((c) => [
+      c.name, c.role, c.state, c.lagBytes === undefined ? "—" : String(c.lagBytes), c.timeline === undefined ? "—" : String(c.timeline),
+      c.tags && Object.keys(c.tags).length ? Object.entries(c.tags).map(([k, v]) => `${k}=${String(v)}`).join(", ") : "none",
+    ])), "");
+  }
+  const lines = journal.logs.filter((l) => l.at >= t0 - 1000 && l.at <= change.at + 2000 && ELECTION_LOG.test(l.text));
+  out.push(`New leader: ${change.to} (from ${change.from}), seen ${formatNumber((change.at - t0) / 1000)} s after the injection. Patroni's own account:`, "");
+  out.push(lines.length ? ["```text", ...lines.map((l) => `${iso(l.at)}  ${l.member}  ${l.text}`), "```"].join("\n") : "_(no election lines in the collected logs)_", "");
   return out;
 }
 

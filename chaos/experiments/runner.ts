@@ -12,6 +12,7 @@ import { Observers } from "./observers";
 import { describeSteps } from "./publish";
 import { ChaosStack, labOutputs, type LabOutputs } from "./stacks";
 import { CREATE_WRITES_TABLE, WRITES_TABLE, Workload } from "./workload";
+import { configDelta, CREATE_PROBES_TABLE, getPatroniConfig, mergeRowSnapshots, patchPatroniConfig, PrimaryProber, readNodeRowIds, type ProbeTarget } from "./primary-probes";
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,7 +42,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const etcd = lab.inventory.filter((m) => m.kind === "etcd");
   const runId = `${exp.id}-${Date.now().toString(36)}-${randomBytes(2).toString("hex")}`;
   const journal: Journal = {
-    experiment: { id: exp.id, title: exp.title, description: exp.description, steps: describeSteps(exp, chaos.name), expected: exp.expected },
+    experiment: { id: exp.id, title: exp.title, description: exp.description, variant: exp.variant, steps: describeSteps(exp, chaos.name), expected: exp.expected },
     startedAt: Date.now(), endedAt: 0, phases: [], writes: [], reads: [], cluster: [], etcd: [], haproxy: [], faults: [], logs: [], alerts: [],
     finalRowIds: [], finalReadFrom: "", hypothesis: { before: [], after: [] }, notes: [],
   } as Journal;
@@ -57,7 +58,24 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const stray = orphans(leftovers, await chaos.ownedFaults());
   if (stray.length) throw new Error(`chaos leftovers on the lab (run \`pgchaos doctor --fix --lab-stack ${opts.labStack}\`):\n${formatLeftovers(stray)}`);
 
-  await directQuery(lab, await currentLeaderName(lab), CREATE_WRITES_TABLE);
+  const firstLeader = await currentLeaderName(lab);
+  await directQuery(lab, firstLeader, CREATE_WRITES_TABLE);
+  const probeTargets: ProbeTarget[] = patroni.map((m) => ({ node: m.name, host: "127.0.0.1", port: m.hostPorts.postgres }));
+  let prober: PrimaryProber | undefined;
+  let directWriter: Workload | undefined;
+  if (exp.probes.singlePrimary) {
+    await directQuery(lab, firstLeader, CREATE_PROBES_TABLE);
+    prober = new PrimaryProber({ targets: probeTargets, password: lab.superuserPassword, runId, intervalMs: exp.probes.intervalMs });
+  }
+  if (exp.probes.directWriter) {
+    const target = patroni.find((m) => m.name === firstLeader)!;
+    journal.directWriterTarget = firstLeader;
+    directWriter = new Workload({
+      host: "127.0.0.1", readWritePort: target.hostPorts.postgres, readOnlyPort: target.hostPorts.postgres, password: lab.superuserPassword,
+      writers: 1, readers: 0, writeRate: exp.workload.writeRate, readRate: 1, runId: `${runId}.direct`,
+    });
+  }
+  const restoreConfig = await applyPatroniConfig(exp, lab, firstLeader, journal, log);
   const observers = new Observers({
     patroniRest: Object.fromEntries(patroni.map((m) => [m.name, `http://127.0.0.1:${m.hostPorts.rest}`])),
     etcdClient: Object.fromEntries(etcd.map((m) => [m.name, `http://127.0.0.1:${m.hostPorts.client}`])),
@@ -72,6 +90,8 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   try {
     await observers.start();
     workload.start();
+    prober?.start();
+    directWriter?.start();
     progress = setInterval(() => log(`    ${statusLine(workload, observers)}`), 5000);
     phase("steady-before", Date.now());
     log(`[${exp.id}] steady state for ${exp.steadySeconds.before}s, workload ${exp.workload.writers}w×${exp.workload.writeRate}/s + ${exp.workload.readers}r×${exp.workload.readRate}/s`);
@@ -88,7 +108,10 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
       phase("fault", Date.now());
       for (const step of exp.method) {
         checkAbort();
-        await runStep(step, { chaos, journal, observers, lab, log, expId: exp.id, leaderBefore, onRecovered: () => { endPhase(); phase("recovery", Date.now()); } });
+        await runStep(step, {
+          chaos, journal, observers, lab, log, expId: exp.id, leaderBefore, onRecovered: () => { endPhase(); phase("recovery", Date.now()); },
+          snapshotRows: prober ? () => readNodeRowIds(probeTargets, lab.superuserPassword, WRITES_TABLE, runId) : undefined,
+        });
       }
       endPhase();
       phase("steady-after", Date.now());
@@ -113,8 +136,13 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
       );
     }
     await workload.stop();
+    await directWriter?.stop();
+    await prober?.stop();
     await observers.stop();
+    await restoreConfig();
   }
+  if (prober) journal.primaryProbes = prober.samples;
+  if (directWriter) journal.directWrites = directWriter.writes;
   journal.writes = workload.writes;
   journal.reads = workload.reads;
   journal.cluster = observers.cluster;
@@ -135,6 +163,8 @@ interface StepContext {
   expId: string;
   leaderBefore?: string;
   onRecovered: () => void;
+  /** Split-brain runs: reads every node's row ids of this run (taken just before and just after healing). */
+  snapshotRows?: () => Promise<Record<string, string[]>>;
 }
 
 async function runStep(step: MethodStep, ctx: StepContext): Promise<void> {
@@ -159,9 +189,17 @@ async function runStep(step: MethodStep, ctx: StepContext): Promise<void> {
     case "recover": {
       const names = step.faults ?? chaos.current().map((f) => f.name);
       log(`[${expId}] recover ${names.join(", ")} via pulumi up -s ${chaos.name}`);
+      const heals = ctx.snapshotRows !== undefined && chaos.current().every((f) => names.includes(f.name));
+      // Rows on an isolated node are read before healing too: after it, a rewind may erase them any moment.
+      const beforeHeal = heals ? await ctx.snapshotRows!() : undefined;
       const startedAt = Date.now();
       await chaos.apply(chaos.current().filter((f) => !names.includes(f.name)));
       const endedAt = Date.now();
+      if (heals) {
+        const afterHeal = await ctx.snapshotRows!();
+        journal.nodeRowIds = mergeRowSnapshots(journal.nodeRowIds ?? {}, beforeHeal!, afterHeal);
+        log(`[${expId}]   rows of this run per node (before ∪ right after healing): ${Object.entries(journal.nodeRowIds).map(([n, ids]) => `${n}=${ids.length}`).join(", ")}`);
+      }
       for (const name of names) {
         const injected = journal.faults.find((f) => f.fault === name && f.action === "inject");
         journal.faults.push({ startedAt, endedAt, action: "recover", fault: name, kind: injected?.kind ?? "?", targets: injected?.targets ?? [] });
@@ -202,6 +240,49 @@ async function runStep(step: MethodStep, ctx: StepContext): Promise<void> {
       log(`[${expId}]   not healthy within ${step.timeoutSeconds}s`);
     }
   }
+}
+
+/**
+ * Sets the experiment's Patroni dynamic configuration (failsafe_mode, ttl, ...) through the leader's
+ * REST API and records it; returns the function that restores the previous values (retried: the DCS may
+ * still be recovering when the run ends).
+ */
+async function applyPatroniConfig(exp: Experiment, lab: LabOutputs, leader: string, journal: Journal, log: (l: string) => void): Promise<() => Promise<void>> {
+  const wanted = Object.fromEntries(Object.entries(exp.patroniConfig).filter(([, v]) => v !== undefined));
+  if (Object.keys(wanted).length === 0) return async () => undefined;
+  const rest = (name: string) => `http://127.0.0.1:${lab.inventory.find((m) => m.name === name)!.hostPorts.rest}`;
+  const current = await getPatroniConfig(rest(leader));
+  const { patch, restore } = configDelta(current, wanted);
+  const record = { requested: wanted, before: Object.fromEntries(Object.keys(wanted).map((k) => [k, current[k] ?? null])), effective: { ...current } } as NonNullable<Journal["patroniConfig"]>;
+  journal.patroniConfig = record;
+  if (Object.keys(patch).length > 0) {
+    log(`[${exp.id}] Patroni config: PATCH /config ${JSON.stringify(patch)} on ${leader}`);
+    await patchPatroniConfig(rest(leader), patch);
+    record.appliedAt = Date.now();
+  } else log(`[${exp.id}] Patroni config already ${JSON.stringify(wanted)}`);
+  const after = await getPatroniConfig(rest(leader));
+  record.effective = Object.fromEntries(Object.keys(wanted).map((k) => [k, after[k] ?? null]));
+  // Patroni picks dynamic configuration up on its next loop: give every member one loop_wait (+1 s).
+  await sleep((Number(after.loop_wait ?? 10) + 1) * 1000);
+  return async () => {
+    if (Object.keys(restore).length === 0) return;
+    const t0 = Date.now();
+    while (Date.now() - t0 < 60_000) {
+      for (const m of lab.inventory.filter((x) => x.kind === "patroni")) {
+        try {
+          await patchPatroniConfig(rest(m.name), restore);
+          record.restoredAt = Date.now();
+          log(`[${exp.id}] Patroni config restored: PATCH /config ${JSON.stringify(restore)} on ${m.name}`);
+          return;
+        } catch {
+          // DCS not writable yet, or the member is down: the next member, then again
+        }
+      }
+      await sleep(2000);
+    }
+    journal.notes.push(`Patroni config NOT restored (${JSON.stringify(restore)}): set it back with PATCH /config`);
+    log(`[${exp.id}] could not restore the Patroni config ${JSON.stringify(restore)}`);
+  };
 }
 
 function statusLine(w: Workload, o: Observers): string {

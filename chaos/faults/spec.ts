@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { targetsSchema } from "../inventory";
 
 /**
  * Fault declarations as they appear in stack config (`pgchaos:faults`), validated at the edge.
@@ -116,6 +117,11 @@ export const chaosConfigSchema = z.object({
    */
   sabotage: z.array(z.string()).default([]),
   faults: z.array(faultSpec).max(16).default([]),
+  /**
+   * A user's own cluster reached over SSH (see chaos/inventory.ts): when set, the faults target these
+   * hosts and `labStack` is not read. The key is the secret config value `pgchaos:sshPrivateKey`.
+   */
+  targets: targetsSchema.optional(),
 }).strict().superRefine((c, ctx) => {
   const seen = new Set<string>();
   c.faults.forEach((f, i) => {

@@ -1,0 +1,157 @@
+import { Client } from "pg";
+import type { PrimaryProbeSample } from "./single-primary";
+
+/**
+ * Direct per-node probes for split-brain experiments: every PostgreSQL node is asked, on its own
+ * published port (never through HAProxy), whether it is in recovery and whether it accepts a tiny
+ * write. The samples feed the single-primary checker (single-primary.ts). Probe writes go to their
+ * own table so they never count as workload rows.
+ */
+
+export const PROBES_TABLE = "pgchaos_probes";
+export const CREATE_PROBES_TABLE = `create table if not exists ${PROBES_TABLE} (id text primary key, node text not null, at timestamptz not null default clock_timestamp())`;
+
+export interface ProbeTarget {
+  node: string;
+  host: string;
+  port: number;
+}
+
+export interface PrimaryProberOptions {
+  targets: ProbeTarget[];
+  password: string;
+  /** Prefix of this run's probe ids. */
+  runId: string;
+  intervalMs: number;
+  /** Bound on connect and on each query: a partitioned node must not stall the probe loop. */
+  timeoutMs?: number;
+}
+
+export class PrimaryProber {
+  readonly samples: PrimaryProbeSample[] = [];
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private seq = 0;
+
+  constructor(private readonly opts: PrimaryProberOptions) {}
+
+  start(): void {
+    this.running = true;
+    this.loops = this.opts.targets.map((t) => this.loop(t));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+    this.loops = [];
+  }
+
+  private async loop(t: ProbeTarget): Promise<void> {
+    let client: Client | undefined;
+    const drop = () => {
+      client?.end().catch(() => undefined);
+      client = undefined;
+    };
+    const timeout = this.opts.timeoutMs ?? Math.max(500, Math.min(2000, this.opts.intervalMs * 3));
+    let next = Date.now();
+    while (this.running) {
+      const wait = next - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (!this.running) break;
+      next = Math.max(next + this.opts.intervalMs, Date.now());
+      const at = Date.now();
+      let inRecovery: boolean | undefined;
+      let writeOk = false;
+      try {
+        if (!client) {
+          const c = new Client({
+            host: t.host, port: t.port, user: "postgres", password: this.opts.password, database: "postgres",
+            connectionTimeoutMillis: timeout, query_timeout: timeout, application_name: "pgchaos-probe",
+          });
+          c.on("error", () => drop());
+          try {
+            await c.connect();
+          } catch (e) {
+            await c.end().catch(() => undefined);
+            throw e;
+          }
+          client = c;
+        }
+        inRecovery = (await client.query("select pg_is_in_recovery() as r")).rows[0]?.r as boolean;
+        if (inRecovery === false) {
+          // The write is attempted only where it can succeed: a node in recovery rejects it anyway.
+          await client.query(`insert into ${PROBES_TABLE}(id, node) values ($1, $2)`, [`${this.opts.runId}-${t.node}-${++this.seq}`, t.node]);
+          writeOk = true;
+        }
+      } catch {
+        drop();
+      }
+      this.samples.push({ at, node: t.node, inRecovery, writeOk });
+    }
+    drop();
+  }
+}
+
+/** One query on one node's own port, bounded; undefined when the node does not answer. */
+export async function queryNode<T = Record<string, unknown>>(t: ProbeTarget, password: string, sql: string, params: unknown[] = [], timeoutMs = 5000): Promise<T[] | undefined> {
+  const c = new Client({ host: t.host, port: t.port, user: "postgres", password, database: "postgres", connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  c.on("error", () => undefined);
+  try {
+    await c.connect();
+    return (await c.query(sql, params)).rows as T[];
+  } catch {
+    return undefined;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Row ids of this run on each node, read concurrently and as early as possible (a rewind would erase
+ * the divergent ones). Nodes that do not answer are absent from the result.
+ */
+export async function readNodeRowIds(targets: ProbeTarget[], password: string, table: string, idPrefix: string): Promise<Record<string, string[]>> {
+  const results = await Promise.all(targets.map(async (t) => [t.node, await queryNode<{ id: string }>(t, password, `select id from ${table} where id like $1`, [`${idPrefix}%`])] as const));
+  return Object.fromEntries(results.filter(([, rows]) => rows !== undefined).map(([node, rows]) => [node, rows!.map((r) => r.id)]));
+}
+
+/** Per node, the union of several snapshots (rows only disappear through a rewind, which the earliest snapshot predates). */
+export function mergeRowSnapshots(...snapshots: Record<string, string[]>[]): Record<string, string[]> {
+  const out: Record<string, Set<string>> = {};
+  for (const s of snapshots) for (const [node, ids] of Object.entries(s)) for (const id of ids) (out[node] ??= new Set()).add(id);
+  return Object.fromEntries(Object.entries(out).map(([node, ids]) => [node, [...ids].sort()]));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Patroni's dynamic configuration at runtime (failsafe_mode, ttl, ...): patroni.yml's bootstrap.dcs only
+// applies when the cluster is created, so experiments change it through the REST API (PATCH /config),
+// which stores it in the DCS for every member, and restore it afterwards.
+
+export type PatroniDynamicConfig = Record<string, unknown>;
+
+export async function getPatroniConfig(restUrl: string): Promise<PatroniDynamicConfig> {
+  const res = await fetch(`${restUrl}/config`, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`GET ${restUrl}/config: HTTP ${res.status}`);
+  return (await res.json()) as PatroniDynamicConfig;
+}
+
+export async function patchPatroniConfig(restUrl: string, patch: PatroniDynamicConfig): Promise<PatroniDynamicConfig> {
+  const res = await fetch(`${restUrl}/config`, {
+    method: "PATCH", body: JSON.stringify(patch), headers: { "content-type": "application/json" }, signal: AbortSignal.timeout(10_000),
+  });
+  if (!res.ok) throw new Error(`PATCH ${restUrl}/config ${JSON.stringify(patch)}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+  return (await res.json()) as PatroniDynamicConfig;
+}
+
+/** The keys of `wanted` whose current value differs, with the value to restore afterwards. */
+export function configDelta(current: PatroniDynamicConfig, wanted: PatroniDynamicConfig): { patch: PatroniDynamicConfig; restore: PatroniDynamicConfig } {
+  const patch: PatroniDynamicConfig = {};
+  const restore: PatroniDynamicConfig = {};
+  for (const [k, v] of Object.entries(wanted)) {
+    if (v === undefined || current[k] === v) continue;
+    patch[k] = v;
+    // A key absent from the config is removed again with null (Patroni's PATCH semantics).
+    restore[k] = current[k] === undefined ? null : current[k];
+  }
+  return { patch, restore };
+}
