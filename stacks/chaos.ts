@@ -96,6 +96,15 @@ export async function planAll(config: ChaosConfig, members: Member[], endpoints:
   return { plans, world, preflight: preflightText };
 }
 
+/** True when the engine says the key is not a secret (the list of secret keys is known and lacks it). */
+function isPlainConfig(key: string): boolean {
+  const names = [key, key.replace(":", ":config:")];
+  const raw = process.env.PULUMI_CONFIG_SECRET_KEYS;
+  if (raw) return !(JSON.parse(raw) as string[]).some((k) => names.includes(k));
+  const internal = (require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+  return internal ? !names.some((k) => internal(k)) : false;
+}
+
 /**
  * The SSH key from the secret config value `pgchaos:sshPrivateKey` (refused when stored in plain text),
  * put into this program's environment for its own probes (preview's preflight and live view).
@@ -104,7 +113,7 @@ function sshSecrets(targets: Targets): Record<string, string> {
   const key = "pgchaos:sshPrivateKey";
   const value = new pulumi.Config("pgchaos").get("sshPrivateKey");
   if (!value) throw new pulumi.RunError(`${key} is not set: pgchaos:targets needs the SSH private key as a secret (pulumi config set --secret sshPrivateKey < key-file)`);
-  if (!pulumi.runtime.isConfigSecret(key)) throw new pulumi.RunError(`${key} is stored in plain text: set it with \`pulumi config set --secret\``);
+  if (isPlainConfig(key)) throw new pulumi.RunError(`${key} is stored in plain text: set it with \`pulumi config set --secret\``);
   const env = { [SSH_KEY_VAR]: value.endsWith("\n") ? value.slice(0, -1) : value, [SSH_KNOWN_HOSTS_VAR]: targets.knownHosts.join("\n") };
   Object.assign(process.env, env);
   return env;

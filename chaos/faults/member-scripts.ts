@@ -34,7 +34,8 @@ export function pidKill(file: string, marker: string, signal = "TERM"): string {
  * `seconds` even if the controller dies. Recover disarms it first (see disarmWatchdog).
  */
 export function armWatchdog(fault: string, revert: string, seconds: number): string {
-  const recover = `${revert}\nrm -f ${recoverFile(fault)} ${watchdogFile(fault)}\n`;
+  // Everything the fault left (pid files, logs) goes with it, so a reverted fault is no leftover.
+  const recover = `${revert}\n${removeStateFiles(fault)}\n`;
   const watchdog = `sleep ${seconds}\nexec bash ${recoverFile(fault)}\n`;
   return [
     `mkdir -p ${STATE_DIR}`,

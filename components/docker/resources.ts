@@ -14,6 +14,7 @@ import {
   type ContainerSpec,
   type Labels,
 } from "./commands";
+import { withSshMode, type SshModeArgs } from "../lab/ssh";
 
 /** The label that marks every lab object with its owner, so the whole lab is findable and removable. */
 export const OWNER_LABEL = "pgchaos.stack";
@@ -83,10 +84,17 @@ export class DockerContainer extends ShellCommand {
   constructor(
     name: string,
     public readonly containerName: string,
-    args: { spec: pulumi.Input<Omit<ContainerSpec, "name">>; owner: string; secretEnvironment?: pulumi.Input<Record<string, pulumi.Input<string>>> },
+    args: {
+      spec: pulumi.Input<Omit<ContainerSpec, "name">>; owner: string; secretEnvironment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+      /** The lab's SSH mode: sshd beside the service, under the supervisor (components/lab/ssh.ts). */
+      ssh?: pulumi.Input<SshModeArgs>;
+    },
     opts?: pulumi.CustomResourceOptions,
   ) {
-    const spec = pulumi.output(args.spec).apply((s) => ({ ...(s as Omit<ContainerSpec, "name">), name: containerName }));
+    const spec = pulumi.all([args.spec, args.ssh]).apply(([s, ssh]) => {
+      const base = s as Omit<ContainerSpec, "name">;
+      return { ...(ssh ? withSshMode(base, ssh as SshModeArgs) : base), name: containerName };
+    });
     super(name, {
       create: spec.apply((s) => containerCreateScript(s, { key: OWNER_LABEL, value: args.owner })),
       delete: containerDeleteScript(containerName),

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { sshHostPort } from "../lab/ssh";
 import { DockerContainer, DockerVolume, ownerLabels } from "../docker/resources";
 import { withNodeExporter } from "../lab/exporters";
 import type { LabNaming } from "../lab/naming";
@@ -12,6 +13,8 @@ export interface EtcdClusterArgs {
   memoryMiB: number;
   /** Start Prometheus' node exporter beside etcd (monitoring on). */
   nodeExporter?: boolean;
+  /** The lab's SSH mode: sshd ports from this base (components/lab/ssh.ts) and the authorized key. */
+  ssh?: { portBase: number; authorizedKey: pulumi.Output<string> };
 }
 
 export interface EtcdMemberInfo {
@@ -45,6 +48,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
           capAdd: ["NET_ADMIN"],
           command: withNodeExporter(args.nodeExporter, etcdFlags({ name: member, members: args.members, clusterToken: naming.prefix })),
         })),
+        ssh: args.ssh ? args.ssh.authorizedKey.apply((authorizedKey) => ({ hostPort: sshHostPort(args.ssh!.portBase, member), authorizedKey })) : undefined,
       }, { parent: this, dependsOn: [volume] });
     });
     this.members = args.members.map((member, i) => ({

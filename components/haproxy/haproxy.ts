@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { sshHostPort } from "../lab/ssh";
 import { DockerContainer, ownerLabels } from "../docker/resources";
 import { withNodeExporter } from "../lab/exporters";
 import { HAPROXY_MEMBER, type LabNaming } from "../lab/naming";
@@ -14,6 +15,8 @@ export interface HaproxyArgs {
   memoryMiB: number;
   /** Start Prometheus' node exporter beside HAProxy (monitoring on). */
   nodeExporter?: boolean;
+  /** The lab's SSH mode: sshd ports from this base (components/lab/ssh.ts) and the authorized key. */
+  ssh?: { portBase: number; authorizedKey: pulumi.Output<string> };
 }
 
 /** HAProxy routing a read-write port to the Patroni leader and a read-only port to replicas. */
@@ -42,6 +45,7 @@ export class Haproxy extends pulumi.ComponentResource {
         capAdd: ["NET_ADMIN"],
         command: withNodeExporter(args.nodeExporter, ["bash", "-c", `printf '%s' "$HAPROXY_CFG_B64" | base64 -d > /etc/haproxy/haproxy.cfg && exec haproxy -W -db -f /etc/haproxy/haproxy.cfg`]),
       })),
+      ssh: args.ssh ? args.ssh.authorizedKey.apply((authorizedKey) => ({ hostPort: sshHostPort(args.ssh!.portBase, HAPROXY_MEMBER), authorizedKey })) : undefined,
     }, { parent: this });
     this.registerOutputs({ container: this.container.containerName });
   }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { sshHostPort } from "../lab/ssh";
 import type { DcsConfig } from "../../stacks/config";
 import { DockerContainer, DockerVolume, ownerLabels } from "../docker/resources";
 import { POSTGRES_EXPORTER_START, withNodeExporter } from "../lab/exporters";
@@ -26,6 +27,8 @@ export interface PatroniClusterArgs {
   memoryMiB: number;
   /** Start the node exporter and the postgres exporter beside Patroni (monitoring on). */
   exporters?: boolean;
+  /** The lab's SSH mode: sshd ports from this base (components/lab/ssh.ts) and the authorized key. */
+  ssh?: { portBase: number; authorizedKey: pulumi.Output<string> };
 }
 
 export interface PatroniNodeInfo {
@@ -95,6 +98,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
           init: true,
           command: patroniEntrypoint(args.exporters),
         })),
+        ssh: args.ssh ? args.ssh.authorizedKey.apply((authorizedKey) => ({ hostPort: sshHostPort(args.ssh!.portBase, node), authorizedKey })) : undefined,
       }, { parent: this, dependsOn: [volume] });
     });
     this.nodes = args.nodes.map((node, i) => ({

@@ -133,6 +133,7 @@ describe("faults as Pulumi resources (real engine, real lab)", () => {
     expect(rules).not.toContain("0.1000");
     await sleep(8000); // the watchdog inside pg2 reverts after 6 s
     expect(lab.chainsOn("pg2")).toBe("");
+    expect(lab.exec("pg2", "ls /var/lib/pgchaos 2>/dev/null || true")).toBe(""); // and leaves nothing behind
     lab.chaos.pulumi(["refresh", "--yes", "--skip-preview", "--color", "never"]);
     expect(lab.chaos.pulumi(["stack", "export"])).not.toContain("lossx-fault");
     lab.applyFaults([]);

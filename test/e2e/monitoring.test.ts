@@ -16,8 +16,8 @@ interface InventoryMember {
 }
 
 // Ports away from the dev stack's and the other e2e files' so a running lab and this test never collide.
-const PORTS = { readWrite: 35432, readOnly: 35433, haproxyStats: 38404, postgresBase: 35441, patroniRestBase: 38009, etcdClientBase: 32380 };
-const MONITORING_PORTS = { prometheus: 39090, alertmanager: 39093, receiver: 39094 };
+const PORTS = { readWrite: 45432, readOnly: 45433, haproxyStats: 48404, postgresBase: 45441, patroniRestBase: 48009, etcdClientBase: 42380 };
+const MONITORING_PORTS = { prometheus: 49090, alertmanager: 49093, receiver: 49094 };
 const MON = monitoringSchema.parse({}); // the lab defaults this test runs with
 const RULES = alertRules();
 /** Slack for process scheduling on a 2-core host, `docker stop` itself and HTTP round trips. */

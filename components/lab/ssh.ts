@@ -1,0 +1,112 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ContainerSpec } from "../docker/commands";
+import { SUPERVISOR_DIR } from "../../chaos/transport";
+
+/**
+ * The lab's SSH mode (`pgchaos:ssh.enabled`): every member also runs sshd (Debian's openssh-server,
+ * already in images/base) reachable only on a 127.0.0.1-published port, for a lab user with passwordless
+ * sudo authorized with a per-stack key. The chaos layer can then reach the lab exactly as it reaches a
+ * user's own hosts over SSH (chaos/inventory.ts), and the two transports can be compared on one cluster.
+ *
+ * Containers have no systemd, so node-stop over SSH cannot be `systemctl stop`. Killing the container's
+ * main process would kill sshd with it (and the container). Instead a small supervisor is the container's
+ * main process: it starts sshd, then runs the member's service in its own process group (session), and
+ * restarts it whenever `${SUPERVISOR_DIR}/want` says `up`. The SSH lifecycle ("supervised", see
+ * chaos/transport.ts) writes `down` and sends TERM (stop) or KILL (kill) to the service's process group,
+ * or STOP/CONT (pause); the container, sshd and the host-side watchdog keep running. `docker stop` still
+ * stops everything (TERM is forwarded to the service).
+ */
+
+export const LAB_SSH_USER = "pgchaos";
+
+/** The supervisor script; "$@" is the member's own command, run as `runAs` (the image's service user). */
+export function supervisorScript(runAs?: string): string {
+  const d = SUPERVISOR_DIR;
+  const run = runAs
+    ? `setpriv --reuid=${runAs} --regid=${runAs} --init-groups env HOME="$(getent passwd ${runAs} | cut -d: -f6)" USER=${runAs} LOGNAME=${runAs} "$@"`
+    : `"$@"`;
+  return [
+    "set -u",
+    `D=${d}`,
+    `mkdir -p "$D"; echo up > "$D/want"; rm -f "$D/pid"`,
+    // sshd: host keys once per container; the lab user, its key and passwordless sudo.
+    "ssh-keygen -A >/dev/null",
+    `id -u ${LAB_SSH_USER} >/dev/null 2>&1 || useradd -m -s /bin/bash ${LAB_SSH_USER}`,
+    `install -d -m 700 -o ${LAB_SSH_USER} -g ${LAB_SSH_USER} /home/${LAB_SSH_USER}/.ssh`,
+    `printf '%s\\n' "$PGCHAOS_SSH_AUTHORIZED_KEY" > /home/${LAB_SSH_USER}/.ssh/authorized_keys`,
+    `chown ${LAB_SSH_USER}: /home/${LAB_SSH_USER}/.ssh/authorized_keys; chmod 600 /home/${LAB_SSH_USER}/.ssh/authorized_keys`,
+    `echo '${LAB_SSH_USER} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/${LAB_SSH_USER}; chmod 440 /etc/sudoers.d/${LAB_SSH_USER}`,
+    "mkdir -p /run/sshd",
+    "/usr/sbin/sshd -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no -o PermitRootLogin=no -o UseDNS=no",
+    "stopping=0",
+    `trap 'stopping=1; echo down > "$D/want"; p=$(cat "$D/pid" 2>/dev/null || true); if [ -n "$p" ]; then kill -CONT -- "-$p" 2>/dev/null; kill -TERM -- "-$p" 2>/dev/null; fi' TERM INT`,
+    `while [ "$stopping" = 0 ]; do`,
+    `  if [ "$(cat "$D/want" 2>/dev/null)" = up ]; then`,
+    // Not a process-group leader (no job control): setsid execs in place, so $! is the session's id.
+    `    setsid ${run} & p=$!; echo "$p" > "$D/pid"`,
+    `    while kill -0 "$p" 2>/dev/null; do wait "$p" || true; done`,
+    `  fi`,
+    `  [ "$stopping" = 0 ] && { sleep 1 & wait $! || true; }`,
+    `done`,
+  ].join("\n");
+}
+
+export interface SshModeArgs {
+  hostPort: number;
+  authorizedKey: string;
+}
+
+/** A member's container spec in SSH mode: root main process (the supervisor), sshd published on 127.0.0.1. */
+export function withSshMode(spec: Omit<ContainerSpec, "name">, ssh: SshModeArgs): Omit<ContainerSpec, "name"> {
+  return {
+    ...spec,
+    user: undefined,
+    init: true,
+    env: { ...(spec.env ?? {}), PGCHAOS_SSH_AUTHORIZED_KEY: ssh.authorizedKey },
+    ports: [...(spec.ports ?? []), { host: ssh.hostPort, container: 22 }],
+    command: ["bash", "-c", supervisorScript(spec.user), "pgchaos-supervisor", ...spec.command],
+  };
+}
+
+/** Host port of each member's sshd: etcd i → base+i−1, pg i → base+10+i−1, haproxy → base+20. */
+export function sshHostPort(base: number, member: string): number {
+  const m = /^(etcd|pg)(\d+)$/.exec(member);
+  if (m) return base + (m[1] === "etcd" ? 0 : 10) + Number(m[2]) - 1;
+  return base + 20;
+}
+
+/**
+ * An SSH key pair generated once per stack (ssh-keygen on the controller, ed25519) and kept as a Pulumi
+ * secret; the public half is authorized on every lab member.
+ */
+const keyPairProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: { comment: string }) {
+    const { execFileSync } = require("child_process") as typeof import("child_process");
+    const fs = require("fs") as typeof import("fs");
+    const os = require("os") as typeof import("os");
+    const path = require("path") as typeof import("path");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgchaos-key-"));
+    try {
+      const file = path.join(dir, "key");
+      execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", inputs.comment, "-f", file]);
+      const privateKey = fs.readFileSync(file, "utf8");
+      const publicKey = fs.readFileSync(`${file}.pub`, "utf8").trim();
+      return { id: require("crypto").randomBytes(8).toString("hex"), outs: { comment: inputs.comment, publicKey, privateKey } };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  async diff(_id: string, olds: { comment: string }, news: { comment: string }) {
+    const changed = olds.comment !== news.comment;
+    return { changes: changed, replaces: changed ? ["comment"] : [] };
+  },
+};
+
+export class SshKeyPair extends pulumi.dynamic.Resource {
+  declare public readonly publicKey: pulumi.Output<string>;
+  declare public readonly privateKey: pulumi.Output<string>;
+
+  constructor(name: string, args: { comment: string }, opts?: pulumi.CustomResourceOptions) {
+    super(keyPairProvider, name, { comment: args.comment, publicKey: undefined, privateKey: undefined }, { ...opts, additionalSecretOutputs: ["privateKey"] }, "pgchaos", "SshKeyPair");
+  }
+}
