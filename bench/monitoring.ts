@@ -8,7 +8,7 @@
  *    on 127.0.0.1 with failing queries as fast as they go (bounded in time and count); Prometheus' memory
  *    is sampled from its cgroup every 500 ms and read from its own metrics.
  *
- * Without --stack it creates a throwaway lab (ports 46xxx/41xxx/49xxx) and destroys it at the end
+ * Without --stack it creates a throwaway lab (ports 27xxx) and destroys it at the end
  * (--keep leaves it). With --stack it uses that stack's running lab: it stops and restarts members.
  */
 import { execFile, execFileSync } from "child_process";
@@ -30,8 +30,9 @@ interface InventoryMember {
   hostPorts: Record<string, number>;
 }
 
-const PORTS = { readWrite: 46432, readOnly: 46433, haproxyStats: 46404, postgresBase: 46441, patroniRestBase: 46009, etcdClientBase: 41380 };
-const MONITORING_PORTS = { prometheus: 49190, alertmanager: 49193, receiver: 49194 };
+// Below Linux's ephemeral range (32768+), where Pulumi's gRPC servers pick their ports.
+const PORTS = { readWrite: 27432, readOnly: 27433, haproxyStats: 27404, postgresBase: 27441, patroniRestBase: 27009, etcdClientBase: 27380 };
+const MONITORING_PORTS = { prometheus: 27090, alertmanager: 27093, receiver: 27094 };
 const MAX_STORM_QUERIES = 20_000_000; // a hard bound besides the time bound
 
 function args() {

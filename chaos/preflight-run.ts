@@ -1,6 +1,5 @@
 import type { FaultPlan } from "./faults/plan";
-import { hostTransport, type Targets } from "./inventory";
-import { runControllerScript } from "./live";
+import { hostTransport, withSshKey, type Targets } from "./inventory";
 import { formatPreflight, judgeHost, needsFor, probeScript, type ApiFacts, type HostProbe, type HostVerdict } from "./preflight";
 
 /** The I/O of preflight: one SSH probe per host and the cluster's APIs read from the controller. */
@@ -30,15 +29,36 @@ export async function readApiFacts(targets: Targets): Promise<ApiFacts> {
   return facts;
 }
 
-export async function probeHost(script: string): Promise<HostProbe> {
-  const t0 = Date.now() / 1000;
-  try {
-    const output = await runControllerScript(script, 30_000);
-    return { t0, t1: Date.now() / 1000, output };
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    return { t0, t1: Date.now() / 1000, error: (err.stderr || err.message).trim() };
-  }
+/**
+ * Runs the probe with the clock handshake (see probeScript): t0 when the controller answers the host's
+ * `ready`, t1 when the host's clock line arrives.
+ */
+export function probeHost(script: string, timeoutMs = 30_000): Promise<HostProbe> {
+  const { spawn } = require("child_process") as typeof import("child_process");
+  return new Promise((resolve) => {
+    const child = spawn("bash", ["-c", `set -euo pipefail\n${withSshKey(script)}`], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    let t0 = Date.now() / 1000;
+    let t1 = 0;
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (!t1 && out.startsWith("ready\n") && child.stdin.writable && !child.stdin.writableEnded) {
+        t0 = Date.now() / 1000;
+        child.stdin.end("\n");
+      }
+      if (!t1 && /\nclock=/.test(out)) t1 = Date.now() / 1000;
+    });
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.stdin.on("error", () => undefined);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const output = out.replace(/^ready\n/, "");
+      if (code === 0) resolve({ t0, t1: t1 || Date.now() / 1000, output });
+      else resolve({ t0, t1: t1 || Date.now() / 1000, error: (err.trim() || `exit ${code}`) });
+    });
+  });
 }
 
 export interface PreflightResult {
@@ -54,6 +74,11 @@ export async function preflight(targets: Targets, plans: FaultPlan[], verify: bo
     readApiFacts(targets),
     Promise.all(targets.hosts.map((h) => probeHost(hostTransport(h).execAsUser(probeScript(h, needs.get(h.name)?.has("delay") ?? false))))),
   ]);
-  const verdicts = targets.hosts.map((h, i) => judgeHost(h, hostTransport(h).describe, probes[i], needs.get(h.name) ?? new Set(), targets.scope, api));
+  // No fault planned: the update can only recover, which nothing may block — every problem is a warning.
+  const verdicts = targets.hosts.map((h, i) => {
+    const n = needs.get(h.name) ?? new Set();
+    return judgeHost(h, hostTransport(h).describe, probes[i], n, targets.scope, api, plans.length > 0 && [...n].some((x) => x !== "python3"));
+  });
+  if (!plans.length) for (const v of verdicts) [v.warnings, v.problems, v.ok] = [[...v.problems, ...v.warnings], [], true];
   return { ok: verdicts.every((v) => v.ok), text: formatPreflight(targets.scope, verdicts), verdicts };
 }

@@ -47,7 +47,9 @@ export function needsFor(plans: FaultPlan[], verify: boolean, memberNames: strin
 
 /**
  * The probe run on a host as the SSH user (no sudo: privileges are one of the things it checks). Prints
- * `key=value` lines; the clock is read first, so the controller's timestamps around the call bound it.
+ * `key=value` lines. The clock handshake comes first: the host prints `ready`, waits for one line on
+ * stdin, and prints its clock at once; the controller timestamps its write and the answer, so the offset
+ * is bounded by that one round trip, not by SSH's connection setup.
  */
 export function probeScript(host: Pick<TargetHost, "runs" | "lifecycle" | "serviceUnit">, checkNetem: boolean): string {
   const unit = host.serviceUnit ?? host.runs;
@@ -57,6 +59,8 @@ export function probeScript(host: Pick<TargetHost, "runs" | "lifecycle" | "servi
     haproxy: `if pgrep -x haproxy >/dev/null; then echo '{"haproxy":true}'; fi`,
   }[host.runs];
   return [
+    `echo ready`,
+    `read -r _ || true`,
     `echo "clock=$(date +%s.%N)"`,
     `export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin"`,
     `S=""; if [ "$(id -u)" = 0 ]; then echo priv=root; elif sudo -n true 2>/dev/null; then echo priv=sudo; S="sudo -n"; else echo priv=none; fi`,
@@ -134,7 +138,10 @@ export interface HostVerdict {
   host: string;
   describe: string;
   ok: boolean;
+  /** What refuses the plan. */
   problems: string[];
+  /** What is wrong but refuses nothing: on hosts no planned fault acts on (see judgeHost's `strict`). */
+  warnings: string[];
   /** Facts shown even when fine: privileges, clock offset, tools, membership. */
   facts: string[];
   clockOffsetSeconds?: number;
@@ -144,12 +151,18 @@ export interface HostVerdict {
 /** Clocks further apart than this make the report's timeline meaningless: refuse. */
 export const MAX_CLOCK_OFFSET_SECONDS = 5;
 
-export function judgeHost(host: TargetHost, describe: string, probe: HostProbe, needs: Set<Need>, scope: string, api: ApiFacts): HostVerdict {
-  const v: HostVerdict = { host: host.name, describe, ok: true, problems: [], facts: [] };
-  const fail = (m: string) => v.problems.push(m);
+/**
+ * The verdict on one host. `strict` (default: some planned fault acts on the host) makes every problem
+ * refuse the plan; otherwise only evidence of another cluster does, and the rest are warnings — so a host
+ * that is down or cut off (by a fault being removed, say) never blocks recovering the faults.
+ */
+export function judgeHost(host: TargetHost, describe: string, probe: HostProbe, needs: Set<Need>, scope: string, api: ApiFacts, strict = [...needs].some((n) => n !== "python3")): HostVerdict {
+  const v: HostVerdict = { host: host.name, describe, ok: true, problems: [], warnings: [], facts: [] };
+  const fail = (m: string) => (strict ? v.problems : v.warnings).push(m);
+  const foreign = (m: string) => v.problems.push(m);
   if (probe.error !== undefined || probe.output === undefined) {
     fail(`not reachable over SSH (${describe}): ${(probe.error ?? "no output").split("\n").filter(Boolean).slice(-2).join(" / ")}`);
-    v.ok = false;
+    v.ok = v.problems.length === 0;
     return v;
   }
   const p = parseProbe(probe.output);
@@ -210,11 +223,11 @@ export function judgeHost(host: TargetHost, describe: string, probe: HostProbe, 
     const viaApi = api.patroni[host.name];
     const local = p.identity;
     if (!viaApi || "error" in viaApi) fail(`Patroni REST ${host.restUrl} did not answer: ${viaApi?.error ?? "not read"}`);
-    else if (viaApi.patroni?.scope !== scope) fail(`Patroni at ${host.restUrl} belongs to scope ${JSON.stringify(viaApi.patroni?.scope)}, not ${JSON.stringify(scope)}: refusing to touch another cluster`);
+    else if (viaApi.patroni?.scope !== scope) foreign(`Patroni at ${host.restUrl} belongs to scope ${JSON.stringify(viaApi.patroni?.scope)}, not ${JSON.stringify(scope)}: refusing to touch another cluster`);
     else if (!local) fail("Patroni does not answer on the host itself (curl http://127.0.0.1:8008/patroni over SSH): is this the right host?");
-    else if (local.patroni?.scope !== scope) fail(`the host's own Patroni belongs to scope ${JSON.stringify(local.patroni?.scope)}, not ${JSON.stringify(scope)}`);
+    else if (local.patroni?.scope !== scope) foreign(`the host's own Patroni belongs to scope ${JSON.stringify(local.patroni?.scope)}, not ${JSON.stringify(scope)}`);
     else if (local.database_system_identifier !== viaApi.database_system_identifier || local.postmaster_start_time !== viaApi.postmaster_start_time) {
-      fail(`the host reached over SSH is not the Patroni member at ${host.restUrl} (system identifier / postmaster start differ)`);
+      foreign(`the host reached over SSH is not the Patroni member at ${host.restUrl} (system identifier / postmaster start differ)`);
     } else if (api.clusterMembers && !api.clusterMembers.includes(host.name)) {
       fail(`Patroni's /cluster has no member named ${host.name} (members: ${api.clusterMembers.join(", ")}): inventory names must be Patroni's member names, or roles cannot resolve`);
     } else v.facts.push(`Patroni member ${host.name} of scope ${scope}`);
@@ -223,7 +236,7 @@ export function judgeHost(host: TargetHost, describe: string, probe: HostProbe, 
     const local = p.identity;
     if (!viaApi || "error" in viaApi) fail(`etcd ${host.clientUrl} did not answer: ${viaApi?.error ?? "not read"}`);
     else if (!local) fail("etcd does not answer on the host itself (127.0.0.1:2379 over SSH): is this the right host?");
-    else if (local.header?.member_id !== viaApi.header?.member_id) fail(`the host reached over SSH is not the etcd member at ${host.clientUrl} (member ids differ)`);
+    else if (local.header?.member_id !== viaApi.header?.member_id) foreign(`the host reached over SSH is not the etcd member at ${host.clientUrl} (member ids differ)`);
     else if (api.etcdMembers && !api.etcdMembers.includes(host.name)) fail(`etcd has no member named ${host.name} (members: ${api.etcdMembers.join(", ")}): inventory names must be etcd's member names`);
     else v.facts.push(`etcd member ${host.name}`);
   } else if (!p.identity) fail("no haproxy process on the host");
@@ -239,7 +252,8 @@ export function formatPreflight(scope: string, verdicts: HostVerdict[]): string 
     ? `preflight FAILED for ${bad.length} of ${verdicts.length} host(s) of scope ${scope}: nothing was applied`
     : `preflight OK: ${verdicts.length} host(s) of scope ${scope}`;
   return [head, ...verdicts.map((v) => [
-    `  ${v.ok ? "ok  " : "FAIL"} ${v.host} (${v.describe}): ${v.facts.join("; ")}`,
+    `  ${v.ok ? (v.warnings.length ? "warn" : "ok  ") : "FAIL"} ${v.host} (${v.describe}): ${v.facts.join("; ")}`,
     ...v.problems.map((p) => `         - ${p}`),
+    ...v.warnings.map((p) => `         ~ ${p} (no planned fault acts on this host: not refused)`),
   ].join("\n"))].join("\n");
 }

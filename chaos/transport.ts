@@ -94,33 +94,38 @@ export interface SshTarget {
   lifecycle?: "systemd" | "supervised";
 }
 
-/** Member-side lifecycle of a service owned by the lab's SSH-mode supervisor (a process group per run). */
+/**
+ * Member-side lifecycle of a service owned by the lab's SSH-mode supervisor. Like systemd's
+ * `systemctl kill` on a unit's cgroup, kill and pause hit the whole service: its process tree plus every
+ * process of the service's user when that is not root (Patroni daemonizes PostgreSQL: the postmaster is
+ * re-parented to init, outside the tree); stop sends TERM to the service alone (Patroni then stops
+ * PostgreSQL cleanly, as `systemctl stop` does).
+ */
 export function supervisedLifecycle(): { stop: (mode: StopMode) => string; start: string; state: string; watchdog: (fault: string, seconds: number) => string; disarm: (fault: string) => string } {
   const d = SUPERVISOR_DIR;
   const pid = `p=$(cat ${d}/pid 2>/dev/null || true)`;
   const alive = `[ -n "$p" ] && kill -0 "$p" 2>/dev/null`;
-  const start = `${pid}; if [ -n "$p" ]; then kill -CONT -- "-$p" 2>/dev/null || true; fi; echo up > ${d}/want`;
+  const tree = `pgc_tree() { local c; for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$c"; pgc_tree "$c"; done; }`;
+  const signalTree = (sig: string) => `${tree}; u=$(cat ${d}/user 2>/dev/null || true); ` +
+    `kill -${sig} "$p" $(pgc_tree "$p") $(if [ -n "$u" ] && [ "$u" != root ]; then pgrep -u "$u"; fi) 2>/dev/null || true`;
+  const start = `${pid}; if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then ${signalTree("CONT")}; fi; echo up > ${d}/want`;
   const wdFile = (fault: string) => `${d}/watchdog-${fault}.sh`;
   return {
     stop: (mode) => ({
-      // The supervisor sees "down" and does not restart it; TERM lets Patroni stop PostgreSQL cleanly.
-      stop: `echo down > ${d}/want; ${pid}; if ${alive}; then kill -TERM -- "-$p" 2>/dev/null || true; for _ in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; kill -KILL -- "-$p" 2>/dev/null || true; fi`,
-      kill: `echo down > ${d}/want; ${pid}; if ${alive}; then kill -KILL -- "-$p" 2>/dev/null || true; fi`,
-      pause: `${pid}; ${alive} && kill -STOP -- "-$p"`,
+      // The supervisor sees "down" and does not restart it.
+      stop: `echo down > ${d}/want; ${pid}; if ${alive}; then ${signalTree("CONT")}; kill -TERM "$p" 2>/dev/null || true; ` +
+        `for _ in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; kill -0 "$p" 2>/dev/null && { ${signalTree("KILL")}; }; fi; true`,
+      kill: `echo down > ${d}/want; ${pid}; if ${alive}; then ${signalTree("KILL")}; fi`,
+      pause: `${pid}; ${alive} && { ${signalTree("STOP")}; }`,
     })[mode],
     start,
     state: `${pid}; if [ "$(cat ${d}/want 2>/dev/null)" = down ] || ! { ${alive}; }; then echo stopped; ` +
       `elif [ "$(ps -o stat= -p "$p" | cut -c1)" = T ]; then echo paused; else echo running; fi`,
     // Lives on the host (the container keeps running: sshd and the supervisor stay up while the service is down).
-    watchdog: (fault, seconds) => `printf '%s' ${sh([`sleep ${seconds}
-${start}
-rm -f "$0"
-`])} > ${wdFile(fault)}
-` +
-      `setsid nohup bash ${wdFile(fault)} >/dev/null 2>&1 < /dev/null &
-echo $! > ${wdFile(fault)}.pid`,
-    disarm: (fault) => `${pidKill(`${wdFile(fault)}.pid`, wdFile(fault))}
-rm -f ${wdFile(fault)} ${wdFile(fault)}.pid`,
+    // Disarming TERMs the watchdog's shell, which takes its sleep with it (no orphaned sleep).
+    watchdog: (fault, seconds) => `printf '%s' ${sh([`trap 'kill "$s" 2>/dev/null; exit 0' TERM\nsleep ${seconds} & s=$!\nwait "$s"\n${start}\nrm -f "$0" "$0.pid"\n`])} > ${wdFile(fault)}\n` +
+      `setsid nohup bash ${wdFile(fault)} >/dev/null 2>&1 < /dev/null &\necho $! > ${wdFile(fault)}.pid`,
+    disarm: (fault) => `${pidKill(`${wdFile(fault)}.pid`, wdFile(fault))}\nrm -f ${wdFile(fault)} ${wdFile(fault)}.pid`,
   };
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env -S npx tsx
 import * as path from "path";
 import { Command } from "commander";
-import { loadCatalog, type Experiment } from "../chaos/experiments/definition";
-import { publishExperiment, publishIndex, republish } from "../chaos/experiments/publish";
+import { loadCatalog, withVariant, type Experiment } from "../chaos/experiments/definition";
+import { publishComparison, publishExperiment, publishIndex, republish } from "../chaos/experiments/publish";
 import { runExperiment } from "../chaos/experiments/runner";
 import { ChaosStack, labOutputs, PROJECT_DIR } from "../chaos/experiments/stacks";
 import { formatLeftovers, orphans, removeLeftovers, scanMembers } from "../chaos/doctor";
@@ -61,6 +61,40 @@ program
     }
     const index = publishIndex(opts.out);
     log(`${chosen.length} experiment(s) in ${((Date.now() - t0) / 1000).toFixed(0)}s; index: ${path.relative(process.cwd(), index)}`);
+  });
+
+program
+  .command("compare")
+  .description("run one experiment under several of its variants (e.g. failsafe_mode off vs on) and write one side-by-side comparison")
+  .argument("<id>", "experiment id (see `list`); its YAML declares the variants")
+  .option("--variants <names>", "comma-separated variant names, first = baseline (default: every variant the experiment declares)")
+  .option("--lab-stack <name>", "the lab stack; faults go to <name>-chaos", "dev")
+  .option("--out <dir>", "report directory", path.join(PROJECT_DIR, "reports"))
+  .action(async (id: string, opts: { variants?: string; labStack: string; out: string }) => {
+    const exp = loadCatalog().find((e) => e.id === id);
+    if (!exp) program.error(`unknown experiment ${id} (see \`pgchaos list\`)`);
+    const names = opts.variants ? opts.variants.split(",").map((s) => s.trim()).filter(Boolean) : exp!.variants.map((v) => v.name);
+    if (names.length < 2) program.error(`compare needs two or more variants; ${id} declares: ${exp!.variants.map((v) => v.name).join(", ") || "none"}`);
+    const runs = names.map((n) => withVariant(exp!, n)); // validates every name before anything runs
+    const abort = new AbortController();
+    process.on("SIGINT", () => {
+      if (abort.signal.aborted) process.exit(130);
+      log("interrupt: recovering faults before exit (Ctrl-C again to quit at once)");
+      abort.abort();
+    });
+    const t0 = Date.now();
+    const done: { label: string; journal: Awaited<ReturnType<typeof runExperiment>> }[] = [];
+    for (const v of runs) {
+      if (abort.signal.aborted) break;
+      log(`=== ${v.id} [${v.variant}]: ${v.title}`);
+      const journal = await runExperiment(v, { labStack: opts.labStack, log, abortSignal: abort.signal });
+      const file = await publishExperiment(journal, opts.out);
+      log(`=== ${v.id} [${v.variant}] done: ${path.relative(process.cwd(), file)}`);
+      done.push({ label: v.variant!, journal });
+    }
+    publishIndex(opts.out);
+    const file = publishComparison(opts.out, exp!.id, exp!.title, done);
+    log(`comparison of ${done.map((d) => d.label).join(" vs ")} in ${((Date.now() - t0) / 1000).toFixed(0)}s: ${path.relative(process.cwd(), file)}`);
   });
 
 program

@@ -129,6 +129,15 @@ export const labConfigSchema = z
       .default({ etcd: 256, patroni: 512, haproxy: 128 }),
     /** Prometheus, Alertmanager, the alert receiver and the exporters on every member. */
     monitoring: monitoringSchema,
+    /**
+     * SSH mode: every member also runs sshd on a 127.0.0.1-published port (etcd i: portBase+i−1, pg i:
+     * portBase+10+i−1, haproxy: portBase+20) for user `pgchaos` (passwordless sudo) with a per-stack key;
+     * the stack outputs `sshTargets` (usable as a chaos stack's pgchaos:targets) and `sshPrivateKey`.
+     */
+    ssh: z
+      .object({ enabled: z.boolean().default(false), portBase: port.default(12222) })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -25,5 +25,7 @@ export function labProgram(config: LabConfig) {
     dcs: config.dcs,
     inventory: lab.inventory,
     monitoring: lab.monitoring ?? null,
+    sshTargets: lab.sshTargets ?? null,
+    sshPrivateKey: lab.sshPrivateKey ? pulumi.secret(lab.sshPrivateKey) : null,
   };
 }

@@ -92,14 +92,15 @@ export function comparisonMeasures(entries: { journal: Journal; metrics: Experim
     fromScalar("writeUnavailabilitySeconds", "s", true),
     {
       key: "recovery", label: "Write recovery after the fault was removed", unit: "s", lowerIsBetter: true,
-      how: "end of the last recover action → first write acknowledged after the last failed write (0 when writes were back before it ended)",
-      values: entries.map(({ metrics }) => {
+      how: "start of the last recover action (the fault's removal begins: e.g. etcd members started) → first write acknowledged after the last failed write",
+      values: entries.map(({ journal, metrics }) => {
         const o = metrics.writeOutage;
-        const end = metrics.anchors.recoveryEndAt;
-        if (end === null) return { value: null, reason: "the fault was not recovered in this run" };
+        const recover = journal.faults.filter((f) => f.action === "recover").sort((a, b) => b.startedAt - a.startedAt)[0];
+        if (!recover || metrics.anchors.recoveryEndAt === null) return { value: null, reason: "the fault was not recovered in this run" };
         if (o === null) return { value: null, reason: "no write failed" };
         if (o.firstAckAfterAt === null) return { value: null, reason: "writes never came back before the run ended" };
-        return { value: Math.max(0, seconds(o.firstAckAfterAt - end)) };
+        if (o.firstAckAfterAt < recover.startedAt) return { value: null, reason: "writes were back before the fault was removed" };
+        return { value: seconds(o.firstAckAfterAt - recover.startedAt) };
       }),
     },
     fromScalar("catchUpSeconds", "s", true),
@@ -128,7 +129,7 @@ function difference(m: Measure, labels: string[]): string {
   for (let i = 1; i < m.values.length; i++) {
     const v = m.values[i];
     if (base.value === null && v.value === null) parts.push(`${labels[i]}: same (n/a)`);
-    else if (base.value === null || v.value === null) parts.push(`${labels[i]}: ${v.value === null ? "not measured" : "measured"} vs ${base.value === null ? "not measured" : "measured"} in ${labels[0]}`);
+    else if (base.value === null || v.value === null) parts.push(`${labels[i]}: no number to compare (n/a in ${base.value === null ? labels[0] : labels[i]})`);
     else {
       const d = v.value - base.value;
       const unit = m.unit === "count" ? "" : m.unit === "%" ? " pp" : " s";

@@ -68,6 +68,8 @@ export const variantSchema = z.object({
   title: z.string().min(1).max(80).optional(),
   /** Merged over the experiment's own patroniConfig. */
   patroniConfig: patroniConfigSchema.default({}),
+  /** Expected behaviour under this variant: prose appended, assertions added to the experiment's own. */
+  expected: z.object({ prose: z.string().min(3).optional(), assertions: ExpectationsSchema.default([]) }).strict().default({ assertions: [] }),
 }).strict();
 export type Variant = z.infer<typeof variantSchema>;
 
@@ -105,7 +107,13 @@ export type Experiment = z.infer<typeof experimentSchema>;
 export function withVariant(exp: Experiment, name: string): Experiment {
   const v = exp.variants.find((x) => x.name === name);
   if (!v) throw new ExperimentFileError(`experiment ${exp.id} has no variant ${name} (has: ${exp.variants.map((x) => x.name).join(", ") || "none"})`);
-  return { ...exp, patroniConfig: { ...exp.patroniConfig, ...v.patroniConfig }, variant: v.name, title: `${exp.title} [${v.title ?? v.name}]` };
+  return {
+    ...exp, patroniConfig: { ...exp.patroniConfig, ...v.patroniConfig }, variant: v.name, title: `${exp.title} [${v.title ?? v.name}]`,
+    expected: {
+      prose: v.expected.prose ? `${exp.expected.prose.trim()} Under ${v.title ?? v.name}: ${v.expected.prose.trim()}` : exp.expected.prose,
+      assertions: [...exp.expected.assertions, ...v.expected.assertions],
+    },
+  };
 }
 
 export const CATALOG_DIR = path.join(__dirname, "catalog");

@@ -1,5 +1,5 @@
 import type { ClusterSample, ErrorClass, Journal, Phase, WriteEvent } from "./journal";
-import { accountDivergence, checkSinglePrimary, type Divergence, type SinglePrimaryCheck } from "./single-primary";
+import { accountDivergence, checkSinglePrimary, probeLag, type Divergence, type ProbeLagSeries, type SinglePrimaryCheck } from "./single-primary";
 
 /**
  * Metrics of one run, computed from its journal alone. Every metric carries a one-line "how computed"
@@ -386,7 +386,8 @@ export function caughtUpAt(samples: ClusterSample[], members: string[], from: nu
     const byName = new Map(s.members.map((m) => [m.name, m]));
     if (!members.every((n) => byName.has(n)) || !s.members.some((m) => isLeaderRole(m.role))) continue;
     const replicas = s.members.filter((m) => !isLeaderRole(m.role));
-    if (replicas.every((m) => m.state === "streaming" && m.lagBytes !== undefined && m.lagBytes <= maxLagBytes)) return s.at;
+    // Patroni before 3.0.4 reports a replica that replays WAL as "running", later ones as "streaming".
+    if (replicas.every((m) => (m.state === "streaming" || m.state === "running") && m.lagBytes !== undefined && m.lagBytes <= maxLagBytes)) return s.at;
   }
   return null;
 }
@@ -450,6 +451,8 @@ export interface ExperimentMetrics {
   alerts: AlertTiming[];
   singlePrimary: SinglePrimaryCheck | null;
   divergence: Divergence | null;
+  /** Replication lag per replica from the direct probes (WAL positions), when the run probed them; caught-up measured from the start of the last recover action. */
+  probeLag: { series: ProbeLagSeries[]; caughtUpFrom: number | null; maxLagBytes: number } | null;
 }
 
 export function computeMetrics(journal: Journal, options: MetricsOptions = {}): ExperimentMetrics {
@@ -475,6 +478,11 @@ export function computeMetrics(journal: Journal, options: MetricsOptions = {}): 
   const alerts = alertTimings(journal, anchors);
   const singlePrimary = journal.primaryProbes && journal.primaryProbes.length > 0 ? checkSinglePrimary(journal.primaryProbes) : null;
   const divergence = journal.nodeRowIds ? accountDivergence(journal.nodeRowIds, [...journal.writes, ...(journal.directWrites ?? [])], journal.finalReadFrom) : null;
+
+  const lastRecoverStart = journal.faults.filter((f) => f.action === "recover").reduce<number | null>((m, f) => (m === null || f.startedAt > m ? f.startedAt : m), null);
+  const lagSeries = journal.primaryProbes?.some((p) => p.walBytes !== undefined)
+    ? probeLag(journal.primaryProbes, { caughtUpFrom: lastRecoverStart ?? undefined, maxLagBytes: maxLag })
+    : null;
 
   const s: Partial<Record<MetricName, Metric>> = {};
 
@@ -570,5 +578,6 @@ export function computeMetrics(journal: Journal, options: MetricsOptions = {}): 
     alerts,
     singlePrimary,
     divergence,
+    probeLag: lagSeries === null ? null : { series: lagSeries, caughtUpFrom: lastRecoverStart, maxLagBytes: maxLag },
   };
 }

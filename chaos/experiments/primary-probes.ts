@@ -11,6 +11,10 @@ import type { PrimaryProbeSample } from "./single-primary";
 export const PROBES_TABLE = "pgchaos_probes";
 export const CREATE_PROBES_TABLE = `create table if not exists ${PROBES_TABLE} (id text primary key, node text not null, at timestamptz not null default clock_timestamp())`;
 
+/** Recovery state and WAL position (bytes): the primary's insert position, a replica's replay position. */
+const WAL_POSITION_SQL = `select pg_is_in_recovery() as r,
+  pg_wal_lsn_diff(case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end, '0/0')::float8 as wal`;
+
 export interface ProbeTarget {
   node: string;
   host: string;
@@ -25,6 +29,11 @@ export interface PrimaryProberOptions {
   intervalMs: number;
   /** Bound on connect and on each query: a partitioned node must not stall the probe loop. */
   timeoutMs?: number;
+  /**
+   * Called when a node answers again after probes it did not answer (e.g. a demoted old primary coming
+   * back up before Patroni rewinds it): the moment to read the rows only it has.
+   */
+  onBackAfterGap?: (node: string, at: number) => void;
 }
 
 export class PrimaryProber {
@@ -54,6 +63,7 @@ export class PrimaryProber {
     };
     const timeout = this.opts.timeoutMs ?? Math.max(500, Math.min(2000, this.opts.intervalMs * 3));
     let next = Date.now();
+    let answered: boolean | undefined;
     while (this.running) {
       const wait = next - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -62,6 +72,7 @@ export class PrimaryProber {
       const at = Date.now();
       let inRecovery: boolean | undefined;
       let writeOk = false;
+      let walBytes: number | undefined;
       try {
         if (!client) {
           const c = new Client({
@@ -77,7 +88,9 @@ export class PrimaryProber {
           }
           client = c;
         }
-        inRecovery = (await client.query("select pg_is_in_recovery() as r")).rows[0]?.r as boolean;
+        const row = (await client.query(WAL_POSITION_SQL)).rows[0] as { r: boolean; wal: number | null } | undefined;
+        inRecovery = row?.r;
+        walBytes = row?.wal ?? undefined;
         if (inRecovery === false) {
           // The write is attempted only where it can succeed: a node in recovery rejects it anyway.
           await client.query(`insert into ${PROBES_TABLE}(id, node) values ($1, $2)`, [`${this.opts.runId}-${t.node}-${++this.seq}`, t.node]);
@@ -86,7 +99,9 @@ export class PrimaryProber {
       } catch {
         drop();
       }
-      this.samples.push({ at, node: t.node, inRecovery, writeOk });
+      this.samples.push({ at, node: t.node, inRecovery, writeOk, ...(walBytes !== undefined ? { walBytes } : {}) });
+      if (inRecovery !== undefined && answered === false) this.opts.onBackAfterGap?.(t.node, at);
+      answered = inRecovery !== undefined;
     }
     drop();
   }

@@ -5,6 +5,10 @@ import type { Experiment, MethodStep as DeclaredStep } from "./definition";
 import type { Journal, MethodStep } from "./journal";
 import { computeMetrics } from "./metrics";
 import { renderExperimentReport, renderReportIndex, type IndexEntry } from "./report";
+import { renderComparison } from "./compare";
+
+/** A run's directory under the report directory: the experiment id, plus `--<variant>` for a variant run. */
+export const runDirName = (journal: Journal) => (journal.experiment.variant ? `${journal.experiment.id}--${journal.experiment.variant}` : journal.experiment.id);
 
 /**
  * Under a continuous write load a replica's lag is rarely exactly 0 at a sampling instant; within 1 MiB
@@ -38,7 +42,7 @@ export function describeSteps(exp: Experiment, chaosStack: string): MethodStep[]
 
 /** Writes journal.json, the charts (SVG) and report.md of one run under outDir/<experiment id>/. */
 export async function publishExperiment(journal: Journal, outDir: string): Promise<string> {
-  const dir = path.join(outDir, journal.experiment.id);
+  const dir = path.join(outDir, runDirName(journal));
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "journal.json"), JSON.stringify(journal));
   const metrics = computeMetrics(journal, { caughtUpLagBytes: CAUGHT_UP_LAG_BYTES });
@@ -74,5 +78,32 @@ export async function republish(outDir: string): Promise<string[]> {
     if (d.isDirectory() && fs.existsSync(j)) files.push(await publishExperiment(JSON.parse(fs.readFileSync(j, "utf8")), outDir));
   }
   files.push(publishIndex(outDir));
+  files.push(...republishComparisons(outDir));
   return files;
+}
+
+/** Re-renders `compare-<id>.md` for every experiment with variant runs under outDir (baseline = the earliest run). */
+export function republishComparisons(outDir: string): string[] {
+  const byExperiment = new Map<string, Journal[]>();
+  for (const d of fs.readdirSync(outDir, { withFileTypes: true })) {
+    const j = path.join(outDir, d.name, "journal.json");
+    if (!d.isDirectory() || !d.name.includes("--") || !fs.existsSync(j)) continue;
+    const journal = JSON.parse(fs.readFileSync(j, "utf8")) as Journal;
+    if (!journal.experiment.variant) continue;
+    byExperiment.set(journal.experiment.id, [...(byExperiment.get(journal.experiment.id) ?? []), journal]);
+  }
+  return [...byExperiment].filter(([, js]) => js.length > 1).map(([id, js]) => {
+    const sorted = js.sort((a, b) => a.startedAt - b.startedAt);
+    return publishComparison(outDir, id, sorted[0].experiment.title.replace(/ \[[^\]]*\]$/, ""), sorted.map((journal) => ({ label: journal.experiment.variant!, journal })));
+  });
+}
+
+/** Writes `compare-<id>.md` side by side from the variants' journals (already published under outDir). */
+export function publishComparison(outDir: string, experimentId: string, title: string, journals: { label: string; journal: Journal }[]): string {
+  const file = path.join(outDir, `compare-${experimentId}.md`);
+  fs.writeFileSync(file, renderComparison({
+    experimentId, title, metricsOptions: { caughtUpLagBytes: CAUGHT_UP_LAG_BYTES },
+    entries: journals.map((j) => ({ ...j, reportPath: `${runDirName(j.journal)}/report.md` })),
+  }));
+  return file;
 }

@@ -227,7 +227,35 @@ function singlePrimaryLines(journal: Journal, m: ExperimentMetrics): string[] {
     out.push(`Acknowledged writes not on the final primary ${dv.finalPrimary}: ${dv.ackedNotOnPrimary.length}.`, "");
   }
   out.push(...directWriterLines(journal, m));
+  out.push(...probeLagLines(m));
   return out;
+}
+
+/** Lag per replica from the probes' WAL positions: visible even while a replica is cut off from Patroni and etcd. */
+function probeLagLines(m: ExperimentMetrics): string[] {
+  const pl = m.probeLag;
+  if (!pl || pl.series.length === 0) return [];
+  const zero = m.anchors.injectionAt;
+  const from = pl.caughtUpFrom;
+  const rows = pl.series.map((s) => {
+    // Only a point shortly before the recover action: an older one belongs to a node that was no longer a replica.
+    const atRecover = from === null ? undefined : [...s.points].reverse().find((p) => p.at <= from && from - p.at <= 2000);
+    return [
+      s.node,
+      s.peak ? bytesText(s.peak.lagBytes) : "—",
+      s.peak ? relative(s.peak.at, zero) : "—",
+      atRecover ? bytesText(atRecover.lagBytes) : "—",
+      from === null ? "— (not recovered)"
+      : s.caughtUpAt !== null ? `${((s.caughtUpAt - from) / 1000).toFixed(3)} s`
+      : s.points.some((p) => p.at >= from) ? "never during the run" : "— (not a replica after that)",
+    ];
+  });
+  return [
+    "**Replication lag from the direct probes** (primary's `pg_current_wal_lsn()` − replica's `pg_last_wal_replay_lsn()`, each node probed on its own port)",
+    "",
+    markdownTable(["Replica", "Peak lag", "Peak at", "Lag when the recover action began", `Caught up (≤ ${bytesText(pl.maxLagBytes)}) after the recover action began`], rows),
+    "",
+  ];
 }
 
 /** The writer that bypasses HAProxy and writes to the old primary's own port: what it got acknowledged, and where that went. */

@@ -63,9 +63,22 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const probeTargets: ProbeTarget[] = patroni.map((m) => ({ node: m.name, host: "127.0.0.1", port: m.hostPorts.postgres }));
   let prober: PrimaryProber | undefined;
   let directWriter: Workload | undefined;
+  // Rows read from a node the moment it answers again after a gap (a demoted old primary restarting,
+  // before Patroni rewinds it): its divergent rows exist only until the rewind.
+  const rowCaptures: Promise<void>[] = [];
+  const captured: Record<string, string[]>[] = [];
   if (exp.probes.singlePrimary) {
     await directQuery(lab, firstLeader, CREATE_PROBES_TABLE);
-    prober = new PrimaryProber({ targets: probeTargets, password: lab.superuserPassword, runId, intervalMs: exp.probes.intervalMs });
+    prober = new PrimaryProber({
+      targets: probeTargets, password: lab.superuserPassword, runId, intervalMs: exp.probes.intervalMs,
+      onBackAfterGap: (node, at) => {
+        const t = probeTargets.find((x) => x.node === node)!;
+        rowCaptures.push(readNodeRowIds([t], lab.superuserPassword, WRITES_TABLE, runId).then((rows) => {
+          captured.push(rows);
+          journal.notes.push(`${node} answered again at ${new Date(at).toISOString()} after a gap: ${rows[node]?.length ?? "no"} rows of this run read from it before any rewind could complete`);
+        }));
+      },
+    });
   }
   if (exp.probes.directWriter) {
     const target = patroni.find((m) => m.name === firstLeader)!;
@@ -141,7 +154,14 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     await observers.stop();
     await restoreConfig();
   }
-  if (prober) journal.primaryProbes = prober.samples;
+  if (prober) {
+    journal.primaryProbes = prober.samples;
+    await Promise.all(rowCaptures);
+    if (captured.length > 0) journal.nodeRowIds = mergeRowSnapshots(journal.nodeRowIds ?? {}, ...captured);
+    // A last read of every node once the workload has stopped: writes acknowledged after the healing
+    // snapshot are then on the final primary too, and the accounting agrees with the lost-writes count.
+    if (journal.nodeRowIds) journal.nodeRowIds = mergeRowSnapshots(journal.nodeRowIds, await readNodeRowIds(probeTargets, lab.superuserPassword, WRITES_TABLE, runId));
+  }
   if (directWriter) journal.directWrites = directWriter.writes;
   journal.writes = workload.writes;
   journal.reads = workload.reads;

@@ -15,6 +15,8 @@ export interface PrimaryProbeSample {
   inRecovery: boolean | undefined;
   /** The probe's test write was committed. */
   writeOk: boolean;
+  /** WAL position in bytes: pg_current_wal_lsn() on a primary, pg_last_wal_replay_lsn() on a replica. */
+  walBytes?: number;
 }
 
 /** A node's stretch of consecutive probes that satisfied the predicate. */
@@ -160,4 +162,42 @@ export function accountDivergence(nodeRowIds: Record<string, string[]>, writes: 
       .map((w) => ({ id: w.id, ackedBy: w.server, on: where(w.id) })),
     finalPrimary,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Replication lag from the direct probes: unlike Patroni's /cluster (where an isolated replica's key
+// expires and its lag disappears), the probes reach every node on its own port for the whole run.
+
+export interface ProbeLagSeries {
+  node: string;
+  /** Lag behind the primary: the newest primary WAL position probed at or before the replica's probe minus the replica's replay position. */
+  points: { at: number; lagBytes: number }[];
+  peak: { at: number; lagBytes: number } | null;
+  /** First probe at or after `caughtUpFrom` with lag ≤ the threshold; null when none. */
+  caughtUpAt: number | null;
+}
+
+/**
+ * Per replica, the lag series computed from the probes. A primary's position counts only when probed
+ * at most `maxAgeMs` before the replica's probe, so a stale position never makes a lag.
+ */
+export function probeLag(samples: PrimaryProbeSample[], opts: { caughtUpFrom?: number; maxLagBytes?: number; maxAgeMs?: number } = {}): ProbeLagSeries[] {
+  const maxAge = opts.maxAgeMs ?? 2000;
+  const sorted = [...samples].filter((s) => s.walBytes !== undefined && s.inRecovery !== undefined).sort((a, b) => a.at - b.at);
+  const series = new Map<string, ProbeLagSeries>();
+  let primary: PrimaryProbeSample | undefined;
+  for (const s of sorted) {
+    if (s.inRecovery === false) {
+      primary = s;
+      continue;
+    }
+    if (!primary || primary.node === s.node || s.at - primary.at > maxAge) continue;
+    const lagBytes = Math.max(0, primary.walBytes! - s.walBytes!);
+    const entry = series.get(s.node) ?? { node: s.node, points: [], peak: null, caughtUpAt: null };
+    entry.points.push({ at: s.at, lagBytes });
+    if (!entry.peak || lagBytes > entry.peak.lagBytes) entry.peak = { at: s.at, lagBytes };
+    if (entry.caughtUpAt === null && opts.caughtUpFrom !== undefined && s.at >= opts.caughtUpFrom && lagBytes <= (opts.maxLagBytes ?? 0)) entry.caughtUpAt = s.at;
+    series.set(s.node, entry);
+  }
+  return [...series.values()].sort((a, b) => a.node.localeCompare(b.node));
 }

@@ -10,6 +10,8 @@ import { PATRONI_REST_PORT, POSTGRES_PORT } from "../patroni/config";
 import { StackPassword } from "../secrets/password";
 import { etcdMemberNames, HAPROXY_MEMBER, labNaming, patroniNodeNames } from "./naming";
 import { LabReadiness } from "./readiness";
+import { LAB_SSH_USER, SshKeyPair, sshHostPort } from "./ssh";
+import type { Targets } from "../../chaos/inventory";
 
 export interface LabArgs {
   config: LabConfig;
@@ -43,6 +45,9 @@ export class Lab extends pulumi.ComponentResource {
   public readonly inventory: pulumi.Output<InventoryMember[]>;
   public readonly leader: pulumi.Output<string>;
   public readonly secondsToHealthy: pulumi.Output<number>;
+  /** SSH mode: the inventory a chaos stack takes as pgchaos:targets, and the key (a secret). */
+  public readonly sshTargets?: pulumi.Output<Targets>;
+  public readonly sshPrivateKey?: pulumi.Output<string>;
   /** URLs on 127.0.0.1 of Prometheus, Alertmanager and the alert receiver (monitoring on). */
   public readonly monitoring?: MonitoringEndpoints;
 
@@ -66,10 +71,12 @@ export class Lab extends pulumi.ComponentResource {
     this.superuserPassword = passwords.superuser;
 
     const exporters = config.monitoring.enabled;
+    const key = config.ssh.enabled ? new SshKeyPair("ssh-key", { comment: `pgchaos-lab-${args.stack}` }, child) : undefined;
+    const ssh = key ? { portBase: config.ssh.portBase, authorizedKey: key.publicKey } : undefined;
     const etcdMembers = etcdMemberNames(config.etcdMembers);
     const etcd = new EtcdCluster("etcd", {
       naming, image: etcdImage.stdout, members: etcdMembers, clientPortBase: config.ports.etcdClientBase, memoryMiB: config.memoryLimitMiB.etcd,
-      nodeExporter: exporters,
+      nodeExporter: exporters, ssh,
     }, { ...child, dependsOn: [network] });
 
     const nodes = patroniNodeNames(config.patroniNodes);
@@ -77,7 +84,7 @@ export class Lab extends pulumi.ComponentResource {
       naming, image: patroniImage.stdout, scope: config.scope, nodes, etcdHosts: etcdMembers, subnet: network.stdout,
       dcs: config.dcs, postgresParameters: config.postgresParameters, passwords,
       postgresPortBase: config.ports.postgresBase, restPortBase: config.ports.patroniRestBase, memoryMiB: config.memoryLimitMiB.patroni,
-      exporters,
+      exporters, ssh,
     }, { ...child, dependsOn: [network, etcd] });
 
     const haproxy = new Haproxy("haproxy", {
@@ -85,7 +92,7 @@ export class Lab extends pulumi.ComponentResource {
       nodes: nodes.map((n) => ({ name: n, postgresPort: POSTGRES_PORT, restPort: PATRONI_REST_PORT })),
       readWritePort: config.ports.readWrite, readOnlyPort: config.ports.readOnly, statsPort: config.ports.haproxyStats,
       memoryMiB: config.memoryLimitMiB.haproxy,
-      nodeExporter: exporters,
+      nodeExporter: exporters, ssh,
     }, { ...child, dependsOn: [network, patroni] });
 
     const members = [...etcd.containers, ...patroni.containers, haproxy.container];
@@ -133,6 +140,19 @@ export class Lab extends pulumi.ComponentResource {
           hostPorts: { readWrite: config.ports.readWrite, readOnly: config.ports.readOnly, stats: config.ports.haproxyStats },
         },
       ]);
+    if (key) {
+      this.sshPrivateKey = key.privateKey;
+      this.sshTargets = this.inventory.apply((inv): Targets => ({
+        scope: config.scope,
+        knownHosts: [],
+        hosts: inv.map((m) => ({
+          name: m.name, address: "127.0.0.1", sshPort: sshHostPort(config.ssh.portBase, m.name), user: LAB_SSH_USER, sudo: true,
+          runs: m.kind, clusterAddress: m.ip, lifecycle: "supervised" as const,
+          ...(m.kind === "patroni" ? { restUrl: `http://127.0.0.1:${m.hostPorts.rest}` } : {}),
+          ...(m.kind === "etcd" ? { clientUrl: `http://127.0.0.1:${m.hostPorts.client}` } : {}),
+        })),
+      }));
+    }
     this.registerOutputs({ network: this.network, inventory: this.inventory, leader: this.leader });
   }
 }

@@ -28,7 +28,7 @@ export function supervisorScript(runAs?: string): string {
   return [
     "set -u",
     `D=${d}`,
-    `mkdir -p "$D"; echo up > "$D/want"; rm -f "$D/pid"`,
+    `mkdir -p "$D"; echo up > "$D/want"; rm -f "$D/pid"; echo ${runAs ?? "root"} > "$D/user"`,
     // sshd: host keys once per container; the lab user, its key and passwordless sudo.
     "ssh-keygen -A >/dev/null",
     `id -u ${LAB_SSH_USER} >/dev/null 2>&1 || useradd -m -s /bin/bash ${LAB_SSH_USER}`,

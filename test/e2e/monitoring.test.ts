@@ -15,9 +15,10 @@ interface InventoryMember {
   hostPorts: Record<string, number>;
 }
 
-// Ports away from the dev stack's and the other e2e files' so a running lab and this test never collide.
-const PORTS = { readWrite: 45432, readOnly: 45433, haproxyStats: 48404, postgresBase: 45441, patroniRestBase: 48009, etcdClientBase: 42380 };
-const MONITORING_PORTS = { prometheus: 49090, alertmanager: 49093, receiver: 49094 };
+// Ports away from the dev stack's and the other e2e files', and below Linux's ephemeral range (32768+),
+// where Pulumi's own gRPC servers pick theirs: a running lab and this test never collide.
+const PORTS = { readWrite: 26432, readOnly: 26433, haproxyStats: 26404, postgresBase: 26441, patroniRestBase: 26009, etcdClientBase: 26380 };
+const MONITORING_PORTS = { prometheus: 26090, alertmanager: 26093, receiver: 26094 };
 const MON = monitoringSchema.parse({}); // the lab defaults this test runs with
 const RULES = alertRules();
 /** Slack for process scheduling on a 2-core host, `docker stop` itself and HTTP round trips. */

@@ -23,8 +23,9 @@ export class ChaosLab {
 
   constructor(public readonly lab: TestStack, public readonly chaos: TestStack, public readonly ports: Record<string, number>) {}
 
-  static create(prefix: string, ports: Record<string, number>): ChaosLab {
-    const lab = TestStack.create(`${prefix}-lab`, Object.fromEntries(Object.entries(ports).map(([k, v]) => [`pgchaos:ports.${k}`, String(v)])));
+  /** `labConfig`: more lab keys (e.g. `pgchaos:ssh.enabled`), set with --path. */
+  static create(prefix: string, ports: Record<string, number>, labConfig: Record<string, string> = {}): ChaosLab {
+    const lab = TestStack.create(`${prefix}-lab`, { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`pgchaos:ports.${k}`, String(v)])), ...labConfig });
     const chaos = TestStack.create(`${prefix}-chaos`, { "pgchaos:kind": "chaos", "pgchaos:labStack": lab.name });
     const cl = new ChaosLab(lab, chaos, ports);
     lab.up();
