@@ -18,7 +18,8 @@ import { fmt, PROJECT_DIR, timed } from "./util";
 const id = Date.now().toString(36);
 const lab = `bench-flt-${id}`;
 const chaos = `${lab}-chaos`;
-const ports = { readWrite: 36432, readOnly: 36433, haproxyStats: 36404, postgresBase: 36441, patroniRestBase: 36009, etcdClientBase: 36380 };
+// Below the ephemeral range, where Pulumi's gRPC servers bind.
+const ports = { readWrite: 29432, readOnly: 29433, haproxyStats: 29404, postgresBase: 29441, patroniRestBase: 29009, etcdClientBase: 29380 };
 const FAULTS = [
   { name: "b-loss", kind: "loss", target: "pg2", peers: ["haproxy"], percent: 30 },
   { name: "b-delay", kind: "delay", target: "pg2", peers: ["haproxy"], delayMs: 100 },

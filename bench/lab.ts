@@ -6,7 +6,9 @@
 import { fmt, labMemoryMiB, timed } from "./util";
 
 const stack = `bench-lab-${Date.now().toString(36)}`;
-const ports = { readWrite: 35432, readOnly: 35433, haproxyStats: 38404, postgresBase: 35441, patroniRestBase: 38009, etcdClientBase: 32380 };
+// Below the ephemeral range, where Pulumi's gRPC servers bind.
+const ports = { readWrite: 28432, readOnly: 28433, haproxyStats: 28404, postgresBase: 28441, patroniRestBase: 28009, etcdClientBase: 28380 };
+const monitoringPorts = { prometheus: 28090, alertmanager: 28093, receiver: 28094 };
 const pulumi = (...args: string[]) => timed("pulumi", [...args, "--stack", stack, "--non-interactive"]);
 
 function main(): void {
@@ -14,6 +16,7 @@ function main(): void {
   timed("pulumi", ["stack", "init", stack, "--non-interactive"]);
   try {
     for (const [k, v] of Object.entries(ports)) pulumi("config", "set", "--path", `pgchaos:ports.${k}`, String(v));
+    for (const [k, v] of Object.entries(monitoringPorts)) pulumi("config", "set", "--path", `pgchaos:monitoring.ports.${k}`, String(v));
     const figures: string[] = [];
     if (cold) {
       const images = timed("docker", ["images", "-q", "--filter", "reference=pgchaos/*"]).stdout.trim().split("\n").filter(Boolean);

@@ -83,7 +83,8 @@ export function containerCreateScript(spec: ContainerSpec, ownerLabel: { key: st
     `  if [ "$owner" != ${sh([ownerLabel.value])} ]; then echo "container ${spec.name} exists and is not ours (label ${ownerLabel.key}=$owner)" >&2; exit 1; fi`,
     `  docker rm -f -v ${name} >/dev/null`,
     `fi`,
-    `${sh(dockerRunArgs(spec))} >/dev/null`,
+    // A run that fails (e.g. a port already taken) can leave a "Created" container no state knows of.
+    `${sh(dockerRunArgs(spec))} >/dev/null || { rc=$?; docker rm -f -v ${name} >/dev/null 2>&1 || true; exit "$rc"; }`,
     // The address the lab's inventory reports; containers keep it across restarts on a user network.
     `docker inspect -f ${sh([`{{(index .NetworkSettings.Networks "${spec.network}").IPAddress}}`])} ${name}`,
   ].join("\n");

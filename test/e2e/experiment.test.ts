@@ -7,7 +7,9 @@ import type { Journal } from "../../chaos/experiments/journal";
 import { must, requireEngineAndDocker, TestStack } from "../helpers/engine";
 
 // One short experiment (primary stop) from the CLI against a real lab, through the real engine.
-const PORTS = { readWrite: 55432, readOnly: 55433, haproxyStats: 58404, postgresBase: 55441, patroniRestBase: 58009, etcdClientBase: 52380 };
+// Below the ephemeral range (Pulumi's gRPC servers bind there), and its own monitoring ports.
+const PORTS = { readWrite: 22432, readOnly: 22433, haproxyStats: 22404, postgresBase: 22441, patroniRestBase: 22009, etcdClientBase: 22380 };
+const MONITORING = { "monitoring.ports.prometheus": 22090, "monitoring.ports.alertmanager": 22093, "monitoring.ports.receiver": 22094 };
 
 describe("experiment runner: primary-stop from the CLI", () => {
   let lab: TestStack;
@@ -18,7 +20,7 @@ describe("experiment runner: primary-stop from the CLI", () => {
 
   beforeAll(() => {
     requireEngineAndDocker();
-    lab = TestStack.create("e2e-exp", Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [`pgchaos:ports.${k}`, String(v)])));
+    lab = TestStack.create("e2e-exp", Object.fromEntries([...Object.entries(PORTS).map(([k, v]) => [`pgchaos:ports.${k}`, String(v)]), ...Object.entries(MONITORING).map(([k, v]) => [`pgchaos:${k}`, String(v)])]));
     lab.up();
     cliOutput = must("npx", ["tsx", "cli/main.ts", "run", "primary-stop", "--lab-stack", lab.name, "--out", out], { timeoutMs: 600_000 });
     chaos = new TestStack(`${lab.name}-chaos`);

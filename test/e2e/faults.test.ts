@@ -7,7 +7,8 @@ import { PROJECT_DIR, requireEngineAndDocker, engineEnv, run } from "../helpers/
 
 // Each fault kind through the real engine against a real lab: inject with `pulumi up`, observe the effect
 // from outside the target, recover by removing it from config, and see the effect gone.
-const PORTS = { readWrite: 45432, readOnly: 45433, haproxyStats: 48404, postgresBase: 45441, patroniRestBase: 48009, etcdClientBase: 42380 };
+// Below the ephemeral range (Pulumi's gRPC servers bind there); monitoring is not needed here.
+const PORTS = { readWrite: 21432, readOnly: 21433, haproxyStats: 21404, postgresBase: 21441, patroniRestBase: 21009, etcdClientBase: 21380 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("faults as Pulumi resources (real engine, real lab)", () => {
@@ -15,7 +16,7 @@ describe("faults as Pulumi resources (real engine, real lab)", () => {
 
   beforeAll(async () => {
     requireEngineAndDocker();
-    lab = ChaosLab.create("e2e-flt", PORTS);
+    lab = ChaosLab.create("e2e-flt", PORTS, { "pgchaos:monitoring.enabled": "false" });
     await lab.waitHealthy();
   }, 900_000);
 

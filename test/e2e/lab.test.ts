@@ -11,8 +11,10 @@ interface InventoryMember {
   hostPorts: Record<string, number>;
 }
 
-// Ports away from the dev stack's defaults so a user's running lab and this test do not collide.
-const PORTS = { readWrite: 25432, readOnly: 25433, haproxyStats: 28404, postgresBase: 25441, patroniRestBase: 28009, etcdClientBase: 22380 };
+// Ports away from the dev stack's defaults and below Linux's ephemeral range (32768+), where Pulumi's
+// own gRPC servers bind, so neither a running dev lab nor the engine collides with this test.
+const PORTS = { readWrite: 25432, readOnly: 25433, haproxyStats: 25404, postgresBase: 25441, patroniRestBase: 25009, etcdClientBase: 25380 };
+const MONITORING = { "monitoring.ports.prometheus": 25090, "monitoring.ports.alertmanager": 25093, "monitoring.ports.receiver": 25094 };
 
 const query = async (port: number, password: string, sql: string) => {
   const c = new Client({ host: "127.0.0.1", port, user: "postgres", password, database: "postgres", connectionTimeoutMillis: 5000 });
@@ -32,7 +34,7 @@ describe("lab: pulumi up brings a healthy Patroni cluster, destroy removes it", 
 
   beforeAll(() => {
     requireEngineAndDocker();
-    stack = TestStack.create("e2e-lab", Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [`pgchaos:ports.${k}`, String(v)])));
+    stack = TestStack.create("e2e-lab", Object.fromEntries([...Object.entries(PORTS).map(([k, v]) => [`pgchaos:ports.${k}`, String(v)]), ...Object.entries(MONITORING).map(([k, v]) => [`pgchaos:${k}`, String(v)])]));
     const t0 = Date.now();
     stack.up();
     console.log(`[lab e2e] pulumi up to healthy: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
