@@ -124,7 +124,9 @@ function sshChaosProgram(config: ChaosConfig, targets: Targets) {
   const env = sshSecrets(targets);
   const { members, endpoints } = sshMembers(targets);
   const planned = pulumi.output((async () => {
-    const dcs = await readDcs(endpoints);
+    // With no fault configured the update can only recover: an unreachable API must not block it.
+    const patroniDefaults: DcsConfig = { ttl: 30, loopWait: 10, retryTimeout: 10, maximumLagOnFailover: 1048576, failsafeMode: false, synchronousMode: false };
+    const dcs = config.faults.length ? await readDcs(endpoints) : await readDcs(endpoints).catch(() => patroniDefaults);
     const result = await planAll(config, members, endpoints, dcs, targets);
     const summary = blastRadius(result.plans, result.world);
     await pulumi.log.info(`blast radius:\n${summary}`);

