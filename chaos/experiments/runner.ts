@@ -280,9 +280,16 @@ async function applyPatroniConfig(exp: Experiment, lab: LabOutputs, leader: stri
     await patchPatroniConfig(rest(leader), patch);
     record.appliedAt = Date.now();
   } else log(`[${exp.id}] Patroni config already ${JSON.stringify(wanted)}`);
-  const after = await getPatroniConfig(rest(leader));
+  // GET /config answers from the member's cached view of the DCS, which a PATCH updates on a later loop:
+  // read back until every requested key shows (bounded), then give every member one more loop_wait.
+  let after = await getPatroniConfig(rest(leader));
+  const deadline = Date.now() + 30_000;
+  while (Object.entries(wanted).some(([k, v]) => after[k] !== v) && Date.now() < deadline) {
+    await sleep(1000);
+    after = await getPatroniConfig(rest(leader));
+  }
   record.effective = Object.fromEntries(Object.keys(wanted).map((k) => [k, after[k] ?? null]));
-  // Patroni picks dynamic configuration up on its next loop: give every member one loop_wait (+1 s).
+  if (Object.entries(wanted).some(([k, v]) => after[k] !== v)) journal.notes.push(`Patroni config not in effect 30 s after PATCH /config: ${JSON.stringify(record.effective)}`);
   await sleep((Number(after.loop_wait ?? 10) + 1) * 1000);
   return async () => {
     if (Object.keys(restore).length === 0) return;
