@@ -72,7 +72,10 @@ describe("lab: pulumi up brings a healthy Patroni cluster, destroy removes it", 
 
   it("publishes ports on 127.0.0.1 only and labels every container with the stack", () => {
     const ids = must("docker", ["ps", "-q", "--filter", `label=pgchaos.stack=pgchaos/${stack.name}`]).trim().split("\n");
-    expect(ids).toHaveLength(inventory.length);
+    // Every member of the inventory, plus the monitoring containers (Prometheus, Alertmanager, receiver).
+    const names = must("docker", ["ps", "--format", "{{.Names}}", "--filter", `label=pgchaos.stack=pgchaos/${stack.name}`]).trim().split("\n");
+    for (const m of inventory) expect(names).toContain(m.container);
+    expect(ids).toHaveLength(inventory.length + 3);
     for (const id of ids) {
       const ports = JSON.parse(must("docker", ["inspect", "-f", "{{json .NetworkSettings.Ports}}", id])) as Record<string, Array<{ HostIp: string }> | null>;
       for (const bindings of Object.values(ports)) for (const b of bindings ?? []) expect(b.HostIp).toBe("127.0.0.1");
