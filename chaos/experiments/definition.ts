@@ -117,6 +117,7 @@ export function withVariant(exp: Experiment, name: string): Experiment {
 }
 
 export const CATALOG_DIR = path.join(__dirname, "catalog");
+const RULES_FILE = path.join(__dirname, "..", "..", "monitoring", "rules", "pgchaos.rules.yml");
 
 export class ExperimentFileError extends Error {}
 
@@ -133,6 +134,13 @@ export function parseExperiment(text: string, file: string): Experiment {
 export function loadCatalog(dir = CATALOG_DIR): Experiment[] {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
   const experiments = files.map((f) => parseExperiment(fs.readFileSync(path.join(dir, f), "utf8"), f));
+  // Expected alerts must be alerts the lab's rules define, or the check could never hold.
+  const rules = fs.readFileSync(RULES_FILE, "utf8");
+  const known = new Set([...rules.matchAll(/^\s*- alert: (\w+)/gm)].map((m) => m[1]));
+  for (const e of experiments) {
+    const unknown = e.expectedAlerts.filter((a) => !known.has(a));
+    if (unknown.length) throw new ExperimentFileError(`${e.id}: expectedAlerts ${unknown.join(", ")} not defined in ${path.relative(process.cwd(), RULES_FILE)}`);
+  }
   const ids = new Set<string>();
   for (const e of experiments) {
     if (ids.has(e.id)) throw new ExperimentFileError(`duplicate experiment id ${e.id}`);

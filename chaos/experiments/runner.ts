@@ -5,9 +5,10 @@ import { Client } from "pg";
 import { judgeCluster, type ReplicationRow } from "../../components/lab/health";
 import type { FaultSpec } from "../faults/spec";
 import type { Experiment, HypothesisCheck, MethodStep } from "./definition";
-import type { CheckResult, Journal, LogLine, Phase } from "./journal";
+import type { AlertObservation, CheckResult, Journal, LogLine, Phase } from "./journal";
 import { formatLeftovers, orphans, scanMembers } from "../doctor";
 import { labMembers } from "../../stacks/chaos";
+import { alertDelays, resolvedDelays } from "../../components/monitoring/alerts";
 import { Observers } from "./observers";
 import { describeSteps } from "./publish";
 import { ChaosStack, labOutputs, type LabOutputs } from "./stacks";
@@ -170,6 +171,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   journal.haproxy = observers.haproxy;
   await readFinalRows(lab, runId, journal, log, exp.id);
   journal.logs = await collectLogs(lab, journal.startedAt);
+  journal.alerts = await collectAlerts(exp, lab, journal, log);
   journal.endedAt = Date.now();
   return journal;
 }
@@ -388,6 +390,31 @@ async function readFinalRows(lab: LabOutputs, runId: string, journal: Journal, l
     log(`[${id}] ${journal.finalRowIds.length} rows of this run on the primary ${leader}`);
   } catch (e) {
     journal.notes.push(`final rows not read: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * When monitoring is on: for each alert the experiment expects, when it fired in Prometheus (its ALERTS
+ * samples keep the exact evaluation) and when its firing and resolved notifications reached the receiver.
+ * Read once after the run: both sides keep timestamps, so nothing is lost by not polling during it.
+ */
+async function collectAlerts(exp: Experiment, lab: LabOutputs, journal: Journal, log: (l: string) => void): Promise<AlertObservation[]> {
+  const inject = journal.faults.find((f) => f.action === "inject");
+  if (!lab.monitoring || !inject || exp.expectedAlerts.length === 0) return [];
+  const injectedAt = new Date(Math.min(...(inject.injectedAt?.length ? inject.injectedAt : [inject.startedAt])));
+  const recoverAt = journal.faults.find((f) => f.action === "recover")?.startedAt ?? journal.endedAt;
+  try {
+    const fired = await alertDelays({ prometheusUrl: lab.monitoring.prometheus, receiverUrl: lab.monitoring.receiver, injectedAt, expected: exp.expectedAlerts, timeoutSeconds: 0 });
+    const resolved = await resolvedDelays({ receiverUrl: lab.monitoring.receiver, since: new Date(recoverAt), expected: exp.expectedAlerts, timeoutSeconds: 0 });
+    const ms = (iso?: string) => (iso ? Date.parse(iso) : undefined);
+    const out = fired.map((a, i): AlertObservation => ({
+      alert: a.alertname, labels: a.labels ?? a.expectedLabels, firedAt: ms(a.firedAt), receivedAt: ms(a.receivedAt), resolvedReceivedAt: ms(resolved[i]?.receivedAt),
+    }));
+    log(`[${exp.id}] alerts: ${out.map((a) => `${a.alert} ${a.receivedAt ? `delivered +${((a.receivedAt - injectedAt.getTime()) / 1000).toFixed(1)}s` : "NOT delivered"}`).join(", ")}`);
+    return out;
+  } catch (e) {
+    journal.notes.push(`alerts not read from monitoring: ${(e as Error).message}`);
+    return [];
   }
 }
 
