@@ -1,4 +1,5 @@
 import { Client } from "pg";
+import { queryPostgres } from "../../components/lab/postgres";
 import type { PrimaryProbeSample } from "./single-primary";
 
 /**
@@ -109,16 +110,7 @@ export class PrimaryProber {
 
 /** One query on one node's own port, bounded; undefined when the node does not answer. */
 export async function queryNode<T = Record<string, unknown>>(t: ProbeTarget, password: string, sql: string, params: unknown[] = [], timeoutMs = 5000): Promise<T[] | undefined> {
-  const c = new Client({ host: t.host, port: t.port, user: "postgres", password, database: "postgres", connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
-  c.on("error", () => undefined);
-  try {
-    await c.connect();
-    return (await c.query(sql, params)).rows as T[];
-  } catch {
-    return undefined;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
+  return queryPostgres<T>({ host: t.host, port: t.port, password }, sql, params, timeoutMs).catch(() => undefined);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { execFile } from "child_process";
 import { randomBytes } from "crypto";
 import { promisify } from "util";
-import { Client } from "pg";
+import { queryPostgres } from "../../components/lab/postgres";
 import { judgeCluster, type ReplicationRow } from "../../components/lab/health";
 import type { FaultSpec } from "../faults/spec";
 import type { Experiment, HypothesisCheck, MethodStep } from "./definition";
@@ -341,14 +341,7 @@ async function currentLeaderName(lab: LabOutputs): Promise<string> {
 /** A query straight to one node's published port (not through HAProxy). */
 async function directQuery(lab: LabOutputs, member: string, sql: string, params: unknown[] = []): Promise<any[]> {
   const m = lab.inventory.find((x) => x.name === member)!;
-  const c = new Client({ host: "127.0.0.1", port: m.hostPorts.postgres, user: "postgres", password: lab.superuserPassword, database: "postgres", connectionTimeoutMillis: 3000, query_timeout: 30_000 });
-  c.on("error", () => undefined);
-  await c.connect();
-  try {
-    return (await c.query(sql, params)).rows;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
+  return queryPostgres({ host: "127.0.0.1", port: m.hostPorts.postgres, password: lab.superuserPassword }, sql, params, 30_000);
 }
 
 async function clusterVerdict(lab: LabOutputs, observers: Observers) {

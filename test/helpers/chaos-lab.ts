@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { Client } from "pg";
+import { queryPostgres } from "../../components/lab/postgres";
 import { judgeCluster, type PatroniMember, type ReplicationRow } from "../../components/lab/health";
 import { tcpProbeScript, usageProbeScript, type TcpProbeResult, type UsageSample } from "../../chaos/probes";
 import { DockerExecTransport } from "../../chaos/transport";
@@ -108,14 +108,7 @@ export class ChaosLab {
 
   /** A query straight to one PostgreSQL node (its 127.0.0.1-published port). */
   async query(member: string, sql: string, params: unknown[] = []): Promise<any[]> {
-    const c = new Client({ host: "127.0.0.1", port: this.member(member).hostPorts.postgres, user: "postgres", password: this.password, database: "postgres", connectionTimeoutMillis: 3000 });
-    c.on("error", () => undefined);
-    await c.connect();
-    try {
-      return (await c.query(sql, params)).rows;
-    } finally {
-      await c.end().catch(() => undefined);
-    }
+    return queryPostgres({ host: "127.0.0.1", port: this.member(member).hostPorts.postgres, password: this.password }, sql, params);
   }
 
   chainsOn(member: string): string {
