@@ -27,20 +27,6 @@ export interface ShellCommandInputs {
   replaceOnChange?: pulumi.Input<boolean>;
   /** Seconds before a script is killed. */
   timeoutSeconds?: pulumi.Input<number>;
-  /**
-   * When set, the resource's identity: a change replaces it, and nothing else is compared. The scripts
-   * stored at create stay pinned (recover must undo what was injected, e.g. on the member that was the
-   * primary then, even if the program now resolves "primary" to another member).
-   */
-  diffKey?: pulumi.Input<string>;
-  /**
-   * With diffKey: while pinKey is unchanged (same resolved targets), new delete/check scripts replace the
-   * stored ones on `up` — so a bug in a recover script can be fixed before `destroy`. When it changed,
-   * the stored scripts stay.
-   */
-  pinKey?: pulumi.Input<string>;
-  /** Any JSON stored with the resource and returned as an output (pinned like the scripts). */
-  metadata?: pulumi.Input<unknown>;
 }
 
 interface StoredState {
@@ -52,9 +38,6 @@ interface StoredState {
   triggers?: unknown[];
   replaceOnChange?: boolean;
   timeoutSeconds?: number;
-  diffKey?: string;
-  pinKey?: string;
-  metadata?: unknown;
   stdout?: string;
 }
 
@@ -93,11 +76,6 @@ export const shellCommandProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: StoredState, news: StoredState) {
-    if (news.diffKey !== undefined) {
-      const replaced = !sameJson(olds.diffKey, news.diffKey) || !sameJson(olds.triggers, news.triggers);
-      const newScripts = sameJson(olds.pinKey, news.pinKey) && (!sameJson(olds.delete, news.delete) || !sameJson(olds.check, news.check));
-      return { changes: replaced || newScripts, replaces: replaced ? ["diffKey"] : [], deleteBeforeReplace: true };
-    }
     const replaces: string[] = [];
     if (!sameJson(olds.triggers, news.triggers)) replaces.push("triggers");
     if (news.replaceOnChange && !sameJson(olds.create, news.create)) replaces.push("create");
@@ -107,10 +85,6 @@ export const shellCommandProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async update(_id: string, olds: StoredState, news: StoredState) {
-    if (news.diffKey !== undefined) {
-      // Never re-run create: only adopt the new delete/check scripts for the same targets (see pinKey).
-      return { outs: sameJson(olds.pinKey, news.pinKey) ? { ...olds, delete: news.delete, check: news.check } : olds };
-    }
     // Only a changed create/update script or environment runs again; a new delete/check just updates state.
     const rerun = !sameJson(olds.create, news.create) || !sameJson(olds.update, news.update) ||
       !sameJson(olds.environment, news.environment);
@@ -136,7 +110,6 @@ export const shellCommandProvider: pulumi.dynamic.ResourceProvider = {
 
 export class ShellCommand extends pulumi.dynamic.Resource {
   declare public readonly stdout: pulumi.Output<string>;
-  declare public readonly metadata: pulumi.Output<any>;
   /** The scripts as stored (pinned for faults). */
   declare public readonly create: pulumi.Output<string>;
   declare public readonly delete: pulumi.Output<string | undefined>;
