@@ -10,8 +10,19 @@ import { labMembers } from "../stacks/chaos";
 
 const program = new Command()
   .name("pgchaos")
-  .description("Chaos experiments against a pgchaos lab (or an SSH inventory): run, list, report")
+  .description("Chaos experiments against a pgchaos lab stack: list, run, compare, report, doctor")
   .showHelpAfterError();
+
+/** Ctrl-C: stop at the next step, recover every fault, still write what was measured. Twice: exit now. */
+function abortOnInterrupt(): AbortController {
+  const abort = new AbortController();
+  process.on("SIGINT", () => {
+    if (abort.signal.aborted) process.exit(130);
+    log("interrupt: recovering faults before exit (Ctrl-C again to quit at once)");
+    abort.abort();
+  });
+  return abort;
+}
 
 const stamp = () => new Date().toISOString().slice(11, 19);
 const log = (line: string) => console.log(`${stamp()} ${line}`);
@@ -43,13 +54,7 @@ program
       }
       chosen = ids.map((id) => catalog.find((e) => e.id === id)!);
     }
-    // Ctrl-C: stop at the next step, recover every fault, still write what was measured. Twice: exit now.
-    const abort = new AbortController();
-    process.on("SIGINT", () => {
-      if (abort.signal.aborted) process.exit(130);
-      log("interrupt: recovering faults before exit (Ctrl-C again to quit at once)");
-      abort.abort();
-    });
+    const abort = abortOnInterrupt();
     const t0 = Date.now();
     for (const exp of chosen) {
       if (abort.signal.aborted) break;
@@ -76,12 +81,7 @@ program
     const names = opts.variants ? opts.variants.split(",").map((s) => s.trim()).filter(Boolean) : exp!.variants.map((v) => v.name);
     if (names.length < 2) program.error(`compare needs two or more variants; ${id} declares: ${exp!.variants.map((v) => v.name).join(", ") || "none"}`);
     const runs = names.map((n) => withVariant(exp!, n)); // validates every name before anything runs
-    const abort = new AbortController();
-    process.on("SIGINT", () => {
-      if (abort.signal.aborted) process.exit(130);
-      log("interrupt: recovering faults before exit (Ctrl-C again to quit at once)");
-      abort.abort();
-    });
+    const abort = abortOnInterrupt();
     const t0 = Date.now();
     const done: { label: string; journal: Awaited<ReturnType<typeof runExperiment>> }[] = [];
     for (const v of runs) {
