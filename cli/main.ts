@@ -113,8 +113,8 @@ program
   .action(async (opts: { labStack: string; fix?: boolean }) => {
     const lab = await labOutputs(opts.labStack);
     const { members } = labMembers(lab.inventory);
-    const chaos = await ChaosStack.open(opts.labStack, log);
-    const owned = await chaos.ownedFaults();
+    const chaos = await ChaosStack.ownedFaultsOf(opts.labStack, log);
+    const owned = chaos.owned;
     const { leftovers, unreachable } = await scanMembers(members);
     const stray = orphans(leftovers, owned);
     console.log(`live faults (${chaos.name}): ${owned.size ? [...owned].join(", ") : "none"}`);

@@ -61,6 +61,18 @@ export class ChaosStack {
     return new ChaosStack(stack, name, log);
   }
 
+  /** Faults the lab's chaos stack holds, without creating that stack when it does not exist (doctor). */
+  static async ownedFaultsOf(labStack: string, log: (line: string) => void): Promise<{ name: string; owned: Set<string> }> {
+    const name = `${labStack}-chaos`;
+    try {
+      const stack = await LocalWorkspace.selectStack({ stackName: name, workDir: PROJECT_DIR }, { pulumiCommand: await pulumiCommand() });
+      return { name, owned: await new ChaosStack(stack, name, log).ownedFaults() };
+    } catch (e) {
+      if (/no stack named|not found/i.test(String((e as Error).message))) return { name, owned: new Set() };
+      throw e;
+    }
+  }
+
   current(): FaultSpec[] {
     return [...this.faults];
   }
