@@ -50,6 +50,16 @@ function table(rows: AlertTiming[], bounds: (r: AlertTiming) => number): string 
     .join("\n");
 }
 
+/** Alerts the stop of etcd2 and of the primary `pg` raises (and resolves once they are started). */
+const alertsOfTheStop = (pg: string): ExpectedAlert[] => [
+  { alertname: "TargetDown", labels: { job: "etcd", member: "etcd2" } },
+  { alertname: "TargetDown", labels: { job: "node", member: "etcd2" } },
+  { alertname: "EtcdMembersBelowQuorumSafe" },
+  { alertname: "TargetDown", labels: { job: "patroni", member: pg } },
+  { alertname: "TargetDown", labels: { job: "postgres", member: pg } },
+  { alertname: "PostgresDown", labels: { member: pg } },
+];
+
 describe("monitoring: a fault becomes an alert, the alert reaches the receiver in time", () => {
   let stack: TestStack;
   let inventory: InventoryMember[];
@@ -126,15 +136,7 @@ describe("monitoring: a fault becomes an alert, the alert reaches the receiver i
     const failoverSeconds = (leaderChangedAt - injectedAt.getTime()) / 1000;
 
     const pg = stopped.primary.name;
-    const expected: ExpectedAlert[] = [
-      { alertname: "TargetDown", labels: { job: "etcd", member: "etcd2" } },
-      { alertname: "TargetDown", labels: { job: "node", member: "etcd2" } },
-      { alertname: "EtcdMembersBelowQuorumSafe" },
-      { alertname: "TargetDown", labels: { job: "patroni", member: pg } },
-      { alertname: "TargetDown", labels: { job: "postgres", member: pg } },
-      { alertname: "PostgresDown", labels: { member: pg } },
-      { alertname: "PatroniLeaderChanged", labels: { member: newLeader! } },
-    ];
+    const expected: ExpectedAlert[] = [...alertsOfTheStop(pg), { alertname: "PatroniLeaderChanged", labels: { member: newLeader! } }];
     const timings = await alertDelays({ prometheusUrl: endpoints.prometheus, receiverUrl: endpoints.receiver, injectedAt, expected, timeoutSeconds: 120 });
     // The leader change is the fault's effect: its bound starts when the new leader appeared.
     const boundOf = (r: AlertTiming) => bound(r.alertname) + (r.alertname === "PatroniLeaderChanged" ? Math.ceil(failoverSeconds) : 0);
@@ -156,14 +158,7 @@ describe("monitoring: a fault becomes an alert, the alert reaches the receiver i
     const recoveredAt = new Date();
     must("docker", ["start", stopped.etcd.container, stopped.primary.container]);
     const pg = stopped.primary.name;
-    const expected: ExpectedAlert[] = [
-      { alertname: "TargetDown", labels: { job: "etcd", member: "etcd2" } },
-      { alertname: "TargetDown", labels: { job: "node", member: "etcd2" } },
-      { alertname: "EtcdMembersBelowQuorumSafe" },
-      { alertname: "TargetDown", labels: { job: "patroni", member: pg } },
-      { alertname: "TargetDown", labels: { job: "postgres", member: pg } },
-      { alertname: "PostgresDown", labels: { member: pg } },
-    ];
+    const expected = alertsOfTheStop(pg);
     const resolved = await resolvedDelays({ receiverUrl: endpoints.receiver, since: recoveredAt, expected, timeoutSeconds: 180 });
     console.log(`[monitoring e2e] resolved after docker start:\n${resolved.map((r) => `  ${`${r.alertname}${JSON.stringify(r.expectedLabels)}`.padEnd(58)} +${r.delaySeconds ?? "—"}s`).join("\n")}`);
     for (const r of resolved) expect(r.receivedAt, `${r.alertname} ${JSON.stringify(r.expectedLabels)}: no resolved notification`).toBeTruthy();
