@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const lab = await labOutputs(labStack);
   const figures: string[] = [];
   for (const [writers, rate] of [[4, 50], [8, 100], [16, 200]] as const) {
-    const w = new Workload({ host: "127.0.0.1", readWritePort: lab.ports.readWrite, readOnlyPort: lab.ports.readOnly, password: lab.superuserPassword, writers, readers: writers / 2, writeRate: rate, readRate: rate, runId: `bench-${Date.now().toString(36)}` });
+    const w = new Workload({ readWrite: { host: "127.0.0.1", port: lab.ports.readWrite }, readOnly: { host: "127.0.0.1", port: lab.ports.readOnly }, credentials: { user: "postgres", password: lab.superuserPassword, database: "postgres" }, writers, readers: writers / 2, writeRate: rate, readRate: rate, runId: `bench-${Date.now().toString(36)}` });
     const cpu0 = process.cpuUsage();
     const t0 = Date.now();
     w.start();

@@ -43,6 +43,9 @@ export const targetHostSchema = z.object({
   restUrl: httpUrl.optional(),
   /** etcd client URL as the controller reaches it (required for etcd hosts). */
   clientUrl: httpUrl.optional(),
+  /** PostgreSQL as the controller reaches it directly (experiments' per-node probes); default address:5432. */
+  postgresHost: address.optional(),
+  postgresPort: z.number().int().min(1).max(65535).default(5432),
 }).strict().superRefine((h, ctx) => {
   if (h.runs === "patroni" && !h.restUrl) ctx.addIssue({ code: "custom", path: ["restUrl"], message: `host ${h.name} runs patroni: restUrl (its Patroni REST API, e.g. http://10.0.0.5:8008) is required` });
   if (h.runs === "etcd" && !h.clientUrl) ctx.addIssue({ code: "custom", path: ["clientUrl"], message: `host ${h.name} runs etcd: clientUrl (e.g. http://10.0.0.2:2379) is required` });
@@ -51,12 +54,28 @@ export const targetHostSchema = z.object({
   }
 });
 
+const endpoint = z.object({ host: address, port: z.number().int().min(1).max(65535) }).strict();
+
+/**
+ * Where the experiment runner's workload connects (the user's HAProxy or VIP) and as whom. Faults do not
+ * need it; `pgchaos run --chaos-stack` does. The password is the secret config value `pgchaos:postgresPassword`.
+ */
+export const workloadTargetSchema = z.object({
+  readWrite: endpoint,
+  readOnly: endpoint,
+  /** HAProxy's stats page (serves `/stats;csv`), when the user exposes it. */
+  haproxyStatsUrl: httpUrl.optional(),
+  user: userName.default("postgres"),
+  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, "must be a database name").default("postgres"),
+}).strict();
+
 export const targetsSchema = z.object({
   /** The Patroni scope the hosts must belong to (preflight refuses hosts of another cluster). */
   scope: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be a Patroni scope name"),
   /** known_hosts lines for the hosts (recommended); without them the first key seen is accepted. */
   knownHosts: z.array(z.string().regex(/^[^\n\r]{1,8192}$/, "one known_hosts line")).max(64).default([]),
   hosts: z.array(targetHostSchema).min(1).max(32),
+  workload: workloadTargetSchema.optional(),
 }).strict().superRefine((t, ctx) => {
   const seen = new Set<string>();
   t.hosts.forEach((h, i) => {
@@ -74,6 +93,7 @@ export const targetsSchema = z.object({
 });
 
 export type TargetHost = z.infer<typeof targetHostSchema>;
+export type WorkloadTarget = z.infer<typeof workloadTargetSchema>;
 export type Targets = z.infer<typeof targetsSchema>;
 
 /** Environment variables the controller's scripts read the SSH secrets from (never command lines). */

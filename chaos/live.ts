@@ -55,7 +55,8 @@ export async function readEtcdLeader(endpoints: ApiEndpoints): Promise<string | 
  * from the environment (PGCHAOS_SSH_KEY, set by the chaos program from the secret config value).
  */
 export async function runControllerScript(script: string, timeoutMs = 15_000): Promise<string> {
-  const { stdout } = await run("bash", ["-c", `set -euo pipefail\n${withSshKey(script)}`], { timeout: timeoutMs });
+  // maxBuffer: log fetches return megabytes (Node's default of 1 MiB would fail them).
+  const { stdout } = await run("bash", ["-c", `set -euo pipefail\n${withSshKey(script)}`], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
   return stdout.trim();
 }
 

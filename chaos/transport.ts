@@ -36,6 +36,27 @@ export interface Lifecycle {
    */
   armWatchdog(fault: string, seconds: number): string;
   disarmWatchdog(fault: string): string;
+  /**
+   * Controller-side script printing the service's log lines since `sinceMs`, each `<time> <text>` with
+   * <time> ISO 8601 or epoch seconds (see parseServiceLog): the experiment report quotes them.
+   */
+  logs(sinceMs: number): string;
+}
+
+/** Lines of a service log fetched by `Lifecycle.logs`, at most this many (the newest). */
+export const LOG_LINES_MAX = 20_000;
+
+/** Parses `Lifecycle.logs` output into timestamped lines (lines without a readable time are dropped). */
+export function parseServiceLog(output: string): Array<{ at: number; text: string }> {
+  const out: Array<{ at: number; text: string }> = [];
+  for (const raw of output.split("\n")) {
+    const sp = raw.indexOf(" ");
+    if (sp <= 0) continue;
+    const time = raw.slice(0, sp);
+    const at = /^\d+(\.\d+)?$/.test(time) ? Math.round(Number(time) * 1000) : Date.parse(time);
+    if (!Number.isNaN(at)) out.push({ at, text: raw.slice(sp + 1).trim() });
+  }
+  return out;
 }
 
 /** A lab member: a Docker container on this host. */
@@ -62,6 +83,8 @@ export class DockerExecTransport implements Transport {
         const file = `"$WD"/${sh([`${container}.${fault}.sh`])}`;
         return `WD=${HOST_WATCHDOG_DIR}\n${pidKill(`${file}.pid`, `${container}.${fault}.sh`)}\nrm -f ${file} ${file}.pid`;
       },
+      // Docker keeps the container's stdout/stderr with receive times, also while it is stopped.
+      logs: (sinceMs) => `docker logs --timestamps --since ${new Date(sinceMs - 1000).toISOString()} ${c} 2>&1 | tail -n ${LOG_LINES_MAX}`,
     };
   }
 
@@ -80,6 +103,8 @@ export const SSH_KEY_FILE_VAR = "PGCHAOS_SSH_KEY_FILE";
 
 /** Where the lab's SSH-mode supervisor keeps the service's wanted state and pid (see components/lab/ssh.ts). */
 export const SUPERVISOR_DIR = "/run/pgchaos-service";
+/** The service's output, one `<epoch seconds> <line>` per line, written by the supervisor. */
+export const SERVICE_LOG = `${SUPERVISOR_DIR}/service.log`;
 
 export interface SshTarget {
   host: string;
@@ -101,7 +126,7 @@ export interface SshTarget {
  * re-parented to init, outside the tree); stop sends TERM to the service alone (Patroni then stops
  * PostgreSQL cleanly, as `systemctl stop` does).
  */
-export function supervisedLifecycle(): { stop: (mode: StopMode) => string; start: string; state: string; watchdog: (fault: string, seconds: number) => string; disarm: (fault: string) => string } {
+export function supervisedLifecycle(): { stop: (mode: StopMode) => string; start: string; state: string; watchdog: (fault: string, seconds: number) => string; disarm: (fault: string) => string; logs: (sinceMs: number) => string } {
   const d = SUPERVISOR_DIR;
   const pid = `p=$(cat ${d}/pid 2>/dev/null || true)`;
   const alive = `[ -n "$p" ] && kill -0 "$p" 2>/dev/null`;
@@ -126,6 +151,8 @@ export function supervisedLifecycle(): { stop: (mode: StopMode) => string; start
     watchdog: (fault, seconds) => `printf '%s' ${sh([`trap 'kill "$s" 2>/dev/null; exit 0' TERM\nsleep ${seconds} & s=$!\nwait "$s"\n${start}\nrm -f "$0" "$0.pid"\n`])} > ${wdFile(fault)}\n` +
       `setsid nohup bash ${wdFile(fault)} >/dev/null 2>&1 < /dev/null &\necho $! > ${wdFile(fault)}.pid`,
     disarm: (fault) => `${pidKill(`${wdFile(fault)}.pid`, wdFile(fault))}\nrm -f ${wdFile(fault)} ${wdFile(fault)}.pid`,
+    // The supervisor stamps every line of the service's output with the epoch time it was read at.
+    logs: (sinceMs) => `{ awk -v s=${((sinceMs - 1000) / 1000).toFixed(3)} '$1 >= s' ${SERVICE_LOG} 2>/dev/null || true; } | tail -n ${LOG_LINES_MAX}`,
   };
 }
 
@@ -147,6 +174,7 @@ export class SshTransport implements Transport {
         state: () => this.exec(s.state),
         armWatchdog: (fault, seconds) => this.exec(s.watchdog(fault, seconds)),
         disarmWatchdog: (fault) => this.exec(s.disarm(fault)),
+        logs: (sinceMs) => this.exec(s.logs(sinceMs)),
       };
       return;
     }
@@ -166,6 +194,10 @@ export class SshTransport implements Transport {
         `/bin/sh -c ${sh([`systemctl kill --signal=SIGCONT ${target.serviceUnit}; systemctl start ${target.serviceUnit}`])}`),
       disarmWatchdog: (fault) => this.exec(
         `systemctl stop ${sh([`pgchaos-watchdog-${fault}.timer`])} ${sh([`pgchaos-watchdog-${fault}.service`])} 2>/dev/null || true`),
+      // short-unix: "<epoch.micro> <host> <ident>[pid]: text"; the host and ident are dropped.
+      logs: (sinceMs) => this.exec(
+        `journalctl -u ${unit} --since @${Math.floor((sinceMs - 1000) / 1000)} -o short-unix --no-pager -q | ` +
+        `sed -E 's/^([0-9.]+) [^ ]+ [^ :]+: /\\1 /' | tail -n ${LOG_LINES_MAX}`),
     };
   }
 

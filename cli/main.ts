@@ -4,14 +4,34 @@ import { Command } from "commander";
 import { loadCatalog, withVariant, type Experiment } from "../chaos/experiments/definition";
 import { publishComparison, publishExperiment, publishIndex, republish } from "../chaos/experiments/publish";
 import { runExperiment } from "../chaos/experiments/runner";
-import { ChaosStack, labOutputs, PROJECT_DIR } from "../chaos/experiments/stacks";
+import { ChaosStack, PROJECT_DIR, pulumiCommand } from "../chaos/experiments/stacks";
+import { targetMembers, type TargetSelector } from "../chaos/experiments/target";
+import { discover } from "../chaos/discover";
 import { formatLeftovers, orphans, removeLeftovers, scanMembers } from "../chaos/doctor";
-import { labMembers } from "../stacks/chaos";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { stringify } from "yaml";
+import * as readline from "readline/promises";
 
 const program = new Command()
   .name("pgchaos")
-  .description("Chaos experiments against a pgchaos lab stack: list, run, compare, report, doctor")
+  .description("Chaos experiments against a pgchaos lab stack or your own Patroni cluster over SSH: list, run, compare, report, doctor, discover")
   .showHelpAfterError();
+
+const LAB_STACK_HELP = "the lab stack; faults go to <name>-chaos (default: dev)";
+const CHAOS_STACK_HELP = "instead of --lab-stack: a chaos stack whose pgchaos:targets is your own cluster (faults and logs over SSH, workload to its HAProxy/VIP)";
+
+/** --lab-stack or --chaos-stack (not both). */
+function selectTarget(opts: { labStack?: string; chaosStack?: string }): TargetSelector {
+  if (opts.labStack && opts.chaosStack) program.error("--lab-stack and --chaos-stack exclude each other: a run targets the lab or an inventory");
+  return opts.chaosStack ? { chaosStack: opts.chaosStack } : { labStack: opts.labStack ?? "dev" };
+}
+
+/** host:port → { host, port }, validated (the inventory's zod schema checks it again). */
+function hostPort(value: string): { host: string; port: number } {
+  const m = /^(.+):(\d{1,5})$/.exec(value);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new Error(`${value}: expected host:port with port 1-65535`);
+  return { host: m[1], port: Number(m[2]) };
+}
 
 /** Ctrl-C: stop at the next step, recover every fault, still write what was measured. Twice: exit now. */
 function abortOnInterrupt(): AbortController {
@@ -40,9 +60,11 @@ program
   .argument("[ids...]", "experiment ids (see `list`)")
   .option("--all", "run the whole catalog")
   .option("--default", "run the default set (what the README's main command runs)")
-  .option("--lab-stack <name>", "the lab stack; faults go to <name>-chaos", "dev")
+  .option("--lab-stack <name>", LAB_STACK_HELP)
+  .option("--chaos-stack <name>", CHAOS_STACK_HELP)
   .option("--out <dir>", "report directory", path.join(PROJECT_DIR, "reports"))
-  .action(async (ids: string[], opts: { all?: boolean; default?: boolean; labStack: string; out: string }) => {
+  .action(async (ids: string[], opts: { all?: boolean; default?: boolean; labStack?: string; chaosStack?: string; out: string }) => {
+    const target = selectTarget(opts);
     const catalog = loadCatalog();
     let chosen: Experiment[];
     if (opts.all) chosen = catalog;
@@ -60,7 +82,7 @@ program
       if (abort.signal.aborted) break;
       const started = Date.now();
       log(`=== ${exp.id}: ${exp.title}`);
-      const journal = await runExperiment(exp, { labStack: opts.labStack, log, abortSignal: abort.signal });
+      const journal = await runExperiment(exp, { target, log, abortSignal: abort.signal });
       const file = await publishExperiment(journal, opts.out);
       log(`=== ${exp.id} done in ${((Date.now() - started) / 1000).toFixed(0)}s: ${path.relative(process.cwd(), file)}`);
     }
@@ -73,9 +95,11 @@ program
   .description("run one experiment under several of its variants (e.g. failsafe_mode off vs on) and write one side-by-side comparison")
   .argument("<id>", "experiment id (see `list`); its YAML declares the variants")
   .option("--variants <names>", "comma-separated variant names, first = baseline (default: every variant the experiment declares)")
-  .option("--lab-stack <name>", "the lab stack; faults go to <name>-chaos", "dev")
+  .option("--lab-stack <name>", LAB_STACK_HELP)
+  .option("--chaos-stack <name>", CHAOS_STACK_HELP)
   .option("--out <dir>", "report directory", path.join(PROJECT_DIR, "reports"))
-  .action(async (id: string, opts: { variants?: string; labStack: string; out: string }) => {
+  .action(async (id: string, opts: { variants?: string; labStack?: string; chaosStack?: string; out: string }) => {
+    const target = selectTarget(opts);
     const exp = loadCatalog().find((e) => e.id === id);
     if (!exp) program.error(`unknown experiment ${id} (see \`pgchaos list\`)`);
     const names = opts.variants ? opts.variants.split(",").map((s) => s.trim()).filter(Boolean) : exp!.variants.map((v) => v.name);
@@ -87,7 +111,7 @@ program
     for (const v of runs) {
       if (abort.signal.aborted) break;
       log(`=== ${v.id} [${v.variant}]: ${v.title}`);
-      const journal = await runExperiment(v, { labStack: opts.labStack, log, abortSignal: abort.signal });
+      const journal = await runExperiment(v, { target, log, abortSignal: abort.signal });
       const file = await publishExperiment(journal, opts.out);
       log(`=== ${v.id} [${v.variant}] done: ${path.relative(process.cwd(), file)}`);
       done.push({ label: v.variant!, journal });
@@ -108,16 +132,17 @@ program
 program
   .command("doctor")
   .description("list chaos leftovers (rules, qdiscs, processes, files of faults) that no live fault resource owns; --fix removes them")
-  .option("--lab-stack <name>", "the lab stack; its chaos stack is <name>-chaos", "dev")
+  .option("--lab-stack <name>", "the lab stack; its chaos stack is <name>-chaos (default: dev)")
+  .option("--chaos-stack <name>", "instead of --lab-stack: a chaos stack whose pgchaos:targets is your own cluster (scanned over SSH)")
   .option("--fix", "remove the leftovers (only objects named after a fault; never anything else)")
-  .action(async (opts: { labStack: string; fix?: boolean }) => {
-    const lab = await labOutputs(opts.labStack);
-    const { members } = labMembers(lab.inventory);
-    const chaos = await ChaosStack.ownedFaultsOf(opts.labStack, log);
+  .action(async (opts: { labStack?: string; chaosStack?: string; fix?: boolean }) => {
+    const target = await targetMembers(selectTarget(opts));
+    const { members } = target;
+    const chaos = await ChaosStack.ownedFaultsOf(target.chaosStack, log);
     const owned = chaos.owned;
     const { leftovers, unreachable } = await scanMembers(members);
     const stray = orphans(leftovers, owned);
-    console.log(`live faults (${chaos.name}): ${owned.size ? [...owned].join(", ") : "none"}`);
+    console.log(`${target.describe}: live faults (${chaos.name}): ${owned.size ? [...owned].join(", ") : "none"}`);
     if (unreachable.length) console.log(`not scanned (down): ${unreachable.join(", ")}`);
     if (!stray.length) {
       console.log("no chaos leftovers");
@@ -133,6 +158,40 @@ program
     const after = orphans((await scanMembers(members)).leftovers, owned);
     console.log(after.length ? `still there:\n${formatLeftovers(after)}` : "removed");
     if (after.length) process.exitCode = 1;
+  });
+
+program
+  .command("discover")
+  .description("draft an inventory (pgchaos:targets) from one Patroni REST address and one etcd client URL; review it, then store it with --set-stack")
+  .requiredOption("--patroni <url>", "one Patroni member's REST API, e.g. http://10.0.0.5:8008 (reads /cluster and /patroni)")
+  .option("--etcd <url>", "one etcd client URL, e.g. http://10.0.0.2:2379 (reads the member list)")
+  .option("--ssh-user <user>", "SSH user on every host", "admin")
+  .option("--ssh-port <port>", "SSH port on every host", "22")
+  .option("--no-sudo", "the SSH user is root (default: passwordless sudo)")
+  .option("--read-write <host:port>", "the workload's read-write address (HAProxy or VIP)")
+  .option("--read-only <host:port>", "the workload's read-only address")
+  .option("--set-stack <name>", "after confirmation, store the draft as pgchaos:targets of this chaos stack (created when missing)")
+  .option("--yes", "with --set-stack: do not ask")
+  .action(async (opts: { patroni: string; etcd?: string; sshUser: string; sshPort: string; sudo: boolean; readWrite?: string; readOnly?: string; setStack?: string; yes?: boolean }) => {
+    if (!!opts.readWrite !== !!opts.readOnly) program.error("--read-write and --read-only go together");
+    const workload = opts.readWrite && opts.readOnly ? { readWrite: hostPort(opts.readWrite), readOnly: hostPort(opts.readOnly) } : undefined;
+    const draft = await discover(opts.patroni, opts.etcd, { user: opts.sshUser, sshPort: Number(opts.sshPort), sudo: opts.sudo, lifecycle: "systemd", workload });
+    console.log(stringify({ "pgchaos:targets": draft.targets }).trimEnd());
+    for (const n of draft.notes) console.log(`# check: ${n}`);
+    if (!opts.setStack) return;
+    if (!opts.yes) {
+      const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+      const answer = await rl.question(`store this as pgchaos:targets of stack ${opts.setStack}? [y/N] `);
+      rl.close();
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        console.log("not stored");
+        return;
+      }
+    }
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: opts.setStack, workDir: PROJECT_DIR }, { pulumiCommand: await pulumiCommand() });
+    await stack.setConfig("pgchaos:kind", { value: "chaos" });
+    await stack.setConfig("pgchaos:targets", { value: JSON.stringify(draft.targets) });
+    console.log(`stored in stack ${opts.setStack}; next: pulumi config set --secret sshPrivateKey < key-file -s ${opts.setStack}, then pulumi preview -s ${opts.setStack} (preflight)`);
   });
 
 program.parseAsync().catch((e: Error) => {

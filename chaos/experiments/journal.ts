@@ -137,6 +137,8 @@ export interface Journal {
     /** Expected behaviour: prose and machine-checkable assertions on the metrics. */
     expected?: { prose: string; assertions: Expectation[] };
   };
+  /** What the run targeted ("lab stack dev", "cluster X (inventory of stack Y, over SSH)"); older journals lack it. */
+  target?: string;
   startedAt: number;
   endedAt: number;
   phases: Phase[];

@@ -1,5 +1,5 @@
 import { Client } from "pg";
-import { queryPostgres } from "../../components/lab/postgres";
+import { queryPostgres, type PostgresCredentials } from "../../components/lab/postgres";
 import type { PrimaryProbeSample } from "./single-primary";
 
 /**
@@ -24,7 +24,7 @@ export interface ProbeTarget {
 
 export interface PrimaryProberOptions {
   targets: ProbeTarget[];
-  password: string;
+  credentials: PostgresCredentials;
   /** Prefix of this run's probe ids. */
   runId: string;
   intervalMs: number;
@@ -77,7 +77,7 @@ export class PrimaryProber {
       try {
         if (!client) {
           const c = new Client({
-            host: t.host, port: t.port, user: "postgres", password: this.opts.password, database: "postgres",
+            host: t.host, port: t.port, ...this.opts.credentials,
             connectionTimeoutMillis: timeout, query_timeout: timeout, application_name: "pgchaos-probe",
           });
           c.on("error", () => drop());
@@ -109,16 +109,16 @@ export class PrimaryProber {
 }
 
 /** One query on one node's own port, bounded; undefined when the node does not answer. */
-export async function queryNode<T = Record<string, unknown>>(t: ProbeTarget, password: string, sql: string, params: unknown[] = [], timeoutMs = 5000): Promise<T[] | undefined> {
-  return queryPostgres<T>({ host: t.host, port: t.port, password }, sql, params, timeoutMs).catch(() => undefined);
+export async function queryNode<T = Record<string, unknown>>(t: ProbeTarget, credentials: PostgresCredentials, sql: string, params: unknown[] = [], timeoutMs = 5000): Promise<T[] | undefined> {
+  return queryPostgres<T>({ host: t.host, port: t.port, ...credentials }, sql, params, timeoutMs).catch(() => undefined);
 }
 
 /**
  * Row ids of this run on each node, read concurrently and as early as possible (a rewind would erase
  * the divergent ones). Nodes that do not answer are absent from the result.
  */
-export async function readNodeRowIds(targets: ProbeTarget[], password: string, table: string, idPrefix: string): Promise<Record<string, string[]>> {
-  const results = await Promise.all(targets.map(async (t) => [t.node, await queryNode<{ id: string }>(t, password, `select id from ${table} where id like $1`, [`${idPrefix}%`])] as const));
+export async function readNodeRowIds(targets: ProbeTarget[], credentials: PostgresCredentials, table: string, idPrefix: string): Promise<Record<string, string[]>> {
+  const results = await Promise.all(targets.map(async (t) => [t.node, await queryNode<{ id: string }>(t, credentials, `select id from ${table} where id like $1`, [`${idPrefix}%`])] as const));
   return Object.fromEntries(results.filter(([, rows]) => rows !== undefined).map(([node, rows]) => [node, rows!.map((r) => r.id)]));
 }
 

@@ -437,7 +437,7 @@ export function renderExperimentReport(journal: Journal, options: ReportOptions 
   const lines = [
     `# ${journal.experiment.title}`,
     "",
-    `Experiment \`${journal.experiment.id}\`, run ${iso(journal.startedAt)}. Verdict: ${summarizeVerdicts(verdicts).text}.`,
+    `Experiment \`${journal.experiment.id}\`, run ${iso(journal.startedAt)}${journal.target ? ` against ${journal.target}` : ""}. Verdict: ${summarizeVerdicts(verdicts).text}.`,
     "",
     ...descriptionSection(journal),
     ...expectedSection(journal, m),

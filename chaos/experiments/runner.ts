@@ -1,25 +1,23 @@
-import { execFile } from "child_process";
 import { randomBytes } from "crypto";
-import { promisify } from "util";
 import { queryPostgres } from "../../components/lab/postgres";
 import { judgeCluster, type ReplicationRow } from "../../components/lab/health";
 import type { FaultSpec } from "../faults/spec";
 import type { Experiment, HypothesisCheck, MethodStep } from "./definition";
-import type { AlertObservation, CheckResult, Journal, LogLine, Phase } from "./journal";
+import type { AlertObservation, CheckResult, Journal, Phase } from "./journal";
 import { formatLeftovers, orphans, scanMembers } from "../doctor";
-import { labMembers } from "../../stacks/chaos";
 import { alertDelays, resolvedDelays } from "../../components/monitoring/alerts";
 import { Observers } from "./observers";
 import { describeSteps } from "./publish";
-import { ChaosStack, labOutputs, type LabOutputs } from "./stacks";
+import { ChaosStack } from "./stacks";
+import { fetchMemberLogs, resolveTarget, type ExperimentTarget, type TargetSelector } from "./target";
 import { CREATE_WRITES_TABLE, WRITES_TABLE, Workload } from "./workload";
 import { configDelta, CREATE_PROBES_TABLE, getPatroniConfig, mergeRowSnapshots, patchPatroniConfig, PrimaryProber, readNodeRowIds, type ProbeTarget } from "./primary-probes";
 
-const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface RunOptions {
-  labStack: string;
+  /** The lab stack, or a chaos stack with the inventory of a user's cluster (pgchaos:targets). */
+  target: TargetSelector;
   /** Called with each progress line (the CLI prints them). */
   log: (line: string) => void;
   /** Set by Ctrl-C: the runner stops at the next step and rolls back. */
@@ -37,14 +35,12 @@ const HEARTBEAT_LOG = /no action\. I am|Lock owner: .* I am/;
 /** Runs one experiment end to end and returns its journal. Always recovers every fault before returning. */
 export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<Journal> {
   const { log } = opts;
-  const lab = await labOutputs(opts.labStack);
-  const chaos = await ChaosStack.open(opts.labStack, log);
-  const patroni = lab.inventory.filter((m) => m.kind === "patroni");
-  const etcd = lab.inventory.filter((m) => m.kind === "etcd");
+  const target = await resolveTarget(opts.target);
+  const chaos = await ChaosStack.open(target, log);
   const runId = `${exp.id}-${Date.now().toString(36)}-${randomBytes(2).toString("hex")}`;
   const journal: Journal = {
     experiment: { id: exp.id, title: exp.title, description: exp.description, variant: exp.variant, steps: describeSteps(exp, chaos.name), expected: exp.expected },
-    startedAt: Date.now(), endedAt: 0, phases: [], writes: [], reads: [], cluster: [], etcd: [], haproxy: [], faults: [], logs: [], alerts: [],
+    target: target.describe, startedAt: Date.now(), endedAt: 0, phases: [], writes: [], reads: [], cluster: [], etcd: [], haproxy: [], faults: [], logs: [], alerts: [],
     finalRowIds: [], finalReadFrom: "", hypothesis: { before: [], after: [] }, notes: [],
   } as Journal;
   const phase = (name: Phase["name"], start: number) => journal.phases.push({ name, start, end: start });
@@ -55,13 +51,13 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   // and refuse to run while members carry chaos objects no fault resource owns.
   log(`[${exp.id}] chaos stack ${chaos.name}: recovering any fault left from earlier runs`);
   await chaos.recoverAll();
-  const { leftovers } = await scanMembers(labMembers(lab.inventory).members);
+  const { leftovers } = await scanMembers(target.members);
   const stray = orphans(leftovers, await chaos.ownedFaults());
-  if (stray.length) throw new Error(`chaos leftovers on the lab (run \`pgchaos doctor --fix --lab-stack ${opts.labStack}\`):\n${formatLeftovers(stray)}`);
+  if (stray.length) throw new Error(`chaos leftovers on ${target.describe} (run \`${target.doctorCommand}\`):\n${formatLeftovers(stray)}`);
 
-  const firstLeader = await currentLeaderName(lab);
-  await directQuery(lab, firstLeader, CREATE_WRITES_TABLE);
-  const probeTargets: ProbeTarget[] = patroni.map((m) => ({ node: m.name, host: "127.0.0.1", port: m.hostPorts.postgres }));
+  const firstLeader = await currentLeaderName(target);
+  await directQuery(target, firstLeader, CREATE_WRITES_TABLE);
+  const probeTargets: ProbeTarget[] = target.patroni.map((m) => ({ node: m.name, host: m.host, port: m.port }));
   let prober: PrimaryProber | undefined;
   let directWriter: Workload | undefined;
   // Rows read from a node the moment it answers again after a gap (a demoted old primary restarting,
@@ -69,12 +65,12 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const rowCaptures: Promise<void>[] = [];
   const captured: Record<string, string[]>[] = [];
   if (exp.probes.singlePrimary) {
-    await directQuery(lab, firstLeader, CREATE_PROBES_TABLE);
+    await directQuery(target, firstLeader, CREATE_PROBES_TABLE);
     prober = new PrimaryProber({
-      targets: probeTargets, password: lab.superuserPassword, runId, intervalMs: exp.probes.intervalMs,
+      targets: probeTargets, credentials: target.credentials, runId, intervalMs: exp.probes.intervalMs,
       onBackAfterGap: (node, at) => {
         const t = probeTargets.find((x) => x.node === node)!;
-        rowCaptures.push(readNodeRowIds([t], lab.superuserPassword, WRITES_TABLE, runId).then((rows) => {
+        rowCaptures.push(readNodeRowIds([t], target.credentials, WRITES_TABLE, runId).then((rows) => {
           captured.push(rows);
           journal.notes.push(`${node} answered again at ${new Date(at).toISOString()} after a gap: ${rows[node]?.length ?? "no"} rows of this run read from it before any rewind could complete`);
         }));
@@ -82,23 +78,20 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     });
   }
   if (exp.probes.directWriter) {
-    const target = patroni.find((m) => m.name === firstLeader)!;
+    const node = target.patroni.find((m) => m.name === firstLeader)!;
     journal.directWriterTarget = firstLeader;
     directWriter = new Workload({
-      host: "127.0.0.1", readWritePort: target.hostPorts.postgres, readOnlyPort: target.hostPorts.postgres, password: lab.superuserPassword,
+      readWrite: node, readOnly: node, credentials: target.credentials,
       writers: 1, readers: 0, writeRate: exp.workload.writeRate, readRate: 1, runId: `${runId}.direct`,
     });
   }
-  const restoreConfig = await applyPatroniConfig(exp, lab, firstLeader, journal, log);
+  const restoreConfig = await applyPatroniConfig(exp, target, firstLeader, journal, log);
   const observers = new Observers({
-    patroniRest: Object.fromEntries(patroni.map((m) => [m.name, `http://127.0.0.1:${m.hostPorts.rest}`])),
-    etcdClient: Object.fromEntries(etcd.map((m) => [m.name, `http://127.0.0.1:${m.hostPorts.client}`])),
-    haproxyStats: `http://127.0.0.1:${lab.ports.haproxyStats}/stats`,
+    patroniRest: Object.fromEntries(target.patroni.map((m) => [m.name, m.rest])),
+    etcdClient: Object.fromEntries(target.etcd.map((m) => [m.name, m.client])),
+    haproxyStats: target.haproxyStats,
   }, 500);
-  const workload = new Workload({
-    host: "127.0.0.1", readWritePort: lab.ports.readWrite, readOnlyPort: lab.ports.readOnly, password: lab.superuserPassword,
-    ...exp.workload, runId,
-  });
+  const workload = new Workload({ readWrite: target.readWrite, readOnly: target.readOnly, credentials: target.credentials, ...exp.workload, runId });
   let leaderBefore: string | undefined;
   let progress: NodeJS.Timeout | undefined;
   try {
@@ -111,7 +104,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     log(`[${exp.id}] steady state for ${exp.steadySeconds.before}s, workload ${exp.workload.writers}w×${exp.workload.writeRate}/s + ${exp.workload.readers}r×${exp.workload.readRate}/s`);
     await sleep(exp.steadySeconds.before * 1000);
     checkAbort();
-    journal.hypothesis.before = await checkHypothesis(exp.hypothesis, lab, workload, observers);
+    journal.hypothesis.before = await checkHypothesis(exp.hypothesis, target, workload, observers);
     endPhase();
     logChecks(log, exp.id, "before", journal.hypothesis.before);
     if (journal.hypothesis.before.some((c) => !c.ok)) {
@@ -123,15 +116,15 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
       for (const step of exp.method) {
         checkAbort();
         await runStep(step, {
-          chaos, journal, observers, lab, log, expId: exp.id, leaderBefore, onRecovered: () => { endPhase(); phase("recovery", Date.now()); },
-          snapshotRows: prober ? () => readNodeRowIds(probeTargets, lab.superuserPassword, WRITES_TABLE, runId) : undefined,
+          chaos, journal, observers, target, log, expId: exp.id, leaderBefore, onRecovered: () => { endPhase(); phase("recovery", Date.now()); },
+          snapshotRows: prober ? () => readNodeRowIds(probeTargets, target.credentials, WRITES_TABLE, runId) : undefined,
         });
       }
       endPhase();
       phase("steady-after", Date.now());
       log(`[${exp.id}] steady state after for ${exp.steadySeconds.after}s`);
       await sleep(exp.steadySeconds.after * 1000);
-      journal.hypothesis.after = await checkHypothesis(exp.hypothesis, lab, workload, observers);
+      journal.hypothesis.after = await checkHypothesis(exp.hypothesis, target, workload, observers);
       endPhase();
       logChecks(log, exp.id, "after", journal.hypothesis.after);
     }
@@ -161,7 +154,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     if (captured.length > 0) journal.nodeRowIds = mergeRowSnapshots(journal.nodeRowIds ?? {}, ...captured);
     // A last read of every node once the workload has stopped: writes acknowledged after the healing
     // snapshot are then on the final primary too, and the accounting agrees with the lost-writes count.
-    if (journal.nodeRowIds) journal.nodeRowIds = mergeRowSnapshots(journal.nodeRowIds, await readNodeRowIds(probeTargets, lab.superuserPassword, WRITES_TABLE, runId));
+    if (journal.nodeRowIds) journal.nodeRowIds = mergeRowSnapshots(journal.nodeRowIds, await readNodeRowIds(probeTargets, target.credentials, WRITES_TABLE, runId));
   }
   if (directWriter) journal.directWrites = directWriter.writes;
   journal.writes = workload.writes;
@@ -169,9 +162,10 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   journal.cluster = observers.cluster;
   journal.etcd = observers.etcd;
   journal.haproxy = observers.haproxy;
-  await readFinalRows(lab, runId, journal, log, exp.id);
-  journal.logs = await collectLogs(lab, journal.startedAt);
-  journal.alerts = await collectAlerts(exp, lab, journal, log);
+  await readFinalRows(target, runId, journal, log, exp.id);
+  journal.logs = await fetchMemberLogs(target.members, journal.startedAt, (text) => RELEVANT_LOG.test(text) && !HEARTBEAT_LOG.test(text));
+  log(`[${exp.id}] ${journal.logs.length} relevant log lines from ${new Set(journal.logs.map((l) => l.member)).size} member(s) via ${[...new Set(target.members.map((m) => m.transport.describe.split(" ")[0]))].join("/")}`);
+  journal.alerts = await collectAlerts(exp, target, journal, log);
   journal.endedAt = Date.now();
   return journal;
 }
@@ -180,7 +174,7 @@ interface StepContext {
   chaos: ChaosStack;
   journal: Journal;
   observers: Observers;
-  lab: LabOutputs;
+  target: ExperimentTarget;
   log: (l: string) => void;
   expId: string;
   leaderBefore?: string;
@@ -252,7 +246,7 @@ async function runStep(step: MethodStep, ctx: StepContext): Promise<void> {
       log(`[${expId}] waiting for one leader and every replica streaming (≤ ${step.timeoutSeconds}s)`);
       const t0 = Date.now();
       while (Date.now() - t0 < step.timeoutSeconds * 1000) {
-        if ((await clusterVerdict(ctx.lab, observers)).healthy) {
+        if ((await clusterVerdict(ctx.target, observers)).healthy) {
           log(`[${expId}]   healthy after ${((Date.now() - t0) / 1000).toFixed(1)}s`);
           return;
         }
@@ -269,10 +263,10 @@ async function runStep(step: MethodStep, ctx: StepContext): Promise<void> {
  * REST API and records it; returns the function that restores the previous values (retried: the DCS may
  * still be recovering when the run ends).
  */
-async function applyPatroniConfig(exp: Experiment, lab: LabOutputs, leader: string, journal: Journal, log: (l: string) => void): Promise<() => Promise<void>> {
+async function applyPatroniConfig(exp: Experiment, target: ExperimentTarget, leader: string, journal: Journal, log: (l: string) => void): Promise<() => Promise<void>> {
   const wanted = Object.fromEntries(Object.entries(exp.patroniConfig).filter(([, v]) => v !== undefined));
   if (Object.keys(wanted).length === 0) return async () => undefined;
-  const rest = (name: string) => `http://127.0.0.1:${lab.inventory.find((m) => m.name === name)!.hostPorts.rest}`;
+  const rest = (name: string) => target.patroni.find((m) => m.name === name)!.rest;
   const current = await getPatroniConfig(rest(leader));
   const { patch, restore } = configDelta(current, wanted);
   const record = { requested: wanted, before: Object.fromEntries(Object.keys(wanted).map((k) => [k, current[k] ?? null])), effective: { ...current } } as NonNullable<Journal["patroniConfig"]>;
@@ -297,9 +291,9 @@ async function applyPatroniConfig(exp: Experiment, lab: LabOutputs, leader: stri
     if (Object.keys(restore).length === 0) return;
     const t0 = Date.now();
     while (Date.now() - t0 < 60_000) {
-      for (const m of lab.inventory.filter((x) => x.kind === "patroni")) {
+      for (const m of target.patroni) {
         try {
-          await patchPatroniConfig(rest(m.name), restore);
+          await patchPatroniConfig(m.rest, restore);
           record.restoredAt = Date.now();
           log(`[${exp.id}] Patroni config restored: PATCH /config ${JSON.stringify(restore)} on ${m.name}`);
           return;
@@ -325,35 +319,35 @@ function logChecks(log: (l: string) => void, id: string, when: string, checks: C
   for (const c of checks) log(`[${id}]   hypothesis ${when}: ${c.ok ? "holds" : "VIOLATED"} — ${c.name}: ${c.detail}`);
 }
 
-async function currentLeaderName(lab: LabOutputs): Promise<string> {
-  for (const m of lab.inventory.filter((x) => x.kind === "patroni")) {
+async function currentLeaderName(target: ExperimentTarget): Promise<string> {
+  for (const m of target.patroni) {
     try {
-      const res = await fetch(`http://127.0.0.1:${m.hostPorts.rest}/cluster`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(`${m.rest}/cluster`, { signal: AbortSignal.timeout(2000) });
       const leader = ((await res.json()) as { members: Array<{ name: string; role: string }> }).members.find((x) => x.role === "leader");
       if (leader) return leader.name;
     } catch {
       // next member
     }
   }
-  throw new Error("no Patroni leader: the lab is not healthy (pulumi up -s <lab> waits until it is)");
+  throw new Error(`no Patroni leader on ${target.describe}: the cluster is not healthy`);
 }
 
-/** A query straight to one node's published port (not through HAProxy). */
-async function directQuery(lab: LabOutputs, member: string, sql: string, params: unknown[] = []): Promise<any[]> {
-  const m = lab.inventory.find((x) => x.name === member)!;
-  return queryPostgres({ host: "127.0.0.1", port: m.hostPorts.postgres, password: lab.superuserPassword }, sql, params, 30_000);
+/** A query straight to one node (not through HAProxy). */
+async function directQuery(target: ExperimentTarget, member: string, sql: string, params: unknown[] = []): Promise<any[]> {
+  const m = target.patroni.find((x) => x.name === member)!;
+  return queryPostgres({ host: m.host, port: m.port, ...target.credentials }, sql, params, 30_000);
 }
 
-async function clusterVerdict(lab: LabOutputs, observers: Observers) {
-  const names = lab.inventory.filter((m) => m.kind === "patroni").map((m) => m.name);
+async function clusterVerdict(target: ExperimentTarget, observers: Observers) {
+  const names = target.patroni.map((m) => m.name);
   const latest = [...observers.cluster].reverse().find((s) => s.ok);
   const leader = latest?.members.find((m) => m.role === "leader")?.name;
-  const replication = leader ? ((await directQuery(lab, leader, "select application_name, state from pg_stat_replication").catch(() => undefined)) as ReplicationRow[] | undefined) : undefined;
+  const replication = leader ? ((await directQuery(target, leader, "select application_name, state from pg_stat_replication").catch(() => undefined)) as ReplicationRow[] | undefined) : undefined;
   return judgeCluster(names, latest?.members ?? [], replication);
 }
 
-async function checkHypothesis(checks: HypothesisCheck[], lab: LabOutputs, w: Workload, o: Observers): Promise<CheckResult[]> {
-  const verdict = await clusterVerdict(lab, o);
+async function checkHypothesis(checks: HypothesisCheck[], target: ExperimentTarget, w: Workload, o: Observers): Promise<CheckResult[]> {
+  const verdict = await clusterVerdict(target, o);
   return checks.map((c): CheckResult => {
     switch (c.check) {
       case "one-leader":
@@ -374,10 +368,10 @@ async function checkHypothesis(checks: HypothesisCheck[], lab: LabOutputs, w: Wo
 }
 
 /** The rows of this run as the primary has them after recovery, read directly from it. */
-async function readFinalRows(lab: LabOutputs, runId: string, journal: Journal, log: (l: string) => void, id: string): Promise<void> {
+async function readFinalRows(target: ExperimentTarget, runId: string, journal: Journal, log: (l: string) => void, id: string): Promise<void> {
   try {
-    const leader = await currentLeaderName(lab);
-    const rows = await directQuery(lab, leader, `select id from ${WRITES_TABLE} where id like $1`, [`${runId}-%`]);
+    const leader = await currentLeaderName(target);
+    const rows = await directQuery(target, leader, `select id from ${WRITES_TABLE} where id like $1`, [`${runId}-%`]);
     journal.finalRowIds = rows.map((r) => r.id as string);
     journal.finalReadFrom = leader;
     log(`[${id}] ${journal.finalRowIds.length} rows of this run on the primary ${leader}`);
@@ -391,14 +385,15 @@ async function readFinalRows(lab: LabOutputs, runId: string, journal: Journal, l
  * samples keep the exact evaluation) and when its firing and resolved notifications reached the receiver.
  * Read once after the run: both sides keep timestamps, so nothing is lost by not polling during it.
  */
-async function collectAlerts(exp: Experiment, lab: LabOutputs, journal: Journal, log: (l: string) => void): Promise<AlertObservation[]> {
+async function collectAlerts(exp: Experiment, target: ExperimentTarget, journal: Journal, log: (l: string) => void): Promise<AlertObservation[]> {
   const inject = journal.faults.find((f) => f.action === "inject");
-  if (!lab.monitoring || !inject || exp.expectedAlerts.length === 0) return [];
+  const monitoring = target.monitoring;
+  if (!monitoring || !inject || exp.expectedAlerts.length === 0) return [];
   const injectedAt = new Date(Math.min(...(inject.injectedAt?.length ? inject.injectedAt : [inject.startedAt])));
   const recoverAt = journal.faults.find((f) => f.action === "recover")?.startedAt ?? journal.endedAt;
   try {
-    const fired = await alertDelays({ prometheusUrl: lab.monitoring.prometheus, receiverUrl: lab.monitoring.receiver, injectedAt, expected: exp.expectedAlerts, timeoutSeconds: 0 });
-    const resolved = await resolvedDelays({ receiverUrl: lab.monitoring.receiver, since: new Date(recoverAt), expected: exp.expectedAlerts, timeoutSeconds: 0 });
+    const fired = await alertDelays({ prometheusUrl: monitoring.prometheus, receiverUrl: monitoring.receiver, injectedAt, expected: exp.expectedAlerts, timeoutSeconds: 0 });
+    const resolved = await resolvedDelays({ receiverUrl: monitoring.receiver, since: new Date(recoverAt), expected: exp.expectedAlerts, timeoutSeconds: 0 });
     const ms = (iso?: string) => (iso ? Date.parse(iso) : undefined);
     const out = fired.map((a, i): AlertObservation => ({
       alert: a.alertname, labels: a.labels ?? a.expectedLabels, firedAt: ms(a.firedAt), receivedAt: ms(a.receivedAt), resolvedReceivedAt: ms(resolved[i]?.receivedAt),
@@ -409,23 +404,4 @@ async function collectAlerts(exp: Experiment, lab: LabOutputs, journal: Journal,
     journal.notes.push(`alerts not read from monitoring: ${(e as Error).message}`);
     return [];
   }
-}
-
-/** Timestamped Patroni and etcd log lines of the run that matter for the analysis. */
-async function collectLogs(lab: LabOutputs, since: number): Promise<LogLine[]> {
-  const lines: LogLine[] = [];
-  for (const m of lab.inventory.filter((x) => x.kind !== "haproxy")) {
-    try {
-      const { stdout, stderr } = await run("docker", ["logs", "--timestamps", "--since", new Date(since - 1000).toISOString(), m.container], { maxBuffer: 32 * 1024 * 1024 });
-      for (const raw of `${stdout}\n${stderr}`.split("\n")) {
-        const sp = raw.indexOf(" ");
-        const at = Date.parse(raw.slice(0, sp));
-        const text = raw.slice(sp + 1).trim();
-        if (!Number.isNaN(at) && RELEVANT_LOG.test(text) && !HEARTBEAT_LOG.test(text)) lines.push({ member: m.name, at, text: text.slice(0, 300) });
-      }
-    } catch {
-      // a member without logs (removed container) is simply absent from the excerpt
-    }
-  }
-  return lines.sort((a, b) => a.at - b.at);
 }

@@ -31,7 +31,7 @@ export interface AppliedFault {
   verification?: { configured: string; measured: string; seconds: number };
 }
 
-async function pulumiCommand(): Promise<PulumiCommand> {
+export async function pulumiCommand(): Promise<PulumiCommand> {
   // The CLI on PATH (scripts/env.sh puts the offline build there); never PulumiCommand.install().
   return PulumiCommand.get({ skipVersionCheck: true });
 }
@@ -52,18 +52,22 @@ export class ChaosStack {
 
   private constructor(private readonly stack: Stack, public readonly name: string, private readonly log: (line: string) => void) {}
 
-  /** Creates or selects `<lab>-chaos`, pointed at the lab stack. */
-  static async open(labStack: string, log: (line: string) => void): Promise<ChaosStack> {
-    const name = `${labStack}-chaos`;
-    const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: PROJECT_DIR }, { pulumiCommand: await pulumiCommand() });
+  /**
+   * A lab's `<lab>-chaos`, created when missing and pointed at the lab stack; or a user's chaos stack
+   * (pgchaos:targets), which must exist and is used as configured.
+   */
+  static async open(target: { chaosStack: string; labStack?: string }, log: (line: string) => void): Promise<ChaosStack> {
+    const name = target.chaosStack;
+    const ws = { stackName: name, workDir: PROJECT_DIR };
+    if (!target.labStack) return new ChaosStack(await LocalWorkspace.selectStack(ws, { pulumiCommand: await pulumiCommand() }), name, log);
+    const stack = await LocalWorkspace.createOrSelectStack(ws, { pulumiCommand: await pulumiCommand() });
     await stack.setConfig("pgchaos:kind", { value: "chaos" });
-    await stack.setConfig("pgchaos:labStack", { value: labStack });
+    await stack.setConfig("pgchaos:labStack", { value: target.labStack });
     return new ChaosStack(stack, name, log);
   }
 
-  /** Faults the lab's chaos stack holds, without creating that stack when it does not exist (doctor). */
-  static async ownedFaultsOf(labStack: string, log: (line: string) => void): Promise<{ name: string; owned: Set<string> }> {
-    const name = `${labStack}-chaos`;
+  /** Faults a chaos stack holds, without creating that stack when it does not exist (doctor). */
+  static async ownedFaultsOf(name: string, log: (line: string) => void): Promise<{ name: string; owned: Set<string> }> {
     try {
       const stack = await LocalWorkspace.selectStack({ stackName: name, workDir: PROJECT_DIR }, { pulumiCommand: await pulumiCommand() });
       return { name, owned: await new ChaosStack(stack, name, log).ownedFaults() };

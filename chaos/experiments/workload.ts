@@ -1,4 +1,5 @@
 import { Client } from "pg";
+import type { PostgresCredentials } from "../../components/lab/postgres";
 import type { ErrorClass, ReadEvent, WriteEvent } from "./journal";
 
 /**
@@ -7,10 +8,10 @@ import type { ErrorClass, ReadEvent, WriteEvent } from "./journal";
  * like a real client after any error. Every operation is logged with its send and acknowledge times.
  */
 export interface WorkloadOptions {
-  host: string;
-  readWritePort: number;
-  readOnlyPort: number;
-  password: string;
+  /** HAProxy's (or a VIP's) read-write and read-only addresses. */
+  readWrite: { host: string; port: number };
+  readOnly: { host: string; port: number };
+  credentials: PostgresCredentials;
   writers: number;
   readers: number;
   /** Operations per second per writer/reader. */
@@ -41,12 +42,12 @@ export function classifyError(e: unknown): ErrorClass {
 class ReconnectingClient {
   private client: Client | undefined;
 
-  constructor(private readonly port: number, private readonly opts: WorkloadOptions) {}
+  constructor(private readonly address: { host: string; port: number }, private readonly opts: WorkloadOptions) {}
 
   async query<T>(sql: string, params: unknown[]): Promise<T[]> {
     if (!this.client) {
       const c = new Client({
-        host: this.opts.host, port: this.port, user: "postgres", password: this.opts.password, database: "postgres",
+        host: this.address.host, port: this.address.port, ...this.opts.credentials,
         connectionTimeoutMillis: this.opts.opTimeoutMs ?? 2000, query_timeout: this.opts.opTimeoutMs ?? 2000,
         application_name: "pgchaos-workload",
       });
@@ -86,11 +87,11 @@ export class Workload {
   start(): void {
     this.running = true;
     for (let w = 0; w < this.opts.writers; w++) {
-      const client = new ReconnectingClient(this.opts.readWritePort, this.opts);
+      const client = new ReconnectingClient(this.opts.readWrite, this.opts);
       this.loops.push(this.loop(1000 / this.opts.writeRate, client, () => this.writeOnce(w, client)));
     }
     for (let r = 0; r < this.opts.readers; r++) {
-      const client = new ReconnectingClient(this.opts.readOnlyPort, this.opts);
+      const client = new ReconnectingClient(this.opts.readOnly, this.opts);
       this.loops.push(this.loop(1000 / this.opts.readRate, client, () => this.readOnce(r, client)));
     }
   }

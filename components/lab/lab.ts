@@ -147,10 +147,15 @@ export class Lab extends pulumi.ComponentResource {
         knownHosts: [],
         hosts: inv.map((m) => ({
           name: m.name, address: "127.0.0.1", sshPort: sshHostPort(config.ssh.portBase, m.name), user: LAB_SSH_USER, sudo: true,
-          runs: m.kind, clusterAddress: m.ip, lifecycle: "supervised" as const,
-          ...(m.kind === "patroni" ? { restUrl: `http://127.0.0.1:${m.hostPorts.rest}` } : {}),
+          runs: m.kind, clusterAddress: m.ip, lifecycle: "supervised" as const, postgresPort: m.hostPorts.postgres ?? 5432,
+          ...(m.kind === "patroni" ? { restUrl: `http://127.0.0.1:${m.hostPorts.rest}`, postgresHost: "127.0.0.1" } : {}),
           ...(m.kind === "etcd" ? { clientUrl: `http://127.0.0.1:${m.hostPorts.client}` } : {}),
         })),
+        // The experiment runner's workload goes through HAProxy's 127.0.0.1-published ports, as in docker-exec mode.
+        workload: {
+          readWrite: { host: "127.0.0.1", port: config.ports.readWrite }, readOnly: { host: "127.0.0.1", port: config.ports.readOnly },
+          haproxyStatsUrl: `http://127.0.0.1:${config.ports.haproxyStats}`, user: "postgres", database: "postgres",
+        },
       }));
     }
     this.registerOutputs({ network: this.network, inventory: this.inventory, leader: this.leader });

@@ -1,5 +1,12 @@
 import { Client } from "pg";
 
+/** Who a client connects as (the lab's superuser, or the user's test account on their own cluster). */
+export interface PostgresCredentials {
+  user: string;
+  password: string;
+  database: string;
+}
+
 export interface PostgresEndpoint {
   host: string;
   port: number;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerSpec } from "../docker/commands";
-import { SUPERVISOR_DIR } from "../../chaos/transport";
+import { SERVICE_LOG, SUPERVISOR_DIR } from "../../chaos/transport";
 
 /**
  * The lab's SSH mode (`pgchaos:ssh.enabled`): every member also runs sshd (Debian's openssh-server,
@@ -43,7 +43,9 @@ export function supervisorScript(runAs?: string): string {
     `while [ "$stopping" = 0 ]; do`,
     `  if [ "$(cat "$D/want" 2>/dev/null)" = up ]; then`,
     // Not a process-group leader (no job control): setsid execs in place, so $! is the session's id.
-    `    setsid ${run} & p=$!; echo "$p" > "$D/pid"`,
+    // Output goes on to docker logs and, stamped with the time it was read (bash's $EPOCHREALTIME, no fork
+    // per line), into the service log the SSH transport reads for the report (Lifecycle.logs).
+    `    setsid ${run} > >(while IFS= read -r l; do printf '%s\\n' "$l"; printf '%s %s\\n' "$EPOCHREALTIME" "$l" >> ${SERVICE_LOG}; done) 2>&1 & p=$!; echo "$p" > "$D/pid"`,
     `    while kill -0 "$p" 2>/dev/null; do wait "$p" || true; done`,
     `  fi`,
     `  [ "$stopping" = 0 ] && { sleep 1 & wait $! || true; }`,

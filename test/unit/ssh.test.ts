@@ -161,7 +161,7 @@ describe("lab SSH mode", () => {
 });
 
 describe("preflight verdicts", () => {
-  const host = (extra: Partial<TargetHost> = {}): TargetHost => ({ name: "pg1", address: "10.0.0.5", sshPort: 22, user: "admin", sudo: true, runs: "patroni", lifecycle: "systemd", restUrl: "http://10.0.0.5:8008", ...extra });
+  const host = (extra: Partial<TargetHost> = {}): TargetHost => ({ name: "pg1", address: "10.0.0.5", sshPort: 22, user: "admin", sudo: true, runs: "patroni", lifecycle: "systemd", postgresPort: 5432, restUrl: "http://10.0.0.5:8008", ...extra });
   const patroniDoc = { patroni: { scope: "main", version: "3.0.2" }, database_system_identifier: "7712", postmaster_start_time: "2026-11-25 13:59:43" };
   const api: ApiFacts = { patroni: { pg1: patroniDoc }, clusterMembers: ["pg1", "pg2"], etcd: {}, etcdMembers: ["etcd1"] };
   const output = (over: Record<string, string | string[]> = {}) => {
@@ -232,7 +232,7 @@ describe("preflight verdicts", () => {
     expect(judgeHost(host(), "d", probe({ identity: "" }), new Set(), "main", api, true).problems[0]).toMatch(/does not answer on the host itself/);
     expect(judgeHost(host({ name: "pg9" }), "d", probe(), new Set(), "main", { ...api, patroni: { pg9: patroniDoc } }, true).problems[0]).toMatch(/no member named pg9/);
     expect(judgeHost(host(), "d", probe(), new Set(), "main", { ...api, patroni: { pg1: { error: "HTTP 503" } } }, true).problems[0]).toMatch(/did not answer: HTTP 503/);
-    const etcd: TargetHost = { name: "etcd1", address: "10.0.0.2", sshPort: 22, user: "a", sudo: true, runs: "etcd", lifecycle: "systemd", clientUrl: "http://10.0.0.2:2379" };
+    const etcd: TargetHost = { name: "etcd1", address: "10.0.0.2", sshPort: 22, user: "a", sudo: true, runs: "etcd", lifecycle: "systemd", postgresPort: 5432, clientUrl: "http://10.0.0.2:2379" };
     const status = { header: { member_id: "123" } };
     const etcdApi = { ...api, etcd: { etcd1: status } };
     expect(judgeHost(etcd, "d", probe({ identity: JSON.stringify(status) }), new Set(), "main", etcdApi, true).ok).toBe(true);
