@@ -26,21 +26,38 @@ export interface DiscoveryDefaults {
 }
 
 export interface Draft {
-  targets: Targets;
+  /** The draft as the user will edit it (valid or not). */
+  draft: Record<string, unknown>;
+  /** The validated inventory, when the draft is already valid. */
+  targets?: Targets;
+  /** Why it is not valid yet (zod's messages, naming the keys). */
+  problems: string[];
   /** What the user must check or add before using it. */
   notes: string[];
 }
+
+const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
 
 const hostOf = (url: string) => new URL(url).hostname.replace(/^\[|\]$/g, "");
 const baseOf = (url: string) => url.replace(/\/patroni\/?$/, "").replace(/\/+$/, "");
 /** Member names must be valid selectors: lower-case, dashes for anything else. */
 const safeName = (n: string) => n.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^[^a-z]+/, "").slice(0, 31) || "member";
 
-export function draftInventory(cluster: PatroniClusterDoc, self: PatroniSelfDoc, etcd: EtcdMemberList | undefined, d: DiscoveryDefaults): Draft {
+/**
+ * `resolved`: IPv4 addresses of the host names the cluster reports (the controller's DNS); a name left
+ * unresolved gets no clusterAddress and the draft says so (peers are named by address in fault rules).
+ */
+export function draftInventory(cluster: PatroniClusterDoc, self: PatroniSelfDoc, etcd: EtcdMemberList | undefined, d: DiscoveryDefaults, resolved: Record<string, string> = {}): Draft {
   const notes: string[] = [];
   const scope = self.patroni?.scope;
   if (!scope) throw new Error("the Patroni REST API did not say its scope (GET /patroni → patroni.scope)");
   const hosts: Array<Record<string, unknown>> = [];
+  const clusterAddress = (host: string): Record<string, string> => {
+    if (IPV4.test(host)) return {};
+    if (resolved[host]) return { clusterAddress: resolved[host] };
+    notes.push(`${host} does not resolve to an IPv4 address here: set clusterAddress (the IP its peers use) by hand`);
+    return {};
+  };
   for (const m of cluster.members) {
     if (!m.api_url || !m.host) {
       notes.push(`Patroni member ${m.name}: no api_url/host in /cluster: add it by hand`);
@@ -49,7 +66,7 @@ export function draftInventory(cluster: PatroniClusterDoc, self: PatroniSelfDoc,
     const name = safeName(m.name);
     if (name !== m.name) notes.push(`Patroni member ${m.name} is named ${name} here (names double as selectors)`);
     hosts.push({
-      name, address: m.host, sshPort: d.sshPort, user: d.user, sudo: d.sudo, runs: "patroni", lifecycle: d.lifecycle,
+      name, address: m.host, ...clusterAddress(m.host), sshPort: d.sshPort, user: d.user, sudo: d.sudo, runs: "patroni", lifecycle: d.lifecycle,
       restUrl: baseOf(m.api_url), postgresPort: m.port ?? 5432,
     });
   }
@@ -60,14 +77,31 @@ export function draftInventory(cluster: PatroniClusterDoc, self: PatroniSelfDoc,
       notes.push(`etcd member ${m.name || "(unnamed, not started?)"}: no name or client URL: add it by hand`);
       continue;
     }
-    hosts.push({ name: safeName(m.name), address: hostOf(client), sshPort: d.sshPort, user: d.user, sudo: d.sudo, runs: "etcd", lifecycle: d.lifecycle, clientUrl: client.replace(/\/+$/, "") });
+    hosts.push({ name: safeName(m.name), address: hostOf(client), ...clusterAddress(hostOf(client)), sshPort: d.sshPort, user: d.user, sudo: d.sudo, runs: "etcd", lifecycle: d.lifecycle, clientUrl: client.replace(/\/+$/, "") });
   }
   if (!d.workload) notes.push("no workload addresses (pass --read-write/--read-only host:port of your HAProxy or VIP): faults work, `pgchaos run` needs them");
   notes.push(`SSH user ${d.user}, port ${d.sshPort}${d.sudo ? ", passwordless sudo" : ", as root"} assumed for every host: check, and pin host keys in knownHosts`);
   notes.push("HAProxy hosts are not discoverable from Patroni or etcd: add them (runs: haproxy) to fault them");
-  const parsed = targetsSchema.safeParse({ scope, knownHosts: [], hosts, ...(d.workload ? { workload: d.workload } : {}) });
-  if (!parsed.success) throw new Error(`the discovered inventory is not valid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  return { targets: parsed.data, notes };
+  const draft = { scope, knownHosts: [], hosts, ...(d.workload ? { workload: d.workload } : {}) };
+  const parsed = targetsSchema.safeParse(draft);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  return { draft, targets: parsed.success ? parsed.data : undefined, problems, notes };
+}
+
+/** IPv4 addresses of the non-IP host names in Patroni's and etcd's answers, as the controller resolves them. */
+async function resolveNames(cluster: PatroniClusterDoc, etcd: EtcdMemberList | undefined): Promise<Record<string, string>> {
+  const { lookup } = await import("dns/promises");
+  const names = [...cluster.members.map((m) => m.host), ...(etcd?.members ?? []).map((m) => (m.clientURLs?.[0] ? hostOf(m.clientURLs[0]) : undefined))]
+    .filter((h): h is string => !!h && !IPV4.test(h));
+  const out: Record<string, string> = {};
+  await Promise.all([...new Set(names)].map(async (n) => {
+    try {
+      out[n] = (await lookup(n, { family: 4 })).address;
+    } catch {
+      // unresolvable here: the draft says so
+    }
+  }));
+  return out;
 }
 
 async function getJson(url: string, init?: RequestInit): Promise<unknown> {
@@ -81,5 +115,6 @@ export async function discover(patroniUrl: string, etcdUrl: string | undefined, 
   const base = patroniUrl.replace(/\/+$/, "");
   const [cluster, self] = await Promise.all([getJson(`${base}/cluster`), getJson(`${base}/patroni`)]);
   const etcd = etcdUrl ? await getJson(`${etcdUrl.replace(/\/+$/, "")}/v3/cluster/member/list`, { method: "POST", body: "{}" }) : undefined;
-  return draftInventory(cluster as PatroniClusterDoc, self as PatroniSelfDoc, etcd as EtcdMemberList | undefined, d);
+  const resolved = await resolveNames(cluster as PatroniClusterDoc, etcd as EtcdMemberList | undefined);
+  return draftInventory(cluster as PatroniClusterDoc, self as PatroniSelfDoc, etcd as EtcdMemberList | undefined, d, resolved);
 }

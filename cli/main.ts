@@ -18,7 +18,7 @@ const program = new Command()
   .showHelpAfterError();
 
 const LAB_STACK_HELP = "the lab stack; faults go to <name>-chaos (default: dev)";
-const CHAOS_STACK_HELP = "instead of --lab-stack: a chaos stack whose pgchaos:targets is your own cluster (faults and logs over SSH, workload to its HAProxy/VIP)";
+const CHAOS_STACK_HELP = "instead of --lab-stack: a chaos stack — one whose pgchaos:targets is your own cluster (faults and logs over SSH, workload to its HAProxy/VIP), or one pointed at a lab";
 
 /** --lab-stack or --chaos-stack (not both). */
 function selectTarget(opts: { labStack?: string; chaosStack?: string }): TargetSelector {
@@ -176,9 +176,11 @@ program
     if (!!opts.readWrite !== !!opts.readOnly) program.error("--read-write and --read-only go together");
     const workload = opts.readWrite && opts.readOnly ? { readWrite: hostPort(opts.readWrite), readOnly: hostPort(opts.readOnly) } : undefined;
     const draft = await discover(opts.patroni, opts.etcd, { user: opts.sshUser, sshPort: Number(opts.sshPort), sudo: opts.sudo, lifecycle: "systemd", workload });
-    console.log(stringify({ "pgchaos:targets": draft.targets }).trimEnd());
+    console.log(stringify({ "pgchaos:targets": draft.targets ?? draft.draft }).trimEnd());
     for (const n of draft.notes) console.log(`# check: ${n}`);
+    for (const p of draft.problems) console.log(`# not valid yet: ${p}`);
     if (!opts.setStack) return;
+    if (!draft.targets) program.error(`not stored in ${opts.setStack}: the draft is not valid yet (see "# not valid yet"); edit it and set pgchaos:targets by hand`, { exitCode: 2 });
     if (!opts.yes) {
       const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
       const answer = await rl.question(`store this as pgchaos:targets of stack ${opts.setStack}? [y/N] `);
@@ -190,7 +192,7 @@ program
     }
     const stack = await LocalWorkspace.createOrSelectStack({ stackName: opts.setStack, workDir: PROJECT_DIR }, { pulumiCommand: await pulumiCommand() });
     await stack.setConfig("pgchaos:kind", { value: "chaos" });
-    await stack.setConfig("pgchaos:targets", { value: JSON.stringify(draft.targets) });
+    await stack.setConfig("pgchaos:targets", { value: JSON.stringify(draft.targets!) });
     console.log(`stored in stack ${opts.setStack}; next: pulumi config set --secret sshPrivateKey < key-file -s ${opts.setStack}, then pulumi preview -s ${opts.setStack} (preflight)`);
   });
 

@@ -34,8 +34,9 @@ export function selectProgram(): Record<string, unknown> {
     case "lab":
       return labProgram(parseConfig(labConfigSchema, "pgchaos", raw));
     case "chaos": {
-      // The SSH key is a secret read apart (chaos.ts): it must never pass through zod's error messages.
-      const { sshPrivateKey: _key, ...rest } = raw;
+      // Secrets read apart (the SSH key in chaos.ts, the workload's password by the experiment runner):
+      // they must never pass through zod's error messages.
+      const { sshPrivateKey: _key, postgresPassword: _password, ...rest } = raw;
       return chaosProgram(parseConfig(chaosConfigSchema, "pgchaos", rest));
     }
     default:

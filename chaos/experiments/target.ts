@@ -44,14 +44,17 @@ export interface ExperimentTarget {
   doctorCommand: string;
 }
 
-/** Which target: a lab stack (chaos stack `<lab>-chaos`), or a chaos stack holding `pgchaos:targets`. */
+/**
+ * Which target: a lab stack (chaos stack `<lab>-chaos`), or a chaos stack — one holding `pgchaos:targets`
+ * (a user's cluster) or one pointed at a lab with `pgchaos:labStack`.
+ */
 export type TargetSelector = { labStack: string } | { chaosStack: string };
 
-export function labTarget(labStack: string, lab: LabOutputs): ExperimentTarget {
+export function labTarget(labStack: string, lab: LabOutputs, chaosStack = `${labStack}-chaos`): ExperimentTarget {
   const patroni = lab.inventory.filter((m) => m.kind === "patroni");
   return {
     describe: `lab stack ${labStack}`,
-    chaosStack: `${labStack}-chaos`,
+    chaosStack,
     labStack,
     patroni: patroni.map((m) => ({ name: m.name, host: "127.0.0.1", port: m.hostPorts.postgres, rest: `http://127.0.0.1:${m.hostPorts.rest}` })),
     etcd: lab.inventory.filter((m) => m.kind === "etcd").map((m) => ({ name: m.name, client: `http://127.0.0.1:${m.hostPorts.client}` })),
@@ -61,7 +64,7 @@ export function labTarget(labStack: string, lab: LabOutputs): ExperimentTarget {
     credentials: { user: "postgres", password: lab.superuserPassword, database: "postgres" },
     monitoring: lab.monitoring,
     members: labMembers(lab.inventory).members,
-    doctorCommand: `pgchaos doctor --fix --lab-stack ${labStack}`,
+    doctorCommand: `pgchaos doctor --fix --chaos-stack ${chaosStack}`,
   };
 }
 
@@ -99,13 +102,16 @@ function useSshSecrets(targets: Targets, sshPrivateKey: string): void {
   process.env[SSH_KNOWN_HOSTS_VAR] = targets.knownHosts.join("\n");
 }
 
-/** Reads a chaos stack's inventory and secrets through the Automation API (the stack must exist). */
-export async function readInventoryStack(chaosStack: string): Promise<{ targets: Targets; sshPrivateKey: string; postgresPassword?: string }> {
+type ChaosStackConfig = { labStack: string } | { targets: Targets; sshPrivateKey: string; postgresPassword?: string };
+
+/** Reads a chaos stack's lab or inventory (with its secrets) through the Automation API (the stack must exist). */
+export async function readChaosStack(chaosStack: string): Promise<ChaosStackConfig> {
   const stack = await LocalWorkspace.selectStack({ stackName: chaosStack, workDir: PROJECT_DIR }, { pulumiCommand: await pulumiCommand() });
   const config = await stack.getAllConfig();
   const value = (key: string) => config[`pgchaos:${key}`]?.value;
+  if (value("kind") !== "chaos") throw new Error(`stack ${chaosStack} is not a chaos stack (pgchaos:kind is ${value("kind") ?? "unset"})`);
   const raw = value("targets");
-  if (!raw) throw new Error(`stack ${chaosStack} has no pgchaos:targets: use --lab-stack for a lab, or set the inventory (README "Point it at your own cluster")`);
+  if (!raw) return { labStack: value("labStack") ?? "dev" };
   const parsed = targetsSchema.safeParse(JSON.parse(raw));
   if (!parsed.success) throw new Error(`pgchaos:targets of stack ${chaosStack}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const sshPrivateKey = value("sshPrivateKey");
@@ -115,7 +121,8 @@ export async function readInventoryStack(chaosStack: string): Promise<{ targets:
 
 export async function resolveTarget(selector: TargetSelector): Promise<ExperimentTarget> {
   if ("labStack" in selector) return labTarget(selector.labStack, await labOutputs(selector.labStack));
-  const inv = await readInventoryStack(selector.chaosStack);
+  const inv = await readChaosStack(selector.chaosStack);
+  if ("labStack" in inv) return labTarget(inv.labStack, await labOutputs(inv.labStack), selector.chaosStack);
   if (!inv.postgresPassword) throw new Error(`stack ${selector.chaosStack}: pgchaos:postgresPassword is not set (the workload's password: pulumi config set --secret postgresPassword)`);
   return inventoryTarget(selector.chaosStack, inv.targets, { sshPrivateKey: inv.sshPrivateKey, postgresPassword: inv.postgresPassword });
 }
@@ -136,11 +143,13 @@ export async function fetchMemberLogs(members: Member[], since: number, keep: (t
 
 /** Members and chaos stack of a target, without what only experiments need (doctor). */
 export async function targetMembers(selector: TargetSelector): Promise<{ members: Member[]; chaosStack: string; describe: string }> {
-  if ("labStack" in selector) {
-    const lab = await labOutputs(selector.labStack);
-    return { members: labMembers(lab.inventory).members, chaosStack: `${selector.labStack}-chaos`, describe: `lab stack ${selector.labStack}` };
+  const chaos = "labStack" in selector ? { labStack: selector.labStack } : await readChaosStack(selector.chaosStack);
+  const chaosStack = "chaosStack" in selector ? selector.chaosStack : `${selector.labStack}-chaos`;
+  if ("labStack" in chaos) {
+    const lab = await labOutputs(chaos.labStack);
+    return { members: labMembers(lab.inventory).members, chaosStack, describe: `lab stack ${chaos.labStack}` };
   }
-  const inv = await readInventoryStack(selector.chaosStack);
+  const inv = chaos;
   useSshSecrets(inv.targets, inv.sshPrivateKey);
-  return { members: sshMembers(inv.targets).members, chaosStack: selector.chaosStack, describe: `cluster ${inv.targets.scope} (stack ${selector.chaosStack}, over SSH)` };
+  return { members: sshMembers(inv.targets).members, chaosStack, describe: `cluster ${inv.targets.scope} (stack ${chaosStack}, over SSH)` };
 }

@@ -113,16 +113,26 @@ describe("discovery: a draft inventory from one Patroni member and the etcd memb
 
   it("names, addresses, REST and client URLs from the cluster's own view; notes for what it cannot know", () => {
     const d = draftInventory(cluster, { patroni: { scope: "main" } }, etcd, { ...defaults, workload });
-    expect(d.targets.scope).toBe("main");
-    expect(d.targets.hosts.map((h) => [h.name, h.runs, h.address, h.restUrl ?? h.clientUrl, h.postgresPort])).toEqual([
+    expect(d.problems).toEqual([]);
+    expect(d.targets!.scope).toBe("main");
+    expect(d.targets!.hosts.map((h) => [h.name, h.runs, h.address, h.restUrl ?? h.clientUrl, h.postgresPort])).toEqual([
       ["pg1", "patroni", "10.0.0.5", "http://10.0.0.5:8008", 5432],
       ["pg-2", "patroni", "10.0.0.6", "http://10.0.0.6:8008", 5433],
       ["etcd1", "etcd", "10.0.0.2", "http://10.0.0.2:2379", 5432],
     ]);
-    expect(d.targets.workload?.readWrite).toEqual(workload.readWrite);
+    expect(d.targets!.workload?.readWrite).toEqual(workload.readWrite);
     expect(d.notes.join("\n")).toMatch(/PG_2 is named pg-2/);
     expect(d.notes.join("\n")).toMatch(/etcd member \(unnamed, not started\?\)/);
     expect(d.notes.join("\n")).toMatch(/HAProxy hosts are not discoverable/);
+  });
+
+  it("host names: resolved ones become clusterAddress; an unresolved one leaves the draft invalid, naming the key", () => {
+    const named = { members: [{ name: "pg1", host: "db1.internal", port: 5432, api_url: "http://db1.internal:8008/patroni" }, { name: "pg2", host: "db2.internal", port: 5432, api_url: "http://db2.internal:8008/patroni" }] };
+    const d = draftInventory(named, { patroni: { scope: "main" } }, undefined, defaults, { "db1.internal": "10.0.0.5" });
+    expect(d.targets).toBeUndefined();
+    expect(d.draft.hosts).toMatchObject([{ name: "pg1", address: "db1.internal", clusterAddress: "10.0.0.5" }, { name: "pg2", address: "db2.internal" }]);
+    expect(d.notes.join("\n")).toMatch(/db2.internal does not resolve to an IPv4 address here: set clusterAddress/);
+    expect(d.problems).toEqual(["hosts.1.clusterAddress: host pg2: address db2.internal is not an IPv4 address, so clusterAddress (the IP its peers use) is required"]);
   });
 
   it("says what is missing, and refuses what the cluster reports in a form that would reach a shell", () => {
@@ -131,6 +141,8 @@ describe("discovery: a draft inventory from one Patroni member and the etcd memb
     expect(d.notes.join("\n")).toMatch(/no workload addresses/);
     expect(() => draftInventory(cluster, {}, undefined, defaults)).toThrow(/did not say its scope/);
     const hostile = { members: [{ name: "pg1", host: "10.0.0.5;reboot", port: 5432, api_url: "http://10.0.0.5:8008/patroni" }] };
-    expect(() => draftInventory(hostile, { patroni: { scope: "main" } }, undefined, defaults)).toThrow(/hosts.0.address: must be a hostname/);
+    const bad = draftInventory(hostile, { patroni: { scope: "main" } }, undefined, defaults);
+    expect(bad.targets).toBeUndefined();
+    expect(bad.problems.join("\n")).toMatch(/hosts.0.address: must be a hostname/);
   });
 });
