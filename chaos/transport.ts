@@ -2,7 +2,7 @@ import { sh } from "../components/docker/commands";
 import { pidKill } from "./faults/member-scripts";
 
 /** Where the controller keeps watchdogs of lab members it stopped (they cannot run inside them). */
-const HOST_WATCHDOG_DIR = `"\${PGCHAOS_CACHE:-$HOME/.cache/pgchaos}/watchdogs"`;
+export const HOST_WATCHDOG_DIR = `"\${PGCHAOS_CACHE:-$HOME/.cache/pgchaos}/watchdogs"`;
 
 /**
  * Where a fault's commands run. Every builder produces a script meant to run *on the member* as root;

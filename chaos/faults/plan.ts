@@ -4,6 +4,8 @@ import { PlanError, resolveAll, resolveSelector, type Member, type World } from 
 import type { FaultSpec } from "./spec";
 import { httpProbeScript, tcpProbeScript, usageProbeScript } from "../probes";
 import type { Rule } from "../verify";
+import { withSshKey } from "../inventory";
+import { HOST_WATCHDOG_DIR } from "../transport";
 import * as ms from "./member-scripts";
 import * as nf from "./netfilter";
 
@@ -87,6 +89,80 @@ function lifecycleFault(fault: string, targets: Member[], mode: "stop" | "kill" 
     inject: targets.map((m) => [m.transport.lifecycle.armWatchdog(fault, seconds), stamp(m.name, "controller"), m.transport.lifecycle.stop(mode)].join("\n")).join("\n"),
     recover: targets.map((m) => [m.transport.lifecycle.disarmWatchdog(fault), m.transport.lifecycle.start()].join("\n")).join("\n"),
     check: `present=0\n${targets.map((m) => `[ "$(${m.transport.lifecycle.state()} 2>/dev/null)" = running ] || present=1`).join("\n")}\n[ "$present" = 1 ] || exit 3`,
+  };
+}
+
+/** How long past a flap's down phase its per-stop watchdog waits before starting the member itself. */
+export const FLAP_WATCHDOG_GRACE_SECONDS = 60;
+
+/**
+ * Flapping at a fixed rhythm, which a `pulumi up` per stop and per start (seconds each) cannot give: inject
+ * stops the members (cycle 1) and leaves a detached loop on the controller that starts them after
+ * `downSeconds`, stops them again after `upSeconds`, `cycles` times. Every stop arms the member's
+ * lifecycle watchdog (on its host for SSH targets) for downSeconds + grace, so a dead controller leaves no
+ * member down for long. Recover kills the loop's whole process group (an in-flight stop included), then
+ * starts every member. Verification judges the state and an HTTP probe recorded right after the first
+ * stop (the loop may have restarted the member by the time the provider verifies).
+ */
+function flapFault(fault: string, targets: Member[], prober: Member, mode: "stop" | "kill" | "pause", cycles: number, downS: number, upS: number) {
+  const loop = `"$WD"/${sh([`flap-${fault}.sh`])}`;
+  const recorded = (m: Member, what: "state" | "http") => `"$WD"/${sh([`flap-${fault}.${m.name}.${what}`])}`;
+  const stopAll = targets.map((m) => [m.transport.lifecycle.armWatchdog(fault, downS + FLAP_WATCHDOG_GRACE_SECONDS), m.transport.lifecycle.stop(mode)].join("\n")).join("\n");
+  const startAll = targets.map((m) => [m.transport.lifecycle.disarmWatchdog(fault), m.transport.lifecycle.start()].join("\n")).join("\n");
+  const body = withSshKey([
+    // $1: when cycle 1's stop ended (inject probed the effect since): its down phase is only the rest.
+    `first=$(awk -v d=${downS} -v t="$1" -v n="$(date +%s.%N)" 'BEGIN { r = d - (n - t); print (r > 0 ? r : 0) }')`,
+    "i=1",
+    "while :; do",
+    `  if [ "$i" = 1 ]; then sleep "$first"; else sleep ${downS}; fi`,
+    `  ${startAll}`,
+    `  echo "up $i $(date +%s.%N)" >> "$0.log"`,
+    `  [ "$i" -ge ${cycles} ] && break`,
+    `  sleep ${upS}`,
+    "  i=$((i + 1))",
+    `  ${stopAll}`,
+    `  echo "down $i $(date +%s.%N)" >> "$0.log"`,
+    "done",
+    `rm -f "$0.pid"`,
+  ].join("\n"));
+  const loopPid = `p=$(cat ${loop}.pid 2>/dev/null || true)`;
+  return {
+    inject: [
+      `WD=${HOST_WATCHDOG_DIR}; mkdir -p "$WD"`,
+      ...targets.map((m) => stamp(m.name, "controller")),
+      stopAll,
+      "stopped_at=$(date +%s.%N)",
+      // What the first stop did, measured now: verification reads it (see above).
+      ...targets.map((m) => `${m.transport.lifecycle.state()} > ${recorded(m, "state")} 2>/dev/null || echo unknown > ${recorded(m, "state")}\n` +
+        `${prober.transport.exec(httpProbeScript(serviceUrl(m), 2, 1000))} > ${recorded(m, "http")} 2>/dev/null || true`),
+      `printf '%s' ${sh([body])} > ${loop}`,
+      `echo "down 1 $(date +%s.%N)" > ${loop}.log`,
+      `setsid nohup bash ${loop} "$stopped_at" >/dev/null 2>&1 < /dev/null &`,
+      `echo $! > ${loop}.pid`,
+    ].join("\n"),
+    recover: [
+      `WD=${HOST_WATCHDOG_DIR}`,
+      // setsid made the loop a process-group leader: the group takes an in-flight docker stop / ssh with it.
+      `${loopPid}; if [ -n "$p" ] && tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qF -- ${sh([`flap-${fault}.sh`])}; then kill -TERM -- "-$p" 2>/dev/null || true; sleep 1; fi`,
+      startAll,
+      `rm -f ${loop} ${loop}.pid ${loop}.log ${targets.map((m) => `${recorded(m, "state")} ${recorded(m, "http")}`).join(" ")}`,
+    ].join("\n"),
+    check: [
+      `WD=${HOST_WATCHDOG_DIR}; present=0`,
+      `${loopPid}; if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then present=1; fi`,
+      ...targets.map((m) => `[ "$(${m.transport.lifecycle.state()} 2>/dev/null)" = running ] || present=1`),
+      `[ "$present" = 1 ] || exit 3`,
+    ].join("\n"),
+    verification: {
+      rule: { type: "down", state: mode === "pause" ? "paused" : "stopped", configured: `${names(targets).join(",")} ${mode} (first of ${cycles} cycles)` },
+      baseline: [],
+      // After recover the recorded files are gone and the state probe reads the live state.
+      probes: targets.flatMap((m): ProbeSpec[] => [
+        { type: "state", script: `WD=${HOST_WATCHDOG_DIR}; if [ -f ${recorded(m, "state")} ]; then cat ${recorded(m, "state")}; else ${m.transport.lifecycle.state()}; fi` },
+        { type: "http", script: `WD=${HOST_WATCHDOG_DIR}; cat ${recorded(m, "http")} 2>/dev/null || true` },
+      ]),
+      boundSeconds: 45,
+    } satisfies Verification,
   };
 }
 
@@ -276,6 +352,20 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
             rule: { type: "blocked", configured: `${names(from).join(",")} → etcd:2379 dropped` },
             baseline: [], probes: [tcpFrom(from[0], etcd[0], 2379, 5, 300, 5)], boundSeconds: 10,
           },
+        };
+      }
+      if (spec.variant === "flap") {
+        const targets = chooseMembers();
+        const total = spec.cycles * (spec.downSeconds + spec.upSeconds);
+        if (seconds < total) throw new PlanError(`etcd-outage ${f}: durationSeconds = ${seconds} is shorter than cycles × (downSeconds + upSeconds) = ${total}: raise durationSeconds or shorten the flapping`);
+        const lost = quorumLost(targets.length);
+        const { verification, ...scripts } = flapFault(f, targets, others(world, targets)[0], spec.mode, spec.cycles, spec.downSeconds, spec.upSeconds);
+        return {
+          ...base, ...scripts, verification,
+          targets: names(targets), links: [],
+          mechanism: `flapping: ${spec.cycles} × (${spec.mode} for ${spec.downSeconds} s, up for ${spec.upSeconds} s) driven by a loop on the controller; each stop arms a watchdog (${spec.downSeconds + FLAP_WATCHDOG_GRACE_SECONDS} s)`,
+          expectedEffect: `${targets.map((t) => `${t.name}${roleNote(world, t)}`).join(", ")} down and up ${spec.cycles} times over ≈ ${total} s; ${lost ? "quorum is lost while they are down: the primary demotes after ttl unless failsafe_mode is on" : "quorum kept: etcd re-elects when its leader goes down; no Patroni failover expected"}`,
+          conflictKeys: targets.map((t) => `lifecycle:${t.name}`),
         };
       }
       // slow: a delay on every chosen etcd member's traffic.

@@ -91,13 +91,20 @@ export const stressSpec = z.object({
 export const etcdOutageSpec = z.object({
   ...base,
   kind: z.literal("etcd-outage"),
-  /** stop: stop `members` etcd members; block-client: Patroni nodes in `from` cannot reach etcd; slow: delay etcd traffic. */
-  variant: z.enum(["stop", "block-client", "slow"]),
-  /** For stop/slow: selectors or a count of members (followers first, then the leader). */
+  /**
+   * stop: stop `members` etcd members; block-client: Patroni nodes in `from` cannot reach etcd; slow: delay
+   * etcd traffic; flap: stop and start `members` `cycles` times (down `downSeconds`, up `upSeconds`).
+   */
+  variant: z.enum(["stop", "block-client", "slow", "flap"]),
+  /** For stop/slow/flap: selectors or a count of members (followers first, then the leader). */
   members: z.union([z.number().int().min(1).max(5), z.array(selector).min(1).max(5)]).default(1),
   from: z.array(selector).min(1).max(7).default(["all-patroni"]),
   delayMs: z.number().int().min(1).max(10_000).default(200),
   mode: z.enum(["stop", "kill", "pause"]).default("stop"),
+  /** flap: how many stop/start cycles, and how long each down and up phase lasts (seconds). */
+  cycles: z.number().int().min(1).max(50).default(3),
+  downSeconds: z.number().int().min(2).max(600).default(5),
+  upSeconds: z.number().int().min(2).max(600).default(5),
 }).strict();
 
 export const faultSpec = z.discriminatedUnion("kind", [nodeStopSpec, delaySpec, lossSpec, resetSpec, partitionSpec, stressSpec, etcdOutageSpec]);

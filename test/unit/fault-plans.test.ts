@@ -33,6 +33,7 @@ const ALL_KINDS: Array<Record<string, unknown>> = [
   { name: "etcd1", kind: "etcd-outage", variant: "stop", members: 2 },
   { name: "etcd2", kind: "etcd-outage", variant: "block-client", from: ["primary"] },
   { name: "etcd3", kind: "etcd-outage", variant: "slow", members: ["etcd-leader"], delayMs: 300 },
+  { name: "etcd4", kind: "etcd-outage", variant: "flap", members: ["etcd-leader"], cycles: 3, downSeconds: 5, upSeconds: 5 },
 ];
 
 describe("fault plans: inject and recover side by side", () => {
