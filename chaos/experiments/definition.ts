@@ -28,6 +28,27 @@ export const methodStep = z.discriminatedUnion("action", [
   z.object({ action: z.literal("wait-new-leader"), timeoutSeconds: z.number().int().min(1).max(600).default(60) }).strict(),
   /** Waits until one leader and every replica streaming. */
   z.object({ action: z.literal("wait-healthy"), timeoutSeconds: z.number().int().min(1).max(1800).default(120) }).strict(),
+  /**
+   * Writes at least `megabytes` of WAL on the current primary (bounded bulk inserts into a scratch table,
+   * dropped afterwards), then pg_switch_wal() and CHECKPOINT: so a short lab isolation outgrows what
+   * wal_keep_size keeps, and the checkpoint recycles what no slot holds.
+   */
+  z.object({
+    action: z.literal("generate-wal"),
+    megabytes: z.number().int().min(1, "generate-wal.megabytes: at least 1").max(2048, "generate-wal.megabytes: at most 2048 (the lab's disk)"),
+    checkpoint: z.boolean().default(true),
+    timeoutSeconds: z.number().int().min(5).max(900).default(120),
+  }).strict(),
+  /**
+   * After healing: any replica not streaming `graceSeconds` after the last recover action whose WAL is gone
+   * on the primary (its slot lost, or its received position older than the primary's oldest WAL segment) is
+   * reinitialized through Patroni's REST API (POST /reinitialize {"force": true}); then waits until it streams.
+   */
+  z.object({
+    action: z.literal("reinit-if-stuck"),
+    graceSeconds: z.number().int().min(1, "reinit-if-stuck.graceSeconds: at least 1").max(600, "reinit-if-stuck.graceSeconds: at most 600").default(30),
+    timeoutSeconds: z.number().int().min(10, "reinit-if-stuck.timeoutSeconds: at least 10").max(1800, "reinit-if-stuck.timeoutSeconds: at most 1800").default(300),
+  }).strict(),
 ]);
 export type MethodStep = z.infer<typeof methodStep>;
 
@@ -44,12 +65,51 @@ export const workloadSchema = z.object({
  * Patroni dynamic configuration the runner sets at runtime through the REST API (PATCH /config) before
  * the steady state, and restores afterwards: bootstrap.dcs in patroni.yml only applies at cluster creation.
  */
+/** "64MB" / "1GB" → megabytes; undefined when not such a size. */
+export function sizeMegabytes(size: string): number | undefined {
+  const m = /^(\d+)(MB|GB)$/.exec(size);
+  return m ? Number(m[1]) * (m[2] === "GB" ? 1024 : 1) : undefined;
+}
+
+/** A PostgreSQL size GUC as Patroni stores it ("64MB"), bounded: Patroni silently ignores some values out of range. */
+const walSize = (key: string, minMb: number, maxMb: number, why: string) =>
+  z.string()
+    .refine((s) => sizeMegabytes(s) !== undefined, { message: `${key}: a size such as "${minMb}MB" or "1GB"` })
+    .refine((s) => { const mb = sizeMegabytes(s); return mb === undefined || (mb >= minMb && mb <= maxMb); }, { message: `${key}: must be ${minMb}MB–${maxMb}MB (${why})` });
+
+export const postgresqlConfigSchema = z.object({
+  /** false: Patroni drops every member slot (an active one once its walsender ends) and replicas stream without one. */
+  use_slots: z.boolean().optional(),
+  parameters: z.object({
+    // Patroni 3.0.2 only accepts wal_keep_size >= 16MB (smaller values are dropped and its 128MB default used).
+    wal_keep_size: walSize("postgresql.parameters.wal_keep_size", 16, 65536, "Patroni ignores values under 16MB"),
+    // PostgreSQL needs at least two 16 MB segments for both.
+    max_wal_size: walSize("postgresql.parameters.max_wal_size", 32, 65536, "at least two WAL segments"),
+    min_wal_size: walSize("postgresql.parameters.min_wal_size", 32, 65536, "at least two WAL segments"),
+  }).partial().strict().superRefine((p, ctx) => {
+    const [min, max] = [p.min_wal_size && sizeMegabytes(p.min_wal_size), p.max_wal_size && sizeMegabytes(p.max_wal_size)];
+    if (min && max && min > max) ctx.addIssue({ code: "custom", path: ["min_wal_size"], message: `postgresql.parameters.min_wal_size (${p.min_wal_size}) must not exceed max_wal_size (${p.max_wal_size})` });
+  }).optional(),
+}).strict();
+
+
 export const patroniConfigSchema = z.object({
   failsafe_mode: z.boolean().optional(),
   ttl: z.number().int().min(5).max(600).optional(),
   loop_wait: z.number().int().min(1).max(300).optional(),
   retry_timeout: z.number().int().min(1).max(300).optional(),
   synchronous_mode: z.boolean().optional(),
+  postgresql: postgresqlConfigSchema.optional(),
+  /**
+   * Permanent slots. A physical slot named after a member keeps that member's WAL on the primary while the
+   * member is absent from the DCS: Patroni 3.0.2 drops the slot of a member whose key expired, so without
+   * one an isolated replica's slot is gone once its walsender times out.
+   */
+  slots: z.record(z.string(), z.object({ type: z.literal("physical") }).strict()).superRefine((slots, ctx) => {
+    // Patroni's rule for slot names (it logs and skips any other): lower case letters, digits and '_'.
+    for (const name of Object.keys(slots)) if (!/^[a-z0-9_]{1,63}$/.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `slots: "${name}" is not a slot name (lower case letters, digits and '_', at most 63)` });
+    if (Object.keys(slots).length > 16) ctx.addIssue({ code: "custom", message: "slots: at most 16" });
+  }).optional(),
 }).strict();
 export type PatroniConfigSettings = z.infer<typeof patroniConfigSchema>;
 
@@ -60,6 +120,9 @@ export const probesSchema = z.object({
   /** A second workload writing directly to the primary-before-the-fault's own port (not through HAProxy). */
   directWriter: z.boolean().default(false),
   intervalMs: z.number().int().min(100).max(5000).default(300),
+  /** The primary sampled for replica resync (pg_stat_replication, slots, pg_wal) every resyncIntervalMs, into journal.resync. */
+  resync: z.boolean().default(false),
+  resyncIntervalMs: z.number().int().min(500, "probes.resyncIntervalMs: at least 500").max(10_000, "probes.resyncIntervalMs: at most 10000").default(1500),
 }).strict();
 
 /** A named setting under which the same experiment can run, for side-by-side comparisons. */
@@ -89,12 +152,16 @@ export const experimentSchema = z.object({
   /** Lab settings this experiment needs (checked, not changed, by the runner). */
   requires: z.object({ failsafeMode: z.boolean().optional(), synchronousMode: z.boolean().optional() }).strict().default({}),
   patroniConfig: patroniConfigSchema.default({}),
-  probes: probesSchema.default({ singlePrimary: false, directWriter: false, intervalMs: 300 }),
+  probes: probesSchema.default({ singlePrimary: false, directWriter: false, intervalMs: 300, resync: false, resyncIntervalMs: 1500 }),
   /** Settings to compare side by side (`pgchaos compare <id>`); a plain `run` uses the experiment as declared. */
   variants: z.array(variantSchema).max(8).default([]),
   /** Set by withVariant: the variant this experiment object runs as. */
   variant: z.string().optional(),
 }).strict().superRefine((e, ctx) => {
+  // The step decides on the primary's slots and WAL files: only the resync sampler reads them.
+  e.method.forEach((m, i) => {
+    if (m.action === "reinit-if-stuck" && !e.probes.resync) ctx.addIssue({ code: "custom", path: ["method", i, "action"], message: "reinit-if-stuck needs probes.resync: true" });
+  });
   const seen = new Set<string>();
   e.variants.forEach((v, i) => {
     if (seen.has(v.name)) ctx.addIssue({ code: "custom", path: ["variants", i, "name"], message: `duplicate variant ${v.name}` });
@@ -103,12 +170,24 @@ export const experimentSchema = z.object({
 });
 export type Experiment = z.infer<typeof experimentSchema>;
 
+/** A variant's settings over the experiment's own, nested objects (postgresql.parameters) merged key by key. */
+export function mergeConfig<T extends Record<string, unknown>>(base: T, over: T): T {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? mergeConfig(b, v) : v;
+  }
+  return out as T;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
 /** The experiment as run under one of its variants: patroniConfig merged, the variant recorded. */
 export function withVariant(exp: Experiment, name: string): Experiment {
   const v = exp.variants.find((x) => x.name === name);
   if (!v) throw new ExperimentFileError(`experiment ${exp.id} has no variant ${name} (has: ${exp.variants.map((x) => x.name).join(", ") || "none"})`);
   return {
-    ...exp, patroniConfig: { ...exp.patroniConfig, ...v.patroniConfig }, variant: v.name, title: `${exp.title} [${v.title ?? v.name}]`,
+    ...exp, patroniConfig: mergeConfig(exp.patroniConfig, v.patroniConfig), variant: v.name, title: `${exp.title} [${v.title ?? v.name}]`,
     expected: {
       prose: v.expected.prose ? `${exp.expected.prose.trim()} Under ${v.title ?? v.name}: ${v.expected.prose.trim()}` : exp.expected.prose,
       assertions: [...exp.expected.assertions, ...v.expected.assertions],

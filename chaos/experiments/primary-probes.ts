@@ -150,15 +150,42 @@ export async function patchPatroniConfig(restUrl: string, patch: PatroniDynamicC
   return (await res.json()) as PatroniDynamicConfig;
 }
 
-/** The keys of `wanted` whose current value differs, with the value to restore afterwards. */
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Deep equality of JSON values (the config's leaves: booleans, numbers, strings, small objects). */
+const sameJson = (a: unknown, b: unknown): boolean =>
+  isObject(a) && isObject(b) ? Object.keys({ ...a, ...b }).every((k) => sameJson(a[k], b[k])) : a === b;
+
+/**
+ * The keys of `wanted` whose current value differs, with the value to restore afterwards. Nested objects
+ * (postgresql.parameters) are compared leaf by leaf, since Patroni's PATCH merges them the same way; a key
+ * absent from the current config is restored with null, which PATCH /config removes.
+ */
 export function configDelta(current: PatroniDynamicConfig, wanted: PatroniDynamicConfig): { patch: PatroniDynamicConfig; restore: PatroniDynamicConfig } {
   const patch: PatroniDynamicConfig = {};
   const restore: PatroniDynamicConfig = {};
   for (const [k, v] of Object.entries(wanted)) {
-    if (v === undefined || current[k] === v) continue;
+    if (v === undefined || sameJson(current[k], v)) continue;
+    if (isObject(v) && isObject(current[k])) {
+      const inner = configDelta(current[k] as PatroniDynamicConfig, v);
+      if (Object.keys(inner.patch).length === 0) continue;
+      patch[k] = inner.patch;
+      restore[k] = inner.restore;
+      continue;
+    }
     patch[k] = v;
-    // A key absent from the config is removed again with null (Patroni's PATCH semantics).
     restore[k] = current[k] === undefined ? null : current[k];
   }
   return { patch, restore };
+}
+
+/** The part of `current` that `wanted` names (same shape), for the journal's "in effect" column. */
+export function configProjection(current: PatroniDynamicConfig, wanted: PatroniDynamicConfig): PatroniDynamicConfig {
+  return Object.fromEntries(Object.entries(wanted).map(([k, v]) => [k,
+    isObject(v) && isObject(current[k]) ? configProjection(current[k] as PatroniDynamicConfig, v) : current[k] ?? null]));
+}
+
+/** Every leaf of `wanted` has that value in `current` (the PATCH has reached this member's view of the DCS). */
+export function configIncludes(current: PatroniDynamicConfig, wanted: PatroniDynamicConfig): boolean {
+  return sameJson(configProjection(current, wanted), wanted);
 }

@@ -30,6 +30,16 @@ export function describeSteps(exp: Experiment, chaosStack: string): MethodStep[]
         return { description: `wait (≤ ${s.timeoutSeconds} s) for Patroni to report a new leader`, tool: "Patroni REST /cluster, every 500 ms" };
       case "wait-healthy":
         return { description: `wait (≤ ${s.timeoutSeconds} s) for one leader and every replica streaming`, tool: "Patroni REST /cluster + pg_stat_replication" };
+      case "generate-wal":
+        return {
+          description: `generate ≥ ${s.megabytes} MB of WAL on the primary (bounded bulk inserts into a scratch table, dropped afterwards), then pg_switch_wal()${s.checkpoint ? " and CHECKPOINT (recycles WAL no slot or wal_keep_size holds)" : ""}`,
+          tool: "node-postgres to the current leader's own PostgreSQL port",
+        };
+      case "reinit-if-stuck":
+        return {
+          description: `any replica not streaming ${s.graceSeconds} s after healing whose WAL is gone on the primary (slot lost, or its position older than the oldest WAL file) is reinitialized; then wait (≤ ${s.timeoutSeconds} s) until it streams`,
+          tool: "Patroni REST POST /reinitialize {\"force\": true} on that member; pg_stat_replication, pg_replication_slots, pg_ls_waldir() on the leader",
+        };
     }
   };
   return [

@@ -87,7 +87,7 @@ describe("variants and runtime Patroni configuration", () => {
     const catalog = loadCatalog();
     for (const id of ["split-brain", "split-brain-minority"]) {
       const e = catalog.find((x) => x.id === id)!;
-      expect(e.probes).toEqual({ singlePrimary: true, directWriter: true, intervalMs: 300 });
+      expect(e.probes).toEqual({ singlePrimary: true, directWriter: true, intervalMs: 300, resync: false, resyncIntervalMs: 1500 });
       expect(e.method[0]).toMatchObject({ action: "inject", faults: [{ kind: "partition" }] });
     }
     for (const id of ["replica-long-isolation", "etcd-member-down", "etcd-slow", "etcd-flapping"]) expect(catalog.some((x) => x.id === id)).toBe(true);
