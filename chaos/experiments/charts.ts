@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from "vega-lite/build/index";
 import type { Journal } from "./journal";
 import { faultAnchors } from "./metrics";
+import { classifyResync, slotNameOf } from "./resync";
 
 /**
  * The report's charts as SVG: Vega-Lite specs built from the journal, compiled to Vega and rendered
@@ -12,7 +13,7 @@ import { faultAnchors } from "./metrics";
  * a real import. (Code compiled by tsc to CommonJS would turn it into require() and fail.)
  */
 
-export type ChartKind = "write-latency" | "error-rate" | "replication-lag";
+export type ChartKind = "write-latency" | "error-rate" | "replication-lag" | "resync";
 
 export interface ChartSpec {
   kind: ChartKind;
@@ -174,8 +175,54 @@ export function replicationLagSpec(journal: Journal): ChartSpec | null {
   };
 }
 
+/**
+ * Resync runs: from the primary's samples, the isolated replicas' lag, the WAL their slots hold and the
+ * primary's pg_wal size, on one bytes axis. Null when the run did not sample the primary.
+ */
+export function resyncSpec(journal: Journal): ChartSpec | null {
+  const r = journal.resync;
+  if (!r || r.samples.length === 0) return null;
+  const frame = timeFrame(journal);
+  const t = (at: number) => (at - frame.zero) / 1000;
+  const ok = r.samples.filter((s) => s.ok);
+  const isolated = [...new Set(journal.faults.filter((f) => f.action === "inject").flatMap((f) => f.targets))]
+    .filter((m) => ok.some((s) => s.replication.some((x) => x.name === m)));
+  const values: { t: number; bytes: number; series: string }[] = ok.flatMap((s) => (s.walDirBytes === undefined ? [] : [{ t: t(s.at), bytes: s.walDirBytes, series: "pg_wal size on the primary" }]));
+  for (const member of isolated) {
+    const slot = slotNameOf(member);
+    for (const s of ok) {
+      const held = s.slots.find((x) => x.name === slot)?.retainedBytes;
+      if (held !== null && held !== undefined) values.push({ t: t(s.at), bytes: held, series: `WAL held by slot ${slot}` });
+    }
+    const inject = journal.faults.find((f) => f.action === "inject" && f.targets.includes(member))!;
+    const heal = journal.faults.find((f) => f.action === "recover" && f.fault === inject.fault);
+    const v = classifyResync({ member, isolatedAt: inject.injectedAt?.length ? Math.min(...inject.injectedAt) : inject.endedAt, healStartAt: heal?.startedAt ?? journal.endedAt, healedAt: heal?.endedAt ?? journal.endedAt, samples: r.samples, reinits: r.reinits, logs: journal.logs, caughtUpLagBytes: 0 });
+    for (const p of v.lag) values.push({ t: t(p.at), bytes: p.bytes, series: `lag of ${member}` });
+  }
+  const title = "Replica resync: lag, WAL held by its slot, pg_wal size (primary's samples)";
+  return {
+    kind: "resync",
+    title,
+    spec: {
+      ...base(title),
+      layer: [
+        faultLayer(frame),
+        {
+          data: { values },
+          mark: { type: "line", point: true, interpolate: "step-after" },
+          encoding: {
+            x: { field: "t", type: "quantitative" },
+            y: { field: "bytes", type: "quantitative", title: "bytes", axis: { format: "~s" } },
+            color: { field: "series", type: "nominal", title: null, legend: { labelLimit: 320 } },
+          },
+        },
+      ],
+    },
+  };
+}
+
 export function chartSpecs(journal: Journal): ChartSpec[] {
-  return [writeLatencySpec(journal), errorRateSpec(journal), replicationLagSpec(journal)].filter((c): c is ChartSpec => c !== null);
+  return [writeLatencySpec(journal), errorRateSpec(journal), replicationLagSpec(journal), resyncSpec(journal)].filter((c): c is ChartSpec => c !== null);
 }
 
 let libraries: Promise<{ vega: typeof import("vega"); vegaLite: VegaLite }> | undefined;

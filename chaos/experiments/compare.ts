@@ -156,11 +156,35 @@ export function renderComparison(input: ComparisonInput): string {
   })), "");
   out.push("## Side by side", "");
   out.push(markdownTable(["Measure", ...labels, "Difference vs " + labels[0]], measures.map((m) => [m.label, ...m.values.map((v) => formatValue(v, m.unit)), entries.length > 1 ? difference(m, labels) : "—"])), "");
+  out.push(...resyncComparison(entries));
   out.push("## How each measure is computed", "", ...measures.map((m) => `- **${m.label}**: ${m.how}.`), "");
   const notes = entries.flatMap((e) => e.journal.notes.map((n) => `- ${e.label}: ${n}`));
   out.push("## Summary", "", ...summaryLines(measures, labels), "");
   if (notes.length) out.push("## Runner notes", "", ...notes, "");
   return `${out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
+}
+
+const mib = (n: number | null) => (n === null ? "—" : `${(n / 1048576).toFixed(1)} MiB`);
+
+/** Replica resync per variant (runs that sampled the primary): method, catch-up, lag, WAL held, pg_wal peak. */
+export function resyncComparison(entries: { label: string; journal: Journal; metrics: ExperimentMetrics }[]): string[] {
+  if (!entries.some((e) => e.metrics.resync !== null)) return [];
+  const rows = entries.map(({ label, journal, metrics }) => {
+    const sc = metrics.scalars;
+    const reinits = journal.resync?.reinits ?? [];
+    const v = (k: "resyncCatchUpSeconds") => (sc[k].value === null ? `n/a (${sc[k].reason})` : `${sc[k].value!.toFixed(3)} s`);
+    return [
+      label, metrics.categories.resyncMethod.value ?? `n/a (${metrics.categories.resyncMethod.reason})`, v("resyncCatchUpSeconds"),
+      mib(sc.resyncPeakLagBytes.value), mib(sc.primaryPeakRetainedWalBytes.value), mib(sc.primaryPeakWalDirBytes.value),
+      journal.resync?.bursts.length ? journal.resync.bursts.map((b) => `${mib(b.bytes)} written → pg_wal ${mib(b.walDirBytesAfter ?? null)}`).join("; ") : "—",
+      reinits.length === 0 ? "none" : reinits.map((r) => `${r.member} (HTTP ${r.status})`).join(", "),
+    ];
+  });
+  return [
+    "## Replica resync", "",
+    markdownTable(["Variant", "Resync method", "Caught up after healing", "Peak lag", "Peak WAL held by its slot (primary)", "Peak pg_wal (primary)", "WAL burst → pg_wal after its CHECKPOINT", "Reinitialized by the runner"], rows), "",
+    "Method, catch-up and sizes from the primary's samples (pg_stat_replication, pg_replication_slots, pg_ls_waldir()); each variant's report shows the evidence.", "",
+  ];
 }
 
 /** Prose from the numbers: where the settings made a difference. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { METRIC_NAMES, type ExperimentMetrics, type Metric } from "./metrics";
+import { CATEGORY_NAMES, CATEGORY_VALUES, METRIC_NAMES, type CategoryMetric, type CategoryName, type ExperimentMetrics, type Metric, type MetricName } from "./metrics";
 
 /**
  * Machine-checkable expectations on an experiment's metrics, e.g. {metric: "lostAckedWrites", op: "==",
@@ -10,24 +10,53 @@ import { METRIC_NAMES, type ExperimentMetrics, type Metric } from "./metrics";
 export const ComparisonSchema = z.enum(["==", "!=", "<", "<=", ">", ">="]);
 export type Comparison = z.infer<typeof ComparisonSchema>;
 
+/** Numeric ({metric: lostAckedWrites, op: "==", value: 0}) or, on a category metric, a word ({metric: resyncMethod, op: "==", value: slot}). */
 export const ExpectationSchema = z.strictObject({
-  metric: z.enum(METRIC_NAMES),
+  metric: z.enum([...METRIC_NAMES, ...CATEGORY_NAMES]),
   op: ComparisonSchema,
-  value: z.number().finite(),
+  value: z.union([z.number().finite(), z.string()]),
   /** One line of prose: why this bound. */
   why: z.string().optional(),
   /** A metric that could not be computed (null) violates the expectation unless this says "held". */
   ifNotMeasured: z.enum(["held", "violated"]).optional(),
-});
-export type Expectation = z.infer<typeof ExpectationSchema>;
+}).superRefine((e, ctx) => {
+  const allowed = (CATEGORY_VALUES as Record<string, readonly string[]>)[e.metric];
+  if (allowed) {
+    if (e.op !== "==" && e.op !== "!=") ctx.addIssue({ code: "custom", path: ["op"], message: `${e.metric} is a category: compare with == or != only` });
+    if (typeof e.value !== "string" || !allowed.includes(e.value)) ctx.addIssue({ code: "custom", path: ["value"], message: `${e.metric}: value must be one of ${allowed.join(", ")} (got ${String(e.value)})` });
+  } else if (typeof e.value !== "number") ctx.addIssue({ code: "custom", path: ["value"], message: `${e.metric}: value must be a number (got ${JSON.stringify(e.value)})` });
+}).transform((e) => e as Expectation);
+
+export interface NumericExpectation {
+  metric: MetricName;
+  op: Comparison;
+  value: number;
+  why?: string;
+  ifNotMeasured?: "held" | "violated";
+}
+export interface CategoryExpectation {
+  metric: CategoryName;
+  op: "==" | "!=";
+  value: string;
+  why?: string;
+  ifNotMeasured?: "held" | "violated";
+}
+export type Expectation = NumericExpectation | CategoryExpectation;
 
 export const ExpectationsSchema = z.array(ExpectationSchema);
+
+const isCategory = (e: Expectation): e is CategoryExpectation => typeof e.value === "string";
+
+/** The metric an expectation refers to. */
+export function metricOf(metrics: ExperimentMetrics, e: Expectation): Metric | CategoryMetric {
+  return isCategory(e) ? metrics.categories[e.metric] : metrics.scalars[e.metric];
+}
 
 export type VerdictStatus = "held" | "violated" | "not measured";
 
 export interface ExpectationVerdict {
   expectation: Expectation;
-  metric: Metric;
+  metric: Metric | CategoryMetric;
   status: VerdictStatus;
   held: boolean;
   /** actual − expected bound (metric units); null when not measured. */
@@ -54,12 +83,13 @@ export function formatQuantity(n: number, unit: Metric["unit"]): string {
   return unit === "count" ? formatNumber(n) : `${formatNumber(n)} ${unit}`;
 }
 
-export function describeExpectation(e: Expectation, metric?: Metric): string {
+export function describeExpectation(e: Expectation, metric?: Metric | CategoryMetric): string {
   const op = { "==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥" }[e.op];
-  return `${metric?.label ?? e.metric} ${op} ${metric ? formatQuantity(e.value, metric.unit) : formatNumber(e.value)}`;
+  if (typeof e.value === "string") return `${metric?.label ?? e.metric} ${op} ${e.value}`;
+  return `${metric?.label ?? e.metric} ${op} ${metric && metric.unit !== "category" ? formatQuantity(e.value, metric.unit) : formatNumber(e.value)}`;
 }
 
-function byHowMuch(e: Expectation, actual: number, unit: Metric["unit"], held: boolean): string {
+function byHowMuch(e: NumericExpectation, actual: number, unit: Metric["unit"], held: boolean): string {
   const d = actual - e.value;
   const q = (n: number) => formatQuantity(Math.abs(n), unit);
   const pct = e.value !== 0 && d !== 0 ? ` (${Math.round(Math.abs((d / e.value) * 1000)) / 10} %)` : "";
@@ -71,13 +101,18 @@ function byHowMuch(e: Expectation, actual: number, unit: Metric["unit"], held: b
 }
 
 export function evaluateExpectation(metrics: ExperimentMetrics, e: Expectation): ExpectationVerdict {
-  const metric = metrics.scalars[e.metric];
+  const metric = metricOf(metrics, e);
   if (metric.value === null) {
     const held = e.ifNotMeasured === "held";
     return { expectation: e, metric, status: "not measured", held, difference: null, text: `not measured: ${metric.reason ?? "no value"}${held ? " (accepted)" : ""}` };
   }
+  if (isCategory(e) || typeof metric.value === "string") {
+    const same = metric.value === e.value;
+    const held = e.op === "==" ? same : !same;
+    return { expectation: e, metric, status: held ? "held" : "violated", held, difference: null, text: same ? `is ${metric.value}` : `is ${metric.value}, not ${e.value}` };
+  }
   const held = compare[e.op](metric.value, e.value);
-  return { expectation: e, metric, status: held ? "held" : "violated", held, difference: metric.value - e.value, text: byHowMuch(e, metric.value, metric.unit, held) };
+  return { expectation: e, metric, status: held ? "held" : "violated", held, difference: metric.value - e.value, text: byHowMuch(e, metric.value, metric.unit as Metric["unit"], held) };
 }
 
 export function evaluateExpectations(metrics: ExperimentMetrics, expectations: Expectation[]): ExpectationVerdict[] {

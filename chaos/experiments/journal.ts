@@ -1,4 +1,5 @@
 import type { Expectation } from "./expectations";
+import type { ResyncRecord } from "./resync";
 import type { PrimaryProbeSample } from "./single-primary";
 
 /**
@@ -162,6 +163,8 @@ export interface Journal {
   directWrites?: WriteEvent[];
   /** The node the direct writer targeted (the primary before the fault). */
   directWriterTarget?: string;
+  /** Replica resync runs: the primary sampled for replication, slots and pg_wal; reinitializations the runner requested. */
+  resync?: ResyncRecord;
   /** Patroni dynamic configuration set at runtime for this run (PATCH /config), and its restoration. */
   patroniConfig?: PatroniConfigRecord;
   hypothesis: { before: CheckResult[]; after: CheckResult[] };

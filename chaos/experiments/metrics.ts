@@ -1,5 +1,6 @@
 import type { ClusterSample, ErrorClass, Journal, Phase, WriteEvent } from "./journal";
 import { accountDivergence, checkSinglePrimary, probeLag, type Divergence, type ProbeLagSeries, type SinglePrimaryCheck } from "./single-primary";
+import { analyseResync, RESYNC_METHODS, type ResyncAnalysis } from "./resync";
 
 /**
  * Metrics of one run, computed from its journal alone. Every metric carries a one-line "how computed"
@@ -41,8 +42,28 @@ export const METRIC_NAMES = [
   "faultReadP99Ms",
   "doubleWritableIntervals",
   "doubleWritableSeconds",
+  "resyncCatchUpSeconds",
+  "resyncPeakLagBytes",
+  "primaryPeakRetainedWalBytes",
+  "primaryPeakWalDirBytes",
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
+
+/** Metrics measured only by the resync sampler: the report shows them in their own section. */
+export const RESYNC_METRIC_NAMES: readonly MetricName[] = ["resyncCatchUpSeconds", "resyncPeakLagBytes", "primaryPeakRetainedWalBytes", "primaryPeakWalDirBytes"];
+
+/** Metrics whose value is one of a few words (how a replica resynced), for `==`/`!=` expectations. */
+export const CATEGORY_NAMES = ["resyncMethod"] as const;
+export type CategoryName = (typeof CATEGORY_NAMES)[number];
+export const CATEGORY_VALUES: Record<CategoryName, readonly string[]> = { resyncMethod: RESYNC_METHODS };
+
+export interface CategoryMetric {
+  label: string;
+  value: string | null;
+  unit: "category";
+  how: string;
+  reason?: string;
+}
 
 /** A metric's value, or why there is none. */
 const why = (reason: string) => ({ reason });
@@ -453,6 +474,9 @@ export interface ExperimentMetrics {
   divergence: Divergence | null;
   /** Replication lag per replica from the direct probes (WAL positions), when the run probed them; caught-up measured from the start of the last recover action. */
   probeLag: { series: ProbeLagSeries[]; caughtUpFrom: number | null; maxLagBytes: number } | null;
+  categories: Record<CategoryName, CategoryMetric>;
+  /** How each isolated replica resynced, from the primary's side; null when the run did not sample it. */
+  resync: ResyncAnalysis | null;
 }
 
 export function computeMetrics(journal: Journal, options: MetricsOptions = {}): ExperimentMetrics {
@@ -560,8 +584,36 @@ export function computeMetrics(journal: Journal, options: MetricsOptions = {}): 
   s.doubleWritableSeconds = metric("Double-writable time", "s", `total length of the ${probesHow}`,
     singlePrimary === null ? noProbes : seconds(singlePrimary.writableOverlaps.reduce((sum, o) => sum + o.end - o.start, 0)));
 
+  const resync = analyseResync(journal, maxLag);
+  const noResync = why("the run did not sample the primary for resync (probes.resync)");
+  const verdicts = resync?.verdicts ?? [];
+  const noIsolated = why("no replica the primary listed before the injection was a fault target");
+  const resyncValue = (f: () => number | { reason: string }) => (resync === null ? noResync : verdicts.length === 0 ? noIsolated : f());
+  s.resyncCatchUpSeconds = metric("Resync: caught up after healing", "s",
+    `end of the recover action (the partition is gone) → first primary sample (every ${journal.resync?.intervalMs ?? "?"} ms) with the isolated replica in pg_stat_replication as streaming and replay lag ≤ ${maxLag} bytes; the slowest replica when several`,
+    resyncValue(() => verdicts.some((v) => v.caughtUpSeconds === null) ? why(`${verdicts.filter((v) => v.caughtUpSeconds === null).map((v) => v.member).join(", ")} never caught up in this run`) : Math.max(...verdicts.map((v) => v.caughtUpSeconds!))));
+  s.resyncPeakLagBytes = metric("Resync: peak lag of the isolated replica", "bytes",
+    "max over primary samples from the isolation to catch-up of pg_current_wal_lsn() − the replica's replay position (pg_stat_replication while it is listed, else its last replay position seen)",
+    resyncValue(() => verdicts.every((v) => v.peakLag === null) ? why("no lag sample of the isolated replica") : Math.max(...verdicts.map((v) => v.peakLag?.bytes ?? 0))));
+  s.primaryPeakRetainedWalBytes = metric("Primary: peak WAL retained by the replica's slot", "bytes",
+    "max over primary samples from the isolation to catch-up of pg_current_wal_lsn() − restart_lsn of the isolated replica's slot (pg_replication_slots)",
+    resyncValue(() => verdicts.every((v) => v.peakRetained === null) ? why("the isolated replica had no slot on the primary during the isolation") : Math.max(...verdicts.map((v) => v.peakRetained?.bytes ?? 0))));
+  s.primaryPeakWalDirBytes = metric("Primary: peak pg_wal size", "bytes",
+    `max of sum(size) from pg_ls_waldir() on the leader from the isolation to catch-up${resync?.walDirBefore ? ` (${resync.walDirBefore.bytes} bytes just before the isolation)` : ""}`,
+    resyncValue(() => resync!.walDirPeak === null ? why("no pg_wal sample during the isolation") : resync!.walDirPeak.bytes));
+  const methods = [...new Set(verdicts.map((v) => v.method))];
+  const categories: Record<CategoryName, CategoryMetric> = {
+    resyncMethod: {
+      label: "Resync method", unit: "category",
+      how: "classified from the primary's samples: slot (its slot held the WAL through the isolation), streaming (no slot; WAL from wal_keep_size), reinit (the WAL was gone; back only after a reinitialize), not-caught-up, inconclusive",
+      ...(resync === null ? { value: null, reason: noResync.reason } : verdicts.length === 0 ? { value: null, reason: noIsolated.reason } : { value: methods.join("+") }),
+    },
+  };
+
   return {
     anchors,
+    categories,
+    resync,
     scalars: s as Record<MetricName, Metric>,
     phases,
     errorsByClass: errorsByClass(journal),

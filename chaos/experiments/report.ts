@@ -1,6 +1,6 @@
-import { describeExpectation, evaluateExpectations, formatNumber, summarizeVerdicts, type ExpectationVerdict } from "./expectations";
+import { describeExpectation, evaluateExpectations, formatNumber, metricOf, summarizeVerdicts, type ExpectationVerdict } from "./expectations";
 import type { Journal, LogLine } from "./journal";
-import { computeMetrics, METRIC_NAMES, type ExperimentMetrics, type Metric, type OpStats } from "./metrics";
+import { computeMetrics, METRIC_NAMES, RESYNC_METRIC_NAMES, type CategoryMetric, type ExperimentMetrics, type Metric, type OpStats } from "./metrics";
 
 /**
  * Markdown report of one experiment in the user's four sections (description and steps, expected
@@ -51,8 +51,9 @@ function bytesText(n: number): string {
   return unit ? `${n} B (${v.toFixed(1)} ${unit})` : `${n} B`;
 }
 
-export function formatMetricValue(m: Metric): string {
+export function formatMetricValue(m: Metric | CategoryMetric): string {
   if (m.value === null) return `n/a (${m.reason ?? "not measured"})`;
+  if (m.unit === "category") return String(m.value);
   switch (m.unit) {
     case "s": return `${m.value.toFixed(3)} s`;
     case "ms": return `${m.value.toFixed(1)} ms`;
@@ -103,7 +104,7 @@ function expectedSection(journal: Journal, metrics: ExperimentMetrics): string[]
   out.push(expected.prose, "");
   if (expected.assertions.length > 0) {
     out.push("Machine-checked assertions:", "");
-    for (const e of expected.assertions) out.push(`- ${describeExpectation(e, metrics.scalars[e.metric])} (\`${e.metric} ${e.op} ${e.value}\`)${e.why ? ` — ${e.why}` : ""}`);
+    for (const e of expected.assertions) out.push(`- ${describeExpectation(e, metricOf(metrics, e))} (\`${e.metric} ${e.op} ${e.value}\`)${e.why ? ` — ${e.why}` : ""}`);
     out.push("");
   }
   return out;
@@ -145,11 +146,17 @@ export function timelineEvents(journal: Journal, m: ExperimentMetrics): Timeline
   for (const t of m.timelines.slice(1)) add(t.firstSeenAt, `timeline ${t.timeline} first seen`, `on ${t.member}`);
   if (m.lagPeak) add(m.lagPeak.at, "replication lag peak", `${m.lagPeak.member}: ${bytesText(m.lagPeak.bytes)}`);
   add(m.caughtUpAt, "replicas caught up", "every member listed, replicas streaming");
+  for (const b of journal.resync?.bursts ?? []) add(b.endedAt, "WAL burst written (generate-wal)", `${bytesText(b.bytes)} on ${b.member}`);
   for (const a of m.alerts) {
     const labels = Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(", ");
     add(a.firedAt, `alert ${a.alert} fired`, labels);
     add(a.receivedAt, `alert ${a.alert} delivered`, labels);
   }
+  for (const x of journal.resync?.reinits ?? []) {
+    add(x.requestedAt, "reinitialize requested (POST /reinitialize)", `${x.member}: ${x.reason}; HTTP ${x.status}`);
+    add(x.streamingAt, "reinitialized replica streaming", x.member);
+  }
+  for (const v of m.resync?.verdicts ?? []) add(v.caughtUpAt, "isolated replica caught up", `${v.member}: ${v.method}`);
   for (const o of m.singlePrimary?.writableOverlaps ?? []) {
     add(o.start, "two nodes writable (start)", o.nodes.join(", "));
     add(o.end, "two nodes writable (end)", o.nodes.join(", "));
@@ -163,7 +170,9 @@ function timelineTable(journal: Journal, m: ExperimentMetrics): string {
 }
 
 function metricsTable(m: ExperimentMetrics): string {
-  return markdownTable(["Metric", "Value", "How computed"], METRIC_NAMES.map((n) => {
+  // The resync metrics only exist where the run sampled the primary for them: elsewhere they would be rows of n/a.
+  const names = m.resync === null ? METRIC_NAMES.filter((n) => !RESYNC_METRIC_NAMES.includes(n)) : METRIC_NAMES;
+  return markdownTable(["Metric", "Value", "How computed"], names.map((n) => {
     const metric = m.scalars[n];
     return [metric.label, formatMetricValue(metric), metric.how];
   }));
@@ -273,6 +282,44 @@ function directWriterLines(journal: Journal, m: ExperimentMetrics): string[] {
   return [...out, ""];
 }
 
+/** How each isolated replica got back in sync, as the primary saw it: method, catch-up, lag, WAL held, reinitializations. */
+export function resyncLines(journal: Journal, m: ExperimentMetrics): string[] {
+  const r = m.resync;
+  if (!r) return [];
+  const zero = m.anchors.injectionAt;
+  const interval = journal.resync?.intervalMs;
+  const out = ["### Replica resync (from the primary's side)", ""];
+  out.push(`${r.samples} samples of the current leader${interval ? `, one every ${interval} ms` : ""} (${r.failedSamples} without an answer): \`pg_stat_replication\`, \`pg_replication_slots\`, \`pg_current_wal_lsn()\`, \`pg_ls_waldir()\`.`, "");
+  if (r.verdicts.length === 0) return [...out, "No replica that the primary listed before the injection was a target of the run's faults.", ""];
+  out.push(markdownTable(
+    ["Replica", "Method", "Caught up after healing", "Peak lag", "Slot kept through the isolation", "Peak WAL held by its slot", "Reinitialized"],
+    r.verdicts.map((v) => [
+      v.member, `**${v.method}**`,
+      v.caughtUpSeconds === null ? "never in this run" : `${v.caughtUpSeconds.toFixed(3)} s`,
+      v.peakLag ? `${bytesText(v.peakLag.bytes)} at ${relative(v.peakLag.at, zero)} (${v.peakLag.how})` : "—",
+      v.slotHeld ? "yes" : "no",
+      v.peakRetained ? `${bytesText(v.peakRetained.bytes)} (wal_status ${v.peakRetained.walStatus ?? "—"})` : "—",
+      v.reinit ? `${relative(v.reinit.requestedAt, zero)}` : "no",
+    ]),
+  ), "");
+  for (const v of r.verdicts) out.push(`Why **${v.method}** for ${v.member}:`, "", ...v.evidence.map((e) => `- ${e}`), "");
+  if (r.walDirPeak) {
+    const grew = r.walDirBefore ? ` (${bytesText(r.walDirBefore.bytes)} just before the isolation, ${bytesText(r.walDirPeak.bytes - r.walDirBefore.bytes)} more at the peak)` : "";
+    out.push(`The primary's pg_wal peaked at ${bytesText(r.walDirPeak.bytes)} at ${relative(r.walDirPeak.at, zero)}${grew}.`, "");
+  }
+  for (const b of journal.resync?.bursts ?? []) {
+    out.push(`generate-wal wrote ${bytesText(b.bytes)} of WAL on ${b.member} from ${relative(b.startedAt, zero)} to ${relative(b.endedAt, zero)}${b.checkpoint ? "; after its CHECKPOINT" : "; then"} pg_wal held ${b.walDirBytesAfter === undefined ? "—" : bytesText(b.walDirBytesAfter)}, oldest segment ${b.oldestSegmentAfter ?? "—"}.`, "");
+  }
+  const reinits = journal.resync?.reinits ?? [];
+  if (reinits.length > 0) {
+    out.push("**Reinitializations requested by the runner** (`reinit-if-stuck`)", "");
+    out.push(markdownTable(["Member", "Requested", "Why", "Patroni's answer", "Streaming again"], reinits.map((x) => [
+      x.member, `${relative(x.requestedAt, zero)} (${iso(x.requestedAt)})`, x.reason, `HTTP ${x.status}: ${x.response}`, x.streamingAt === undefined ? "not seen" : `${relative(x.streamingAt, zero)} (${((x.streamingAt - x.requestedAt) / 1000).toFixed(3)} s after the request)`,
+    ])), "");
+  }
+  return out;
+}
+
 function hypothesisTable(journal: Journal): string {
   const names = [...new Set([...journal.hypothesis.before, ...journal.hypothesis.after].map((c) => c.name))];
   if (names.length === 0) return "No steady-state checks were recorded.";
@@ -316,6 +363,7 @@ function resultsSection(journal: Journal, m: ExperimentMetrics, charts: ChartRef
   out.push("### Fault magnitude: configured and measured", "", magnitudeTable(journal), "");
   out.push("### Acknowledged writes after recovery", "", ...durabilityLines(m), "");
   out.push(...singlePrimaryLines(journal, m));
+  out.push(...resyncLines(journal, m));
   out.push("### Steady-state hypothesis", "", hypothesisTable(journal), "");
   out.push("### Log excerpts", "", ...logLines(journal, m, maxLogLines), "");
   if (charts.length > 0) out.push("### Charts", "", ...charts.flatMap((c) => [`![${c.title}](${c.fileName})`, ""]));
@@ -403,6 +451,13 @@ export function analysisLines(journal: Journal, m: ExperimentMetrics, verdicts: 
   const catchUp = m.scalars.catchUpSeconds;
   if (catchUp.value !== null) out.push(`Replicas were all streaming and caught up ${s3(catchUp.value)} after the fault was removed${m.lagPeak ? ` (lag peak ${bytesText(m.lagPeak.bytes)} on ${m.lagPeak.member})` : ""}.`);
   else if (m.anchors.recoveryEndAt !== null) out.push(`Replica catch-up: ${catchUp.reason}.`);
+
+  for (const v of m.resync?.verdicts ?? []) {
+    const retained = v.peakRetained ? `, its slot holding up to ${bytesText(v.peakRetained.bytes)} on the primary` : "";
+    out.push(v.caughtUpSeconds === null
+      ? `${v.member} did not catch up in this run (${v.method})${v.walGone.length ? `: the WAL it needed was gone (${v.walGone[0]})` : ""}.`
+      : `${v.member} resynced by **${v.method}**: caught up ${s3(v.caughtUpSeconds)} after the partition was removed${retained}${v.reinit ? `, after the runner reinitialized it (${v.reinit.reason})` : ""}.`);
+  }
 
   const fired = m.scalars.firstAlertFiredSeconds;
   const delivered = m.scalars.firstAlertDeliveredSeconds;
