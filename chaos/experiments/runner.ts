@@ -11,7 +11,8 @@ import { describeSteps } from "./publish";
 import { ChaosStack } from "./stacks";
 import { fetchMemberLogs, resolveTarget, type ExperimentTarget, type TargetSelector } from "./target";
 import { CREATE_WRITES_TABLE, WRITES_TABLE, Workload } from "./workload";
-import { configDelta, CREATE_PROBES_TABLE, getPatroniConfig, mergeRowSnapshots, patchPatroniConfig, PrimaryProber, readNodeRowIds, type ProbeTarget } from "./primary-probes";
+import { configDelta, configIncludes, configProjection, CREATE_PROBES_TABLE, getPatroniConfig, mergeRowSnapshots, patchPatroniConfig, PrimaryProber, readNodeRowIds, type ProbeTarget } from "./primary-probes";
+import { generateWal, reinitIfStuck, ResyncSampler, type ResyncRecord } from "./resync";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,7 +28,7 @@ export interface RunOptions {
 class Aborted extends Error {}
 
 /** Lines of Patroni's and etcd's logs worth quoting in a report (leadership, failover, rewind, DCS). */
-const RELEVANT_LOG = /leader|lock|promot|demot|failover|rewind|follow|elect|dcs|etcd|timeline|no action|shutdown|starting|lost|quorum|failsafe|replication slot|recover/i;
+const RELEVANT_LOG = /leader|lock|promot|demot|failover|rewind|follow|elect|dcs|etcd|timeline|no action|shutdown|starting|lost|quorum|failsafe|replication slot|recover|requested WAL segment|reinitiali|basebackup/i;
 
 /** Patroni's every-loop "no action" lines: they say nothing changed, and would crowd out what did. */
 const HEARTBEAT_LOG = /no action\. I am|Lock owner: .* I am/;
@@ -92,6 +93,10 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     haproxyStats: target.haproxyStats,
   }, 500);
   const workload = new Workload({ readWrite: target.readWrite, readOnly: target.readOnly, credentials: target.credentials, ...exp.workload, runId });
+  const endpointOf = (name: string) => { const m = target.patroni.find((x) => x.name === name)!; return { host: m.host, port: m.port, ...target.credentials }; };
+  // Replica resync runs: the current leader's replication rows, slots and pg_wal, sampled for the whole run.
+  const resync: ResyncRecord | undefined = exp.probes.resync ? { intervalMs: exp.probes.resyncIntervalMs, samples: [], reinits: [], bursts: [] } : undefined;
+  const resyncSampler = resync ? new ResyncSampler({ leader: () => observers.currentLeader(), endpoint: endpointOf, intervalMs: resync.intervalMs }) : undefined;
   let leaderBefore: string | undefined;
   let progress: NodeJS.Timeout | undefined;
   try {
@@ -99,6 +104,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     workload.start();
     prober?.start();
     directWriter?.start();
+    resyncSampler?.start();
     progress = setInterval(() => log(`    ${statusLine(workload, observers)}`), 5000);
     phase("steady-before", Date.now());
     log(`[${exp.id}] steady state for ${exp.steadySeconds.before}s, workload ${exp.workload.writers}w×${exp.workload.writeRate}/s + ${exp.workload.readers}r×${exp.workload.readRate}/s`);
@@ -116,7 +122,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
       for (const step of exp.method) {
         checkAbort();
         await runStep(step, {
-          chaos, journal, observers, target, log, expId: exp.id, leaderBefore, onRecovered: () => { endPhase(); phase("recovery", Date.now()); },
+          chaos, journal, observers, target, log, expId: exp.id, leaderBefore, onRecovered: () => { endPhase(); phase("recovery", Date.now()); }, resync, resyncSampler,
           snapshotRows: prober ? () => readNodeRowIds(probeTargets, target.credentials, WRITES_TABLE, runId) : undefined,
         });
       }
@@ -145,6 +151,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     await workload.stop();
     await directWriter?.stop();
     await prober?.stop();
+    await resyncSampler?.stop();
     await observers.stop();
     await restoreConfig();
   }
@@ -156,6 +163,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     // snapshot are then on the final primary too, and the accounting agrees with the lost-writes count.
     if (journal.nodeRowIds) journal.nodeRowIds = mergeRowSnapshots(journal.nodeRowIds, await readNodeRowIds(probeTargets, target.credentials, WRITES_TABLE, runId));
   }
+  if (resync && resyncSampler) journal.resync = { ...resync, samples: resyncSampler.samples };
   if (directWriter) journal.directWrites = directWriter.writes;
   journal.writes = workload.writes;
   journal.reads = workload.reads;
@@ -181,6 +189,9 @@ interface StepContext {
   onRecovered: () => void;
   /** Split-brain runs: reads every node's row ids of this run (taken just before and just after healing). */
   snapshotRows?: () => Promise<Record<string, string[]>>;
+  /** Replica resync runs: WAL bursts and reinitializations go here; the sampler gives fresh leader samples. */
+  resync?: ResyncRecord;
+  resyncSampler?: ResyncSampler;
 }
 
 async function runStep(step: MethodStep, ctx: StepContext): Promise<void> {
@@ -254,6 +265,38 @@ async function runStep(step: MethodStep, ctx: StepContext): Promise<void> {
       }
       journal.notes.push(`cluster not healthy within ${step.timeoutSeconds}s of recovery`);
       log(`[${expId}]   not healthy within ${step.timeoutSeconds}s`);
+      return;
+    }
+    case "generate-wal": {
+      const leader = observers.currentLeader();
+      const node = ctx.target.patroni.find((m) => m.name === leader);
+      if (!node) throw new Error("generate-wal: no leader to write WAL on");
+      log(`[${expId}] generate ≥ ${step.megabytes} MB of WAL on ${node.name}${step.checkpoint ? ", then CHECKPOINT" : ""}`);
+      const burst = await generateWal(node.name, { host: node.host, port: node.port, ...ctx.target.credentials }, step.megabytes, step.checkpoint, step.timeoutSeconds * 1000);
+      log(`[${expId}]   ${(burst.bytes / 1048576).toFixed(1)} MB of WAL in ${((burst.endedAt - burst.startedAt) / 1000).toFixed(1)} s; pg_wal ${((burst.walDirBytesAfter ?? 0) / 1048576).toFixed(1)} MB, oldest segment ${burst.oldestSegmentAfter ?? "?"}`);
+      if (ctx.resync) ctx.resync.bursts.push(burst);
+      else journal.notes.push(`generate-wal: ${burst.bytes} bytes of WAL on ${burst.member} from ${new Date(burst.startedAt).toISOString()} to ${new Date(burst.endedAt).toISOString()}`);
+      return;
+    }
+    case "reinit-if-stuck": {
+      const sampler = ctx.resyncSampler!;
+      const healedAt = Math.max(...journal.faults.filter((f) => f.action === "recover").map((f) => f.endedAt), journal.phases.at(-1)?.start ?? Date.now());
+      const rest = (name: string) => ctx.target.patroni.find((m) => m.name === name)!.rest;
+      log(`[${expId}] reinit-if-stuck: replicas not streaming ${step.graceSeconds} s after healing whose WAL is gone get POST /reinitialize (≤ ${step.timeoutSeconds} s)`);
+      await reinitIfStuck({
+        graceSeconds: step.graceSeconds, timeoutSeconds: step.timeoutSeconds, healedAt, log, reinits: ctx.resync!.reinits, notes: journal.notes,
+        replicas: () => ctx.target.patroni.map((m) => m.name).filter((n) => n !== observers.currentLeader()),
+        sample: () => sampler.sampleNow(), samples: () => sampler.samples,
+        memberPosition: async (name) => {
+          const body = (await (await fetch(`${rest(name)}/patroni`, { signal: AbortSignal.timeout(3000) })).json()) as { xlog?: { received_location?: number; replayed_location?: number } };
+          return body.xlog?.received_location ?? body.xlog?.replayed_location;
+        },
+        reinitialize: async (name) => {
+          const res = await fetch(`${rest(name)}/reinitialize`, { method: "POST", body: JSON.stringify({ force: true }), headers: { "content-type": "application/json" }, signal: AbortSignal.timeout(10_000) });
+          return { status: res.status, body: await res.text() };
+        },
+      });
+      return;
     }
   }
 }
@@ -269,7 +312,7 @@ async function applyPatroniConfig(exp: Experiment, target: ExperimentTarget, lea
   const rest = (name: string) => target.patroni.find((m) => m.name === name)!.rest;
   const current = await getPatroniConfig(rest(leader));
   const { patch, restore } = configDelta(current, wanted);
-  const record = { requested: wanted, before: Object.fromEntries(Object.keys(wanted).map((k) => [k, current[k] ?? null])), effective: { ...current } } as NonNullable<Journal["patroniConfig"]>;
+  const record = { requested: wanted, before: configProjection(current, wanted), effective: { ...current } } as NonNullable<Journal["patroniConfig"]>;
   journal.patroniConfig = record;
   if (Object.keys(patch).length > 0) {
     log(`[${exp.id}] Patroni config: PATCH /config ${JSON.stringify(patch)} on ${leader}`);
@@ -280,12 +323,12 @@ async function applyPatroniConfig(exp: Experiment, target: ExperimentTarget, lea
   // read back until every requested key shows (bounded), then give every member one more loop_wait.
   let after = await getPatroniConfig(rest(leader));
   const deadline = Date.now() + 30_000;
-  while (Object.entries(wanted).some(([k, v]) => after[k] !== v) && Date.now() < deadline) {
+  while (!configIncludes(after, wanted) && Date.now() < deadline) {
     await sleep(1000);
     after = await getPatroniConfig(rest(leader));
   }
-  record.effective = Object.fromEntries(Object.keys(wanted).map((k) => [k, after[k] ?? null]));
-  if (Object.entries(wanted).some(([k, v]) => after[k] !== v)) journal.notes.push(`Patroni config not in effect 30 s after PATCH /config: ${JSON.stringify(record.effective)}`);
+  record.effective = configProjection(after, wanted);
+  if (!configIncludes(after, wanted)) journal.notes.push(`Patroni config not in effect 30 s after PATCH /config: ${JSON.stringify(record.effective)}`);
   await sleep((Number(after.loop_wait ?? 10) + 1) * 1000);
   return async () => {
     if (Object.keys(restore).length === 0) return;
