@@ -142,6 +142,12 @@ export interface LeaderChange {
  * Leader changes over observations from several observers. A (leader, epoch) pair counts once, and an
  * observation with an older epoch than the current one is stale (a partitioned member still showing
  * the old leader), so observers that lag behind do not make the leader flap.
+ *
+ * The same leader on a newer epoch is a change too (from === to): it lost leadership and won it again —
+ * etcd re-elected it in a new raft term, or Patroni demoted it and promoted it again (a new timeline).
+ * A false failover that ends on the same member is still a failover. The exception is a takeover seen
+ * first on the old epoch (Patroni lists the new leader while its promotion is still running, on the
+ * old timeline): its first epoch increase completes that takeover and is not counted again.
  */
 export function leaderChanges(observations: LeaderObservation[]): { initial: string | undefined; changes: LeaderChange[] } {
   const sorted = [...observations].sort((a, b) => a.at - b.at);
@@ -149,6 +155,8 @@ export function leaderChanges(observations: LeaderObservation[]): { initial: str
   let current: string | undefined;
   let epoch: number | undefined;
   let initial: string | undefined;
+  /** The current leader took over without an epoch increase: its next epoch is the takeover's own. */
+  let takeoverPending = false;
   const changes: LeaderChange[] = [];
   for (const o of sorted) {
     const key = `${o.leader}@${o.epoch ?? "?"}`;
@@ -156,7 +164,13 @@ export function leaderChanges(observations: LeaderObservation[]): { initial: str
     seen.add(key);
     if (o.epoch !== undefined && epoch !== undefined && o.epoch < epoch) continue;
     if (current === undefined) initial = o.leader;
-    else if (o.leader !== current) changes.push({ at: o.at, from: current, to: o.leader, epoch: o.epoch });
+    else if (o.leader !== current) {
+      changes.push({ at: o.at, from: current, to: o.leader, epoch: o.epoch });
+      takeoverPending = o.epoch !== undefined && epoch !== undefined && o.epoch === epoch;
+    } else if (o.epoch !== undefined && epoch !== undefined && o.epoch > epoch) {
+      if (takeoverPending) takeoverPending = false;
+      else changes.push({ at: o.at, from: current, to: o.leader, epoch: o.epoch });
+    }
     current = o.leader;
     if (o.epoch !== undefined) epoch = Math.max(epoch ?? o.epoch, o.epoch);
   }

@@ -120,6 +120,22 @@ describe("timing around the injection", () => {
     const obs = [{ at: 1, leader: "a", epoch: 1 }, { at: 2, leader: "b", epoch: 2 }, { at: 3, leader: "a", epoch: 1 }, { at: 4, leader: "a", epoch: 3 }];
     expect(leaderChanges(obs).changes.map((c) => `${c.from}->${c.to}`)).toEqual(["a->b", "b->a"]);
   });
+
+  it("counts the same leader on a newer epoch as a re-election (etcd-slow: 50 failed elections, etcd1 term 2 → 52)", () => {
+    const etcd = [{ at: 1, leader: "etcd1", epoch: 2 }, { at: 2, leader: "etcd1", epoch: 2 }, { at: 80, leader: "etcd1", epoch: 52 }];
+    expect(leaderChanges(etcd).changes).toEqual([{ at: 80, from: "etcd1", to: "etcd1", epoch: 52 }]);
+    // Patroni: pg3 demoted (DCS unreachable) and promoted again on a new timeline: a false failover onto itself.
+    const patroni = [{ at: 1, leader: "pg3", epoch: 2 }, { at: 75, leader: "pg3", epoch: 2 }, { at: 79, leader: "pg3", epoch: 3 }];
+    expect(leaderChanges(patroni).changes.map((c) => `${c.from}->${c.to}@${c.epoch}`)).toEqual(["pg3->pg3@3"]);
+  });
+
+  it("does not count a takeover twice when the new leader shows first on the old timeline", () => {
+    // split-brain-minority: /cluster listed pg3 as leader on timeline 1, its promotion finished on 2 a second later.
+    const obs = [{ at: 1, leader: "pg2", epoch: 1 }, { at: 2, leader: "pg3", epoch: 1 }, { at: 3, leader: "pg3", epoch: 2 }, { at: 4, leader: "pg2", epoch: 1 }];
+    expect(leaderChanges(obs).changes.map((c) => `${c.from}->${c.to}@${c.epoch}`)).toEqual(["pg2->pg3@1"]);
+    // ... but a later demotion and re-promotion of that leader counts.
+    expect(leaderChanges([...obs, { at: 60, leader: "pg3", epoch: 3 }]).changes.map((c) => `${c.from}->${c.to}@${c.epoch}`)).toEqual(["pg2->pg3@1", "pg3->pg3@3"]);
+  });
 });
 
 describe("errors, throughput and latency", () => {
