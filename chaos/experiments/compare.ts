@@ -37,21 +37,35 @@ export interface Measure {
 const seconds = (ms: number) => ms / 1000;
 
 /**
- * When the primary before the fault stopped being a writable primary, from the direct per-node probes
- * (first probe of it answering pg_is_in_recovery() = true after the injection) or, without probes, from
- * the first write refused as read-only. null: it never demoted during the run.
+ * When the primary before the fault stopped taking writes. With direct probes: the first probe after the
+ * injection that it did not accept a write on (in recovery, refused, shutting down or silent), starting
+ * a run of at least DEMOTED_PROBES such probes — a demoting primary often shuts down and stays silent
+ * until the partition heals, so waiting to see it in recovery would measure the healing, not the
+ * demotion; one lost probe under load is not a demotion. Without probes: the first write through HAProxy
+ * refused as read-only or by a shutdown. null: it never stopped during the run.
  */
 export function demotionAt(journal: Journal, m: ExperimentMetrics): { at: number; how: string } | null {
   const t0 = m.anchors.injectionAt;
   if (t0 === null) return null;
   const old = m.leaderBefore;
   if (journal.primaryProbes && journal.primaryProbes.length > 0 && old) {
-    const p = journal.primaryProbes.filter((s) => s.node === old && s.at >= t0 && s.inRecovery === true).sort((a, b) => a.at - b.at)[0];
-    return p ? { at: p.at, how: `probe of ${old}: pg_is_in_recovery() = true` } : null;
+    const probes = journal.primaryProbes.filter((s) => s.node === old && s.at >= t0).sort((a, b) => a.at - b.at);
+    for (let i = 0; i + DEMOTED_PROBES <= probes.length; i++) {
+      const run = probes.slice(i, i + DEMOTED_PROBES);
+      if (run.every((p) => !p.writeOk)) {
+        const p = probes[i];
+        const state = p.inRecovery === true ? "in recovery" : p.inRecovery === false ? "write refused" : "no answer";
+        return { at: p.at, how: `probe of ${old}: no write accepted from here on for ≥ ${DEMOTED_PROBES} probes (first: ${state})` };
+      }
+    }
+    return null;
   }
-  const w = journal.writes.filter((x) => x.error === "read_only" && (x.doneAt ?? x.sentAt) >= t0).sort((a, b) => (a.doneAt ?? a.sentAt) - (b.doneAt ?? b.sentAt))[0];
-  return w ? { at: w.doneAt ?? w.sentAt, how: "first write refused as read-only" } : null;
+  const w = journal.writes.filter((x) => (x.error === "read_only" || x.error === "admin_shutdown") && (x.doneAt ?? x.sentAt) >= t0).sort((a, b) => (a.doneAt ?? a.sentAt) - (b.doneAt ?? b.sentAt))[0];
+  return w ? { at: w.doneAt ?? w.sentAt, how: `first write refused (${w.error === "read_only" ? "read-only" : "server shutting down"})` } : null;
 }
+
+/** Consecutive probes without an accepted write that make a demotion (not one probe lost to load). */
+export const DEMOTED_PROBES = 3;
 
 /** Share of the writes sent during the fault phase that were acknowledged. */
 export function faultWriteAvailability(m: ExperimentMetrics): { percent: number; sent: number; ok: number } | null {
@@ -82,7 +96,7 @@ export function comparisonMeasures(entries: { journal: Journal; metrics: Experim
     },
     {
       key: "primaryDemotion", label: "Primary demotion", unit: "s", lowerIsBetter: undefined,
-      how: "injection → the primary before the fault seen in recovery (direct probe of its own port; else the first write refused as read-only)",
+      how: `injection → the primary before the fault stops accepting writes (direct probes of its own port: first of ≥ ${DEMOTED_PROBES} probes without an accepted write; else the first write refused as read-only or by a shutdown)`,
       values: entries.map(({ journal, metrics }) => {
         const d = demotionAt(journal, metrics);
         if (metrics.anchors.injectionAt === null) return { value: null, reason: "no fault was injected" };

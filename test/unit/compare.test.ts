@@ -58,11 +58,32 @@ describe("comparison report (failsafe_mode off vs on)", () => {
     expect(md).toContain("- **failsafe-on**: 100.0 % of writes acknowledged during the fault; the primary did not demote (pg1 never demoted); 0 acknowledged writes lost; 0 Patroni leader change(s).");
   });
 
+  it("a demoting primary that goes silent until healing is demoted when it stops accepting writes, not when it is seen in recovery", () => {
+    const j = syntheticJournal();
+    j.primaryProbes = [];
+    for (let t = T0 - 5000; t < T0 + 60000; t += 500) {
+      // One probe lost to load at +2 s (not a demotion); from +6.5 s no answer (shutdown hanging on its WAL sender); in recovery after the heal at +55 s.
+      const lost = t === T0 + 2000;
+      const silent = t >= T0 + 6500 && t < T0 + 55000;
+      j.primaryProbes.push({ at: t, node: "pg1", inRecovery: silent || lost ? undefined : t >= T0 + 55000, writeOk: !silent && !lost && t < T0 + 55000 });
+    }
+    expect(demotionAt(j, computeMetrics(j))).toEqual({ at: T0 + 6500, how: "probe of pg1: no write accepted from here on for ≥ 3 probes (first: no answer)" });
+    // Without any probe gap the primary never stopped.
+    j.primaryProbes = j.primaryProbes.map((p) => ({ ...p, inRecovery: false, writeOk: true }));
+    expect(demotionAt(j, computeMetrics(j))).toBeNull();
+  });
+
+  it("without probes, a write refused by a shutting-down primary counts as its demotion too", () => {
+    const j = syntheticJournal();
+    j.writes[j.writes.findIndex((w) => w.sentAt === T0 + 4000)].error = "admin_shutdown";
+    expect(demotionAt(j, computeMetrics(j))).toEqual({ at: T0 + 4020, how: "first write refused (server shutting down)" });
+  });
+
   it("falls back to the first read-only write for the demotion when there are no probes", () => {
     const j = syntheticJournal();
     j.writes[j.writes.findIndex((w) => w.sentAt === T0 + 4000)].error = "read_only";
     const d = demotionAt(j, computeMetrics(j));
-    expect(d).toEqual({ at: T0 + 4020, how: "first write refused as read-only" });
+    expect(d).toEqual({ at: T0 + 4020, how: "first write refused (read-only)" });
   });
 
   it("a single run has no differences column to compute", () => {
