@@ -579,10 +579,12 @@ export function computeMetrics(journal: Journal, options: MetricsOptions = {}): 
   const afterInject = (t: number | undefined) => t !== undefined && t >= (anchors.injectActionStartAt ?? -Infinity);
   const fired = alerts.filter((a) => afterInject(a.firedAt)).map((a) => a.firedAfterSeconds as number);
   const received = alerts.filter((a) => afterInject(a.receivedAt)).map((a) => a.receivedAfterSeconds as number);
-  s.firstAlertFiredSeconds = metric("First alert fired", "s", `earliest Prometheus firing time among alerts, ${relHow}`,
-    t0 === null ? why(noInjection) : fired.length === 0 ? why("no alert fired after the injection") : Math.min(...fired));
-  s.firstAlertDeliveredSeconds = metric("First alert delivered", "s", `earliest arrival of a notification at the receiver, ${relHow}`,
-    t0 === null ? why(noInjection) : received.length === 0 ? why("no notification reached the receiver after the injection") : Math.min(...received));
+  // Only the experiment's expected alerts are read from monitoring: none observed is not "none fired".
+  const notObserved = "no alert was observed: the experiment declares no expectedAlerts, or the target has no monitoring the runner reads";
+  s.firstAlertFiredSeconds = metric("First alert fired", "s", `earliest Prometheus firing time among the expected alerts, ${relHow}`,
+    t0 === null ? why(noInjection) : alerts.length === 0 ? why(notObserved) : fired.length === 0 ? why("none of the expected alerts fired after the injection") : Math.min(...fired));
+  s.firstAlertDeliveredSeconds = metric("First alert delivered", "s", `earliest arrival of an expected alert's notification at the receiver, ${relHow}`,
+    t0 === null ? why(noInjection) : alerts.length === 0 ? why(notObserved) : received.length === 0 ? why("no notification of an expected alert reached the receiver after the injection") : Math.min(...received));
 
   const fault = phases.find((p) => p.phase === "fault");
   const inFault = (value: number | null | undefined) =>
