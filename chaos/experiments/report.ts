@@ -39,6 +39,10 @@ const relative = (t: number, zero: number | null) => (zero === null ? "—" : se
 const ms = (v: number | null) => (v === null ? "—" : v.toFixed(1));
 const perSecond = (v: number | null) => (v === null ? "—" : v.toFixed(1));
 
+
+/** "pg1 → pg2", or "pg3 re-elected" when the same member won again on a newer timeline / raft term. */
+const leaderMove = (c: { from?: string; to?: string }) => (c.from === c.to ? `${c.to} re-elected` : `${c.from} → ${c.to}`);
+
 function bytesText(n: number): string {
   const units = ["KiB", "MiB", "GiB"];
   let v = n;
@@ -140,8 +144,8 @@ export function timelineEvents(journal: Journal, m: ExperimentMetrics): Timeline
     add(m.writeOutage.lastAckBeforeAt, "last write acknowledged before the failures");
     add(m.writeOutage.firstAckAfterAt, "writes acknowledged again", `${m.writeOutage.failedWrites} failed writes in between`);
   }
-  for (const c of m.patroniLeaderChanges) add(c.at, "Patroni leader change", `${c.from} → ${c.to}${c.epoch !== undefined ? ` (timeline ${c.epoch})` : ""}`);
-  for (const c of m.etcdLeaderChanges) add(c.at, "etcd leader change", `${c.from} → ${c.to}${c.epoch !== undefined ? ` (term ${c.epoch})` : ""}`);
+  for (const c of m.patroniLeaderChanges) add(c.at, "Patroni leader change", `${leaderMove(c)}${c.epoch !== undefined ? ` (timeline ${c.epoch})` : ""}`);
+  for (const c of m.etcdLeaderChanges) add(c.at, "etcd leader change", `${leaderMove(c)}${c.epoch !== undefined ? ` (term ${c.epoch})` : ""}`);
   for (const h of m.haproxyTransitions) add(h.at, `HAProxy ${h.server} ${h.to}`, `was ${h.from}`);
   for (const t of m.timelines.slice(1)) add(t.firstSeenAt, `timeline ${t.timeline} first seen`, `on ${t.member}`);
   if (m.lagPeak) add(m.lagPeak.at, "replication lag peak", `${m.lagPeak.member}: ${bytesText(m.lagPeak.bytes)}`);
@@ -419,7 +423,9 @@ export function analysisLines(journal: Journal, m: ExperimentMetrics, verdicts: 
 
   const change = t0 === null ? undefined : m.patroniLeaderChanges.find((c) => c.at >= t0);
   if (change && t0 !== null) {
-    out.push(`Patroni moved the leader from ${change.from} to ${change.to} ${s3((change.at - t0) / 1000)} after the injection${change.epoch !== undefined ? ` (timeline ${change.epoch})` : ""}.`);
+    out.push(change.from === change.to
+      ? `Patroni re-elected ${change.to} ${s3((change.at - t0) / 1000)} after the injection${change.epoch !== undefined ? ` on a new timeline (${change.epoch})` : ""}: it had lost the leadership in between.`
+      : `Patroni moved the leader from ${change.from} to ${change.to} ${s3((change.at - t0) / 1000)} after the injection${change.epoch !== undefined ? ` (timeline ${change.epoch})` : ""}.`);
   } else if (m.leaderBefore) out.push(`The leader stayed ${m.leaderBefore}: no leader change was observed after the injection.`);
 
   const o = m.writeOutage;
