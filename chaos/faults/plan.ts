@@ -370,14 +370,19 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
       }
       // slow: a delay on every chosen etcd member's traffic.
       const targets = chooseMembers();
-      const perTarget = targets.map((t) => planFaultSteps({ kind: "delay", name: f, target: t.name, delayMs: spec.delayMs, jitterMs: 0, mechanism: "auto", durationSeconds: seconds }, ctx));
+      const peers = spec.slowFor === "clients" ? ["all-patroni"] : undefined;
+      const perTarget = targets.map((t) => planFaultSteps({ kind: "delay", name: f, target: t.name, peers, delayMs: spec.delayMs, jitterMs: 0, mechanism: "auto", durationSeconds: seconds }, ctx));
+      const etcdCount = world.members.filter((m) => m.kind === "etcd").length;
+      const perMemberTimeout = dcs.retryTimeout / Math.max(1, etcdCount);
       return {
         ...base,
         inject: perTarget.map((p) => p.inject).join("\n"),
         recover: perTarget.map((p) => p.recover).join("\n"),
         check: `present=0\n${perTarget.map((p) => `if (${p.check}) >/dev/null 2>&1; then present=1; fi`).join("\n")}\n[ "$present" = 1 ] || exit 3`,
         targets: names(targets), links: perTarget.flatMap((p) => p.links), mechanism: perTarget[0].mechanism,
-        expectedEffect: `etcd answers ${spec.delayMs} ms slower; Patroni's DCS calls approach retry_timeout (${dcs.retryTimeout} s) only if the delay is large`,
+        expectedEffect: `etcd answers Patroni ${spec.delayMs} ms slower; Patroni's etcd client gives each member retry_timeout / members ≈ ${perMemberTimeout.toFixed(2)} s per request: ` +
+          `${spec.delayMs / 1000 >= perMemberTimeout / 2 ? "a request needing two delayed round trips (a new connection) can time out on every member: the primary may demote (a false failover)" : "well below it, no failover expected"}` +
+          `${spec.slowFor === "everyone" ? `; etcd's own peer traffic is delayed too: near etcd's election timeout (1 s by default) etcd cannot keep a leader — an etcd outage, not a slow etcd` : ""}`,
         conflictKeys: perTarget.flatMap((p) => p.conflictKeys),
         verification: delayVerification(world.members.find((m) => m.kind === "patroni") ?? others(world, targets)[0], targets[0], spec.delayMs, 0),
       };

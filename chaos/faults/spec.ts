@@ -100,6 +100,11 @@ export const etcdOutageSpec = z.object({
   members: z.union([z.number().int().min(1).max(5), z.array(selector).min(1).max(5)]).default(1),
   from: z.array(selector).min(1).max(7).default(["all-patroni"]),
   delayMs: z.number().int().min(1).max(10_000).default(200),
+  /**
+   * slow: whose traffic from etcd is delayed — `clients` (the Patroni nodes: a slow DCS) or `everyone`
+   * (the etcd peers too: a delay near etcd's election timeout leaves etcd without a leader — an outage).
+   */
+  slowFor: z.enum(["clients", "everyone"]).default("clients"),
   mode: z.enum(["stop", "kill", "pause"]).default("stop"),
   /** flap: how many stop/start cycles, and how long each down and up phase lasts (seconds). */
   cycles: z.number().int().min(1).max(50).default(3),
