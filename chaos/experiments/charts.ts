@@ -147,15 +147,10 @@ export function errorRateSpec(journal: Journal): ChartSpec {
   };
 }
 
-/** Null when no replica lag was reported (nothing to draw). */
-export function replicationLagSpec(journal: Journal): ChartSpec | null {
-  const frame = timeFrame(journal);
-  const values = journal.cluster.flatMap((s) =>
-    s.ok ? s.members.filter((m) => m.role !== "leader" && m.lagBytes !== undefined).map((m) => ({ t: (s.at - frame.zero) / 1000, member: m.name, lagBytes: m.lagBytes })) : []);
-  if (values.length === 0) return null;
-  const title = "Replication lag per replica (Patroni /cluster)";
+/** A step line per series over the run's time axis, bytes on the y axis, the fault window shaded. */
+function bytesOverTime(kind: ChartKind, title: string, frame: ReturnType<typeof timeFrame>, values: { t: number; bytes: number; series: string }[], yTitle: string, seriesTitle: string | null): ChartSpec {
   return {
-    kind: "replication-lag",
+    kind,
     title,
     spec: {
       ...base(title),
@@ -166,13 +161,22 @@ export function replicationLagSpec(journal: Journal): ChartSpec | null {
           mark: { type: "line", point: true, interpolate: "step-after" },
           encoding: {
             x: { field: "t", type: "quantitative" },
-            y: { field: "lagBytes", type: "quantitative", title: "lag, bytes", axis: { format: "~s" } },
-            color: { field: "member", type: "nominal", title: "replica" },
+            y: { field: "bytes", type: "quantitative", title: yTitle, axis: { format: "~s" } },
+            color: { field: "series", type: "nominal", title: seriesTitle, legend: { labelLimit: 320 } },
           },
         },
       ],
     },
   };
+}
+
+/** Null when no replica lag was reported (nothing to draw). */
+export function replicationLagSpec(journal: Journal): ChartSpec | null {
+  const frame = timeFrame(journal);
+  const values = journal.cluster.flatMap((s) =>
+    s.ok ? s.members.filter((m) => m.role !== "leader" && m.lagBytes !== undefined).map((m) => ({ t: (s.at - frame.zero) / 1000, series: m.name, bytes: m.lagBytes! })) : []);
+  if (values.length === 0) return null;
+  return bytesOverTime("replication-lag", "Replication lag per replica (Patroni /cluster)", frame, values, "lag, bytes", "replica");
 }
 
 /**
@@ -199,26 +203,7 @@ export function resyncSpec(journal: Journal): ChartSpec | null {
     const v = classifyResync({ member, isolatedAt: inject.injectedAt?.length ? Math.min(...inject.injectedAt) : inject.endedAt, healStartAt: heal?.startedAt ?? journal.endedAt, healedAt: heal?.endedAt ?? journal.endedAt, samples: r.samples, reinits: r.reinits, logs: journal.logs, caughtUpLagBytes: 0 });
     for (const p of v.lag) values.push({ t: t(p.at), bytes: p.bytes, series: `lag of ${member}` });
   }
-  const title = "Replica resync: lag, WAL held by its slot, pg_wal size (primary's samples)";
-  return {
-    kind: "resync",
-    title,
-    spec: {
-      ...base(title),
-      layer: [
-        faultLayer(frame),
-        {
-          data: { values },
-          mark: { type: "line", point: true, interpolate: "step-after" },
-          encoding: {
-            x: { field: "t", type: "quantitative" },
-            y: { field: "bytes", type: "quantitative", title: "bytes", axis: { format: "~s" } },
-            color: { field: "series", type: "nominal", title: null, legend: { labelLimit: 320 } },
-          },
-        },
-      ],
-    },
-  };
+  return bytesOverTime("resync", "Replica resync: lag, WAL held by its slot, pg_wal size (primary's samples)", frame, values, "bytes", null);
 }
 
 export function chartSpecs(journal: Journal): ChartSpec[] {
