@@ -31,6 +31,8 @@ export interface ContainerSpec {
   image: string;
   hostname: string;
   network: string;
+  /** Fixed address: this host number on the network's /24 (see memberHostNumber); else Docker picks one. */
+  ipHost?: number;
   labels: Labels;
   /** Plain (non-secret) environment values. */
   env?: Record<string, string>;
@@ -84,8 +86,12 @@ export function containerCreateScript(spec: ContainerSpec, ownerLabel: { key: st
     `  docker rm -f -v ${name} >/dev/null`,
     `fi`,
     // A run that fails (e.g. a port already taken) can leave a "Created" container no state knows of.
-    `${sh(dockerRunArgs(spec))} >/dev/null || { rc=$?; docker rm -f -v ${name} >/dev/null 2>&1 || true; exit "$rc"; }`,
-    // The address the lab's inventory reports; containers keep it across restarts on a user network.
+    ...(spec.ipHost !== undefined ? [
+      `subnet=$(docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' ${sh([spec.network])})`,
+      `case "$subnet" in */24) ip="\${subnet%.*}.${spec.ipHost}" ;; *) echo "network ${spec.network} has subnet $subnet, not the /24 pgchaos creates: it predates fixed member addresses; run pulumi destroy, then up" >&2; exit 1 ;; esac`,
+    ] : []),
+    `${sh(dockerRunArgs(spec).slice(0, 3))}${spec.ipHost !== undefined ? ' --ip "$ip"' : ""} ${sh(dockerRunArgs(spec).slice(3))} >/dev/null || { rc=$?; docker rm -f -v ${name} >/dev/null 2>&1 || true; exit "$rc"; }`,
+    // The address the lab's inventory reports (fixed for members: it survives restarts in any order).
     `docker inspect -f ${sh([`{{(index .NetworkSettings.Networks "${spec.network}").IPAddress}}`])} ${name}`,
   ].join("\n");
 }
@@ -95,10 +101,22 @@ export function containerDeleteScript(name: string): string {
   return `docker rm -f -v ${sh([name])} >/dev/null 2>&1 || true`;
 }
 
+/** Where lab networks take their /24: 10.213.<x>.0/24, x chosen from the network's name, then the next free. */
+export const LAB_SUBNET_POOL = "10.213";
+
+/**
+ * A /24 per lab: members get fixed addresses below .128 (memberHostNumber), Docker's own allocation for
+ * other containers (monitoring) is confined to .128/25, so it can never take a stopped member's address.
+ * Candidates start at a hash of the name; Docker refuses one overlapping another network, then the next.
+ */
 export function networkCreateScript(name: string, labels: Labels): string {
+  const start = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 256, 7);
+  const create = (x: string) => `${sh(["docker", "network", "create", "--driver", "bridge"])} --subnet "${LAB_SUBNET_POOL}.${x}.0/24" --ip-range "${LAB_SUBNET_POOL}.${x}.128/25" ${sh([...labelArgs(labels), name])}`;
   return [
     `if ! docker network inspect ${sh([name])} >/dev/null 2>&1; then`,
-    `  ${sh(["docker", "network", "create", "--driver", "bridge", ...labelArgs(labels), name])} >/dev/null`,
+    `  created=0`,
+    `  for i in $(seq 0 255); do x=$(( (${start} + i) % 256 )); if ${create("$x")} >/dev/null 2>&1; then created=1; break; fi; done`,
+    `  [ "$created" = 1 ] || { echo "no free ${LAB_SUBNET_POOL}.x.0/24 for network ${name}: every candidate overlaps another Docker network" >&2; exit 1; }`,
     `fi`,
     `docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' ${sh([name])}`,
   ].join("\n");

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { sshHostPort } from "../lab/ssh";
 import { DockerContainer, DockerVolume, ownerLabels } from "../docker/resources";
 import { withNodeExporter } from "../lab/exporters";
-import type { LabNaming } from "../lab/naming";
+import { memberHostNumber, type LabNaming } from "../lab/naming";
 import { ETCD_CLIENT_PORT, etcdFlags } from "./config";
 
 export interface EtcdClusterArgs {
@@ -40,6 +40,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
         spec: pulumi.output(args.image).apply((image) => ({
           image,
           hostname: member,
+          ipHost: memberHostNumber(member),
           network: naming.network,
           labels: ownerLabels(naming.owner, { "pgchaos.role": "etcd", "pgchaos.member": member }),
           ports: [{ host: args.clientPortBase + i, container: ETCD_CLIENT_PORT }],

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { sshHostPort } from "../lab/ssh";
 import { DockerContainer, ownerLabels } from "../docker/resources";
 import { withNodeExporter } from "../lab/exporters";
-import { HAPROXY_MEMBER, type LabNaming } from "../lab/naming";
+import { HAPROXY_MEMBER, memberHostNumber, type LabNaming } from "../lab/naming";
 import { HAPROXY_RO_PORT, HAPROXY_RW_PORT, HAPROXY_STATS_PORT, renderHaproxyCfg, type HaproxyBackendNode } from "./config";
 
 export interface HaproxyArgs {
@@ -33,6 +33,7 @@ export class Haproxy extends pulumi.ComponentResource {
       spec: pulumi.output(args.image).apply((image) => ({
         image,
         hostname: HAPROXY_MEMBER,
+        ipHost: memberHostNumber(HAPROXY_MEMBER),
         network: naming.network,
         labels: ownerLabels(naming.owner, { "pgchaos.role": "haproxy", "pgchaos.member": HAPROXY_MEMBER }),
         env: { HAPROXY_CFG_B64: Buffer.from(this.config).toString("base64") },

@@ -21,3 +21,16 @@ export function labNaming(scope: string, project: string, stack: string): LabNam
 export const etcdMemberNames = (n: number) => Array.from({ length: n }, (_, i) => `etcd${i + 1}`);
 export const patroniNodeNames = (n: number) => Array.from({ length: n }, (_, i) => `pg${i + 1}`);
 export const HAPROXY_MEMBER = "haproxy";
+
+/**
+ * A lab member's fixed host number on the lab's /24 (etcd i → 10+i, pg i → 20+i, haproxy → 30). Docker
+ * hands out addresses again on every `docker start`, in start order: two members stopped and started in
+ * another order swap addresses, and fault rules and probes naming the old ones hit the wrong member.
+ * Fixed addresses (`--ip`, below the network's dynamic range) keep the inventory true across restarts.
+ */
+export function memberHostNumber(member: string): number {
+  const m = /^(etcd|pg)(\d+)$/.exec(member);
+  if (m) return (m[1] === "etcd" ? 10 : 20) + Number(m[2]);
+  if (member === HAPROXY_MEMBER) return 30;
+  throw new Error(`no fixed address for lab member ${member}`);
+}

@@ -3,7 +3,7 @@ import { sshHostPort } from "../lab/ssh";
 import type { DcsConfig } from "../../stacks/config";
 import { DockerContainer, DockerVolume, ownerLabels } from "../docker/resources";
 import { POSTGRES_EXPORTER_START, withNodeExporter } from "../lab/exporters";
-import type { LabNaming } from "../lab/naming";
+import { memberHostNumber, type LabNaming } from "../lab/naming";
 import { PATRONI_CONFIG_PATH, PATRONI_REST_PORT, PG_DATA_DIR, POSTGRES_PORT, renderPatroniYaml } from "./config";
 
 export interface PatroniPasswords {
@@ -83,6 +83,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
         spec: pulumi.all([args.image, yaml]).apply(([image, y]) => ({
           image,
           hostname: node,
+          ipHost: memberHostNumber(node),
           network: naming.network,
           labels: ownerLabels(naming.owner, { "pgchaos.role": "patroni", "pgchaos.member": node }),
           user: "postgres",

@@ -1,4 +1,5 @@
 import { spawnSync } from "child_process";
+import { memberHostNumber } from "../../components/lab/naming";
 import { describe, expect, it } from "vitest";
 import {
   containerCreateScript,
@@ -63,4 +64,26 @@ describe("docker command builders", () => {
       expect(bashWords(sh(args)).at(-1)).toBe(hostile);
     },
   );
+});
+
+describe("fixed member addresses (they must survive restarts in any order)", () => {
+  const spec = { name: "pgchaos-dev-etcd2", image: "img", hostname: "etcd2", network: "pgchaos-dev-net", labels: {}, command: ["etcd"] };
+
+  it("members have fixed host numbers; other containers take Docker's range above .128", () => {
+    expect(["etcd1", "etcd3", "pg1", "pg7", "haproxy"].map(memberHostNumber)).toEqual([11, 13, 21, 27, 30]);
+    expect(() => memberHostNumber("prometheus")).toThrow(/no fixed address for lab member prometheus/);
+    const net = networkCreateScript("pgchaos-dev-net", { "pgchaos.stack": "pgchaos/dev" });
+    expect(net).toMatch(/--subnet "10\.213\.\$x\.0\/24" --ip-range "10\.213\.\$x\.128\/25"/);
+    expect(spawnSync("bash", ["-n", "-c", net]).status).toBe(0);
+  });
+
+  it("the create script runs `docker run --ip` with the network's /24 and the member's number, and refuses an older network", () => {
+    const script = containerCreateScript({ ...spec, ipHost: 12 }, { key: "pgchaos.stack", value: "pgchaos/dev" });
+    expect(script).toContain(`ip="\${subnet%.*}.12"`);
+    expect(script).toContain('docker run -d --ip "$ip" --name pgchaos-dev-etcd2 --hostname etcd2');
+    expect(script).toMatch(/not the \/24 pgchaos creates: it predates fixed member addresses; run pulumi destroy, then up/);
+    // The address arithmetic itself, as bash does it.
+    expect(spawnSync("bash", ["-c", `subnet=10.213.57.0/24; echo "\${subnet%.*}.12"`], { encoding: "utf8" }).stdout.trim()).toBe("10.213.57.12");
+    expect(containerCreateScript(spec, { key: "pgchaos.stack", value: "pgchaos/dev" })).not.toContain("--ip");
+  });
 });
