@@ -129,10 +129,18 @@ export interface VerdictSummary {
   text: string;
 }
 
-export function summarizeVerdicts(verdicts: ExpectationVerdict[]): VerdictSummary {
+/** Why the method never ran — the steady state did not hold before it — or undefined. */
+export function abortedBefore(journal: { hypothesis: { before: Array<{ name: string; ok: boolean }> } }): string | undefined {
+  const failed = journal.hypothesis.before.filter((c) => !c.ok);
+  return failed.length ? `the steady-state hypothesis did not hold before the method (${failed.map((c) => c.name).join(", ")}): no fault was injected` : undefined;
+}
+
+/** `aborted`: the run never applied its method, so no expectation can pass (see abortedBefore). */
+export function summarizeVerdicts(verdicts: ExpectationVerdict[], aborted?: string): VerdictSummary {
   const held = verdicts.filter((v) => v.status === "held").length;
   const violated = verdicts.filter((v) => v.status === "violated").length;
   const notMeasured = verdicts.filter((v) => v.status === "not measured").length;
+  if (aborted) return { held, violated, notMeasured, total: verdicts.length, pass: false, text: `ABORTED: ${aborted}` };
   const pass = verdicts.every((v) => v.held);
   const parts = [`${held}/${verdicts.length} held`];
   if (violated > 0) parts.push(`${violated} violated`);

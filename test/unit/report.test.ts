@@ -93,3 +93,15 @@ describe("charts", () => {
     expect(chartFileName("etcd quorum/loss", "error-rate")).toBe("etcd-quorum-loss-error-rate.svg");
   });
 });
+
+describe("an aborted run", () => {
+  it("is never a PASS: the steady state did not hold, no fault was injected", async () => {
+    const { syntheticJournal } = await import("../helpers/synthetic-journal");
+    const j = syntheticJournal();
+    j.hypothesis = { before: [{ name: "one leader", ok: true, detail: "leader pg1" }, { name: "every replica streaming", ok: false, detail: "pg2: not streaming" }], after: [] };
+    const { renderExperimentReport } = await import("../../chaos/experiments/report");
+    const md = renderExperimentReport(j);
+    expect(md).toMatch(/Verdict: ABORTED: the steady-state hypothesis did not hold before the method \(every replica streaming\): no fault was injected\./);
+    expect(md).not.toMatch(/Verdict: PASS/);
+  });
+});
