@@ -1,5 +1,5 @@
 import { Client } from "pg";
-import { queryPostgres, type PostgresCredentials } from "../../components/lab/postgres";
+import { connectPostgres, queryPostgres, type PostgresCredentials } from "../../components/lab/postgres";
 import type { PrimaryProbeSample } from "./single-primary";
 
 /**
@@ -76,18 +76,7 @@ export class PrimaryProber {
       let walBytes: number | undefined;
       try {
         if (!client) {
-          const c = new Client({
-            host: t.host, port: t.port, ...this.opts.credentials,
-            connectionTimeoutMillis: timeout, query_timeout: timeout, application_name: "pgchaos-probe",
-          });
-          c.on("error", () => drop());
-          try {
-            await c.connect();
-          } catch (e) {
-            await c.end().catch(() => undefined);
-            throw e;
-          }
-          client = c;
+          client = await connectPostgres({ host: t.host, port: t.port, ...this.opts.credentials }, { connectTimeoutMs: timeout, queryTimeoutMs: timeout, applicationName: "pgchaos-probe", onError: drop });
         }
         const row = (await client.query(WAL_POSITION_SQL)).rows[0] as { r: boolean; wal: number | null } | undefined;
         inRecovery = row?.r;

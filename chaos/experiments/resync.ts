@@ -1,5 +1,4 @@
-import { Client } from "pg";
-import { queryPostgres, type PostgresEndpoint } from "../../components/lab/postgres";
+import { connectPostgres, queryPostgres, type PostgresEndpoint } from "../../components/lab/postgres";
 import type { Journal, LogLine } from "./journal";
 
 /**
@@ -520,9 +519,7 @@ const WALGEN_BATCH = `insert into ${WALGEN_TABLE} select g, repeat(md5(g::text),
 export async function generateWal(member: string, endpoint: PostgresEndpoint, megabytes: number, checkpoint: boolean, timeoutMs: number): Promise<WalBurst> {
   const startedAt = Date.now();
   const deadline = startedAt + timeoutMs;
-  const c = new Client({ host: endpoint.host, port: endpoint.port, user: endpoint.user ?? "postgres", password: endpoint.password, database: endpoint.database ?? "postgres", connectionTimeoutMillis: 10_000, query_timeout: timeoutMs, application_name: "pgchaos-generate-wal" });
-  c.on("error", () => undefined);
-  await c.connect();
+  const c = await connectPostgres(endpoint, { connectTimeoutMs: 10_000, queryTimeoutMs: timeoutMs, applicationName: "pgchaos-generate-wal" });
   try {
     const lsn = async () => Number((await c.query("select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 as b")).rows[0].b);
     const start = await lsn();

@@ -145,10 +145,7 @@ export async function fetchMemberLogs(members: Member[], since: number, keep: (t
 export async function targetMembers(selector: TargetSelector): Promise<{ members: Member[]; chaosStack: string; describe: string }> {
   const chaos = "labStack" in selector ? { labStack: selector.labStack } : await readChaosStack(selector.chaosStack);
   const chaosStack = "chaosStack" in selector ? selector.chaosStack : `${selector.labStack}-chaos`;
-  if ("labStack" in chaos) {
-    const lab = await labOutputs(chaos.labStack);
-    return { members: labMembers(lab.inventory).members, chaosStack, describe: `lab stack ${chaos.labStack}` };
-  }
+  if ("labStack" in chaos) return labTarget(chaos.labStack, await labOutputs(chaos.labStack), chaosStack);
   const inv = chaos;
   useSshSecrets(inv.targets, inv.sshPrivateKey);
   return { members: sshMembers(inv.targets).members, chaosStack, describe: `cluster ${inv.targets.scope} (stack ${chaosStack}, over SSH)` };

@@ -1,5 +1,5 @@
 import { Client } from "pg";
-import type { PostgresCredentials } from "../../components/lab/postgres";
+import { connectPostgres, type PostgresCredentials } from "../../components/lab/postgres";
 import type { ErrorClass, ReadEvent, WriteEvent } from "./journal";
 
 /**
@@ -46,19 +46,9 @@ class ReconnectingClient {
 
   async query<T>(sql: string, params: unknown[]): Promise<T[]> {
     if (!this.client) {
-      const c = new Client({
-        host: this.address.host, port: this.address.port, ...this.opts.credentials,
-        connectionTimeoutMillis: this.opts.opTimeoutMs ?? 2000, query_timeout: this.opts.opTimeoutMs ?? 2000,
-        application_name: "pgchaos-workload",
-      });
-      c.on("error", () => this.drop()); // a broken idle connection must not crash the run
-      try {
-        await c.connect();
-      } catch (e) {
-        await c.end().catch(() => undefined);
-        throw e;
-      }
-      this.client = c;
+      const timeout = this.opts.opTimeoutMs ?? 2000;
+      // A broken idle connection must not crash the run: it is dropped and the next operation reconnects.
+      this.client = await connectPostgres({ ...this.address, ...this.opts.credentials }, { connectTimeoutMs: timeout, queryTimeoutMs: timeout, applicationName: "pgchaos-workload", onError: () => this.drop() });
     }
     try {
       return (await this.client.query(sql, params)).rows as T[];

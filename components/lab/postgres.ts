@@ -15,12 +15,29 @@ export interface PostgresEndpoint {
   database?: string;
 }
 
-/** One query on its own short-lived connection, bounded in connect and query time; throws on failure. */
-export async function queryPostgres<T = Record<string, any>>(e: PostgresEndpoint, sql: string, params: unknown[] = [], timeoutMs = 5000): Promise<T[]> {
-  const c = new Client({ host: e.host, port: e.port, user: e.user ?? "postgres", password: e.password, database: e.database ?? "postgres", connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
-  c.on("error", () => undefined); // a dropped connection surfaces as the query's error, not a crash
+/**
+ * A connected client (the endpoint's user and database default to postgres), bounded in connect and
+ * query time; a dropped connection surfaces as a query's error (and `onError`), not a crash. The caller ends it.
+ */
+export async function connectPostgres(e: PostgresEndpoint, opts: { connectTimeoutMs: number; queryTimeoutMs: number; applicationName?: string; onError?: () => void }): Promise<Client> {
+  const c = new Client({
+    host: e.host, port: e.port, user: e.user ?? "postgres", password: e.password, database: e.database ?? "postgres",
+    connectionTimeoutMillis: opts.connectTimeoutMs, query_timeout: opts.queryTimeoutMs, application_name: opts.applicationName,
+  });
+  c.on("error", opts.onError ?? (() => undefined));
   try {
     await c.connect();
+  } catch (err) {
+    await c.end().catch(() => undefined);
+    throw err;
+  }
+  return c;
+}
+
+/** One query on its own short-lived connection, bounded in connect and query time; throws on failure. */
+export async function queryPostgres<T = Record<string, any>>(e: PostgresEndpoint, sql: string, params: unknown[] = [], timeoutMs = 5000): Promise<T[]> {
+  const c = await connectPostgres(e, { connectTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs });
+  try {
     return (await c.query(sql, params)).rows as T[];
   } finally {
     await c.end().catch(() => undefined);
