@@ -376,7 +376,8 @@ function resultsSection(journal: Journal, m: ExperimentMetrics, charts: ChartRef
 }
 
 /** Patroni's log lines that explain a leader race: candidates compared, the lock taken, the promotion. */
-const ELECTION_LOG = /Got response from|healthiest|promot|acquired session lock|failover|candidate|Lock owner|is not the healthiest|wal position|following a different leader|demot/i;
+/** Patroni's lines that say why a member took (or did not take) the leader lock. */
+export const ELECTION_LOG = /Got response from|healthiest|promot|acquired session lock|failover|candidate|Lock owner|is not the healthiest|wal position|following a different leader|demot/i;
 
 /**
  * How Patroni chose the new leader: the candidates as the last /cluster sample before the injection
