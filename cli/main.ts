@@ -24,6 +24,9 @@ registerReport(program);
 registerDoctor(program);
 registerDiscover(program);
 
+// A closed pipe (`pgchaos list | head`) is the reader being done, not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(0); });
+
 program.parseAsync().catch((e: Error) => {
   console.error(`pgchaos: ${e.message.split("\n")[0]}${e.message.includes("\n") ? `\n${e.message.split("\n").slice(1).join("\n")}` : ""}`);
   process.exit(EXIT.invalid);

@@ -65,7 +65,7 @@ function durabilityFinding(journal: Journal, m: ExperimentMetrics): Omit<Finding
   if (direct > 0) parts.push(`${direct} written directly to the old primary${journal.directWriterTarget ? ` ${journal.directWriterTarget}` : ""}`);
   return {
     class: "lost-writes",
-    summary: `${total} acknowledged writes lost (${parts.join(", ")}): absent from the final primary${journal.finalReadFrom ? ` ${journal.finalReadFrom}` : ""}`,
+    summary: `${total} acknowledged ${total === 1 ? "write" : "writes"} lost (${parts.join(", ")}): absent from the final primary${journal.finalReadFrom ? ` ${journal.finalReadFrom}` : ""}`,
     numbers: { lostAckedWrites: total, lostViaHaproxy: viaHaproxy, ackedViaHaproxy: acked },
   };
 }

@@ -5,13 +5,13 @@ import type { Journal } from "../experiments/journal";
 import { exitCodeFor } from "../experiments/outcome";
 import { publishExperiment, publishIndex } from "../experiments/publish";
 import { runExperiment } from "../experiments/runner";
-import { resolveTarget, type TargetSelector } from "../experiments/target";
+import { resolveTarget, type ExperimentTarget, type TargetSelector } from "../experiments/target";
 import { candidatesFor, sides, UNTESTED_ADVICE, type Candidate, type PatroniSettings } from "./candidates";
 import { estimateSeconds, remainingSeconds, resolveProgramme, type GameDayMode, type Question } from "./programme";
 import { testCandidate, untestedRecommendation, type AbRun } from "./recommend";
 import { restoreHealth, type Repair } from "./repair";
 import { publishGameDay } from "./publish";
-import { runResult, type GameDayResults, type RecommendationResult, type RunResult } from "./results";
+import { runResult, type GameDayResults, type RecommendationResult, type RunResult, type Settings } from "./results";
 import { readSettings } from "./settings";
 
 /**
@@ -29,12 +29,22 @@ export interface GameDayOptions {
   log: (line: string) => void;
   abortSignal?: AbortSignal;
   failOnFindings?: boolean;
-  /** Runs one experiment (tests replace it); default: the real runner against the selector. */
-  runOne?: (exp: Experiment) => Promise<Journal>;
+  /** What touches the target; tests replace it (default: the real runner, Patroni, Docker). */
+  deps?: Partial<GameDayDeps>;
 }
+
+export interface GameDayDeps {
+  resolveTarget: (selector: TargetSelector) => Promise<ExperimentTarget>;
+  readSettings: (target: ExperimentTarget) => Promise<Settings>;
+  restoreHealth: (target: ExperimentTarget, before: string, log: (l: string) => void) => Promise<Repair[]>;
+  runExperiment: (exp: Experiment, opts: { target: TargetSelector; log: (l: string) => void; abortSignal?: AbortSignal }) => Promise<Journal>;
+}
+
+const REAL: GameDayDeps = { resolveTarget, readSettings, restoreHealth, runExperiment };
 
 export interface GameDayContext {
   opts: GameDayOptions;
+  deps: GameDayDeps;
   runDir: string;
   runs: RunResult[];
   repairs: Repair[];
@@ -49,10 +59,10 @@ export async function runOne(ctx: GameDayContext, exp: Experiment, role: RunResu
   const { opts } = ctx;
   const elapsed = (Date.now() - ctx.t0) / 1000;
   opts.log(`[game day] ${label} ${exp.id}${exp.variant ? ` [${exp.variant}]` : ""} — elapsed ${mmss(elapsed)}, about ${mmss(remainingSeconds(ctx.done, [estimateSeconds(exp), ...remaining]))} left`);
-  const target = await resolveTarget(opts.selector);
-  ctx.repairs.push(...await restoreHealth(target, `${exp.id}${exp.variant ? `--${exp.variant}` : ""}`, opts.log));
+  const target = await ctx.deps.resolveTarget(opts.selector);
+  ctx.repairs.push(...await ctx.deps.restoreHealth(target, `${exp.id}${exp.variant ? `--${exp.variant}` : ""}`, opts.log));
   const started = Date.now();
-  const journal = opts.runOne ? await opts.runOne(exp) : await runExperiment(exp, { target: opts.selector, log: opts.log, abortSignal: opts.abortSignal });
+  const journal = await ctx.deps.runExperiment(exp, { target: opts.selector, log: opts.log, abortSignal: opts.abortSignal });
   ctx.done.push({ estimated: estimateSeconds(exp), actual: (Date.now() - started) / 1000 });
   const file = await publishExperiment(journal, ctx.runDir);
   const result = runResult(journal, path.relative(ctx.runDir, file), role, question);
@@ -108,10 +118,11 @@ export async function runGameDay(opts: GameDayOptions): Promise<GameDayResults> 
   const runId = `gd-${new Date(t0).toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-")}`;
   const runDir = path.join(opts.reportsDir, runId);
   fs.mkdirSync(runDir, { recursive: true });
-  const target = await resolveTarget(opts.selector);
-  const settings = await readSettings(target);
+  const deps = { ...REAL, ...opts.deps };
+  const target = await deps.resolveTarget(opts.selector);
+  const settings = await deps.readSettings(target);
   opts.log(`[game day] ${runId}: ${opts.mode.programme.length} experiments (${opts.mode.name}) against ${target.describe}; reports in ${path.relative(process.cwd(), runDir)}`);
-  const ctx: GameDayContext = { opts, runDir, runs: [], repairs: [], t0, done: [] };
+  const ctx: GameDayContext = { opts, deps, runDir, runs: [], repairs: [], t0, done: [] };
   await runProgramme(ctx);
   const recommendations = await recommend(ctx, settings.patroni);
   const programmeRuns = ctx.runs.filter((r) => r.role === "programme");

@@ -35,7 +35,7 @@ export function judgeAb(goal: Goal, a: SideValues, b: SideValues): AbJudgement {
   const sign = goal.better === "lower" ? -1 : 1;
   const diff = (mean(bv) - mean(av)) * sign; // > 0: B better
   const spread = `A ${range(av)}, B ${range(bv)} (${av.length} run(s) per side)`;
-  if (Math.abs(mean(bv) - mean(av)) < goal.floor) return { decision: "no difference", a: av, b: bv, why: `difference below ${fmt(goal.floor)}: ${spread}` };
+  if (mean(bv) === mean(av) || Math.abs(mean(bv) - mean(av)) < goal.floor) return { decision: "no difference", a: av, b: bv, why: `difference below ${fmt(goal.floor)}: ${spread}` };
   const separated = av.length === 1 && bv.length === 1
     ? Math.abs(bv[0] - av[0]) >= ONE_RUN_RELATIVE * Math.max(Math.abs(av[0]), Math.abs(bv[0]))
     : Math.max(...bv) < Math.min(...av) || Math.min(...bv) > Math.max(...av);

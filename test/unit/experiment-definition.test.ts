@@ -26,6 +26,14 @@ describe("experiment files", () => {
     }
   });
 
+  it("names the line of every error, for YAML and for fields, and applies command-line overrides before validating", () => {
+    const text = `id: x\ntitle: xyz\ndescription: ddd\nmethod:\n  - action: wait\n    seconds: -3\nexpected: { prose: ppp }\n`;
+    expect(() => parseExperiment(text, "x.yaml")).toThrow(/x\.yaml:6: method\.0\.seconds: /);
+    expect(() => parseExperiment("id: x\n  title: : y\n", "y.yaml")).toThrow(/y\.yaml:2: /);
+    expect(parseExperiment(text, "x.yaml", [{ path: ["method", 0, "seconds"], value: 30 }]).method[0]).toEqual({ action: "wait", seconds: 30 });
+    expect(() => parseExperiment(text, "x.yaml", [{ path: ["workload", "writeRate"], value: 9999 }])).toThrow(/x\.yaml:\(--set\): workload\.writeRate/);
+  });
+
   it("rejects hostile fault parameters inside an experiment's method", () => {
     const text = `id: x\ntitle: xyz\ndescription: ddd\nmethod:\n  - action: inject\n    faults: [{ name: "a;rm", kind: node-stop, target: primary }]\nexpected: { prose: ppp }\n`;
     expect(() => parseExperiment(text, "x.yaml")).toThrow(/faults\.0\.name/);
