@@ -45,3 +45,16 @@ export function abortOnInterrupt(log: (l: string) => void): AbortController {
   });
   return abort;
 }
+
+/**
+ * An error in a few lines: a failed `pulumi` command (Automation API) is reduced to its `error:` lines, not its
+ * whole output twice over.
+ */
+export function conciseError(e: Error): string {
+  const text = e.message ?? String(e);
+  if (/ENOENT: pulumi|spawn pulumi ENOENT/.test(text)) return "the Pulumi CLI is not on PATH: run `npm run setup` (it builds it), or `. scripts/env.sh` in this shell";
+  if (!/Command failed with exit code/.test(text)) return text;
+  const command = /Command failed with exit code \d+: (pulumi [^\n]*)/.exec(text)?.[1] ?? "pulumi";
+  const errors = [...new Set(text.split("\n").map((l) => l.trim()).filter((l) => /^error:|\berror TS\d+|effect not achieved|RECOVER/.test(l)))].slice(0, 6);
+  return `${command} failed${errors.length ? `:\n  ${errors.join("\n  ")}` : ` (no error line in its output: ${text.split("\n").slice(-5).join(" / ")})`}`;
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
 import { Command } from "commander";
-import { EXIT, EXIT_CODES_HELP } from "./common";
+import { MissingStackError } from "../chaos/experiments/stacks";
+import { conciseError, EXIT, EXIT_CODES_HELP } from "./common";
 import { registerCatalog } from "./commands/catalog";
 import { registerDiscover } from "./commands/discover";
 import { registerDoctor } from "./commands/doctor";
@@ -28,6 +29,10 @@ registerDiscover(program);
 process.stdout.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(0); });
 
 program.parseAsync().catch((e: Error) => {
-  console.error(`pgchaos: ${e.message.split("\n")[0]}${e.message.includes("\n") ? `\n${e.message.split("\n").slice(1).join("\n")}` : ""}`);
+  if (e instanceof MissingStackError) {
+    console.error(`pgchaos: ${e.message}`);
+    process.exit(EXIT.usage);
+  }
+  console.error(`pgchaos: ${conciseError(e)}`);
   process.exit(EXIT.invalid);
 });
