@@ -68,7 +68,7 @@ export function conditionStart(journal: Journal, m: ExperimentMetrics, from: Con
     }
     case "recover": {
       const r = journal.faults.find((f) => f.action === "recover" && f.fault === from.fault);
-      return { at: r?.endedAt ?? null, how: r ? `recovery of ${from.fault} (monitoring back)` : `${from.fault} was never recovered` };
+      return { at: r?.endedAt ?? null, how: r ? `the end of the recovery of ${from.fault} (back by then)` : `${from.fault} was never recovered` };
     }
     case "leader-change": {
       const c = t0 === null ? undefined : m.patroniLeaderChanges.find((x) => x.at >= t0);

@@ -3,7 +3,7 @@ import * as path from "path";
 import { mergeConfig, type Experiment, type PatroniConfigSettings } from "../experiments/definition";
 import type { Journal } from "../experiments/journal";
 import { exitCodeFor } from "../experiments/outcome";
-import { publishExperiment, publishIndex } from "../experiments/publish";
+import { publishComparison, publishExperiment, publishIndex } from "../experiments/publish";
 import { runExperiment } from "../experiments/runner";
 import { resolveTarget, type ExperimentTarget, type TargetSelector } from "../experiments/target";
 import { candidatesFor, sides, UNTESTED_ADVICE, type Candidate, type PatroniSettings } from "./candidates";
@@ -52,6 +52,7 @@ export interface GameDayContext {
   done: { estimated: number; actual: number }[];
 }
 
+const settingsLabel = (c: PatroniConfigSettings) => Object.entries(c).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ");
 const mmss = (s: number) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}`;
 
 /** Runs one experiment, publishes its report under the game day's directory and prints its verdict and findings. */
@@ -101,8 +102,16 @@ async function recommend(ctx: GameDayContext, settings: PatroniSettings | undefi
       out.push(untestedRecommendation(candidate, because, settings ? "already in effect" : "untested", settings ? `${candidate.title} is already in effect, and the finding appeared with it` : "Patroni's settings in effect could not be read, so no A/B was run"));
       continue;
     }
-    const runAb: AbRun = (exp, side, n) => runOne(ctx, abExperiment(exp, candidate, side, side === "a" ? s.a : s.b, n), "ab", `A/B ${i + 1} of ${chosen.length} (${candidate.id}, side ${side.toUpperCase()}, run ${n}):`, []).then((r) => r.journal);
-    out.push(await testCandidate(candidate, because, s, ctx.opts.catalog, ctx.opts.mode.maxRunsPerSide, runAb));
+    const pairs = new Map<string, { label: string; journal: Journal }[]>();
+    const runAb: AbRun = async (exp, side, n) => {
+      const { journal } = await runOne(ctx, abExperiment(exp, candidate, side, side === "a" ? s.a : s.b, n), "ab", `A/B ${i + 1} of ${chosen.length} (${candidate.id}, side ${side.toUpperCase()}, run ${n}):`, []);
+      pairs.set(exp.id, [...(pairs.get(exp.id) ?? []), { label: `${side.toUpperCase()}${n > 1 ? ` run ${n}` : ""}: ${settingsLabel(side === "a" ? s.a : s.b)}`, journal }]);
+      return journal;
+    };
+    const rec = await testCandidate(candidate, because, s, ctx.opts.catalog, ctx.opts.mode.maxRunsPerSide, runAb);
+    // Every A/B also gets the side-by-side comparison `pgchaos compare` writes, with all its measures.
+    rec.comparisons = [...pairs].map(([expId, runs]) => path.basename(publishComparison(ctx.runDir, `${expId}-ab-${candidate.id}`, `${expId}: ${candidate.title} (A/B)`, runs)));
+    out.push(rec);
   }
   // Classes no tested candidate answered: advice, labelled untested.
   const answered = new Set(out.flatMap((r) => r.fixes));

@@ -44,6 +44,7 @@ function recommendationLines(r: RecommendationResult, charted: boolean): string[
   }
   if (charted) out.push(`![${r.title}](${abChartFile(r)})`, "");
   if (r.runs.length) out.push(`Runs: ${r.runs.map((p) => `[${p.split("/")[0]}](${p})`).join(", ")}.`, "");
+  if (r.comparisons?.length) out.push(`Side by side, every measure: ${r.comparisons.map((c) => `[${c}](${c})`).join(", ")}.`, "");
   return out;
 }
 

@@ -82,6 +82,8 @@ export interface RecommendationResult {
   costs?: { measure: string; unit: string; experiment: string; a: number[]; b: number[]; decision: string; why: string }[];
   /** Links to the runs behind it. */
   runs: string[];
+  /** Side-by-side comparisons of the A/B runs (compare-*.md). */
+  comparisons?: string[];
 }
 
 export interface Settings {
