@@ -42,7 +42,7 @@ export interface AlertVerdict {
   /** The allowed delay (s) and how it is made up; null when the monitoring settings were not read. */
   boundSeconds: number | null;
   boundHow: string;
-  /** bound − delivered-after (s): positive = inside the bound. */
+  /** bound − delivered-after (s), from the latest moment the condition can have begun: positive = inside the bound. */
   marginSeconds: number | null;
   status: AlertStatus;
 }
@@ -57,7 +57,7 @@ export function alertBound(alert: string, s: MonitoringSettings | undefined): { 
 }
 
 /** The instant a condition began, from the run's faults and leader changes. */
-export function conditionStart(journal: Journal, m: ExperimentMetrics, from: ConditionStart): { at: number | null; how: string } {
+export function conditionStart(journal: Journal, m: ExperimentMetrics, from: ConditionStart): { at: number | null; how: string; latest?: number } {
   const t0 = m.anchors.injectionAt;
   switch (from.kind) {
     case "injection":
@@ -68,7 +68,11 @@ export function conditionStart(journal: Journal, m: ExperimentMetrics, from: Con
     }
     case "recover": {
       const r = journal.faults.find((f) => f.action === "recover" && f.fault === from.fault);
-      return { at: r?.endedAt ?? null, how: r ? `the end of the recovery of ${from.fault} (back by then)` : `${from.fault} was never recovered` };
+      // The recover action brings it back somewhere inside the action: delays count from its start (the earliest
+      // it can be back), and an alert is late only if it is late even from the action's end (the latest).
+      return r
+        ? { at: r.startedAt, latest: r.endedAt, how: `the recovery of ${from.fault} (back between its start and ${((r.endedAt - r.startedAt) / 1000).toFixed(1)} s later)` }
+        : { at: null, how: `${from.fault} was never recovered` };
     }
     case "leader-change": {
       const c = t0 === null ? undefined : m.patroniLeaderChanges.find((x) => x.at >= t0);
@@ -91,7 +95,8 @@ export function judgeAlert(spec: ExpectedAlertSpec, observed: AlertObservation |
   const deliveredAt = atOrAfter(observed?.receivedAt, cond.at, slack);
   const resolvedAt = observed?.resolvedReceivedAt ?? null;
   const deliveredAfter = rel(deliveredAt, cond.at);
-  const margin = deliveredAfter === null || bound.seconds === null ? null : bound.seconds - deliveredAfter;
+  const deliveredAfterLatest = rel(deliveredAt, cond.latest ?? cond.at);
+  const margin = deliveredAfterLatest === null || bound.seconds === null ? null : bound.seconds - deliveredAfterLatest;
   let status: AlertStatus;
   if (!observed) status = "not observed";
   else if (cond.at === null) status = "condition never began";

@@ -56,6 +56,18 @@ describe("alert timing", () => {
     expect(v[0].marginSeconds).toBe(-7);
   });
 
+  it("counts from a recovery's start, and calls an alert late only if it is late even from the recovery's end", () => {
+    const j = journal((x) => {
+      x.alerts = [{ alert: "PostgresDown", labels: {}, firedAt: T0 + 25000, receivedAt: T0 + 26000 }];
+    });
+    // The recover action ran T0+10 s → T0+11 s: 16 s from its start, 15 s from its end, bound 13 s.
+    const [late] = alertVerdicts(j, computeMetrics(j), [{ alert: "PostgresDown", from: { kind: "recover", fault: "stop-primary" } }]);
+    expect(late).toMatchObject({ status: "late", deliveredAfterSeconds: 16, marginSeconds: -2 });
+    const k = journal((x) => { x.alerts = [{ alert: "PostgresDown", labels: {}, firedAt: T0 + 22000, receivedAt: T0 + 23500 }]; });
+    const [ok] = alertVerdicts(k, computeMetrics(k), [{ alert: "PostgresDown", from: { kind: "recover", fault: "stop-primary" } }]);
+    expect(ok).toMatchObject({ status: "on time", deliveredAfterSeconds: 13.5, marginSeconds: 0.5 });
+  });
+
   it("reads the settings from Prometheus' and Alertmanager's own answers", () => {
     const rules = { data: { groups: [{ rules: [{ type: "alerting", name: "A", duration: 4 }, { type: "recording", name: "r" }, { type: "alerting", name: "B" }] }] } };
     expect(monitoringSettingsFrom("global:\n  scrape_interval: 2s\n  evaluation_interval: 1m30s\n", rules, "route:\n  receiver: x\n")).toEqual({
