@@ -12,6 +12,12 @@ describe("experiment files", () => {
     for (const e of catalog) expect(e.method.some((s) => s.action === "inject")).toBe(true);
   });
 
+  it("every catalog experiment says which alerts it should raise (an empty list is a stated choice, never an omission)", () => {
+    const dir = path.join(__dirname, "..", "..", "chaos", "experiments", "catalog");
+    const silent = fs.readdirSync(dir).filter((f) => f.endsWith(".yaml") && !/^expectedAlerts:/m.test(fs.readFileSync(path.join(dir, f), "utf8")));
+    expect(silent).toEqual([]);
+  });
+
   it("names the file and the field of an invalid experiment", () => {
     const bad = `id: Bad Id\ntitle: x\ndescription: y\nmethod: []\nexpected: { prose: p, assertions: [{ metric: noSuchMetric, op: "==", value: 0 }] }\n`;
     expect(() => parseExperiment(bad, "bad.yaml")).toThrow(ExperimentFileError);
