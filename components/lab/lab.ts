@@ -89,7 +89,7 @@ export class Lab extends pulumi.ComponentResource {
 
     const haproxy = new Haproxy("haproxy", {
       naming, image: haproxyImage.stdout,
-      nodes: nodes.map((n) => ({ name: n, postgresPort: POSTGRES_PORT, restPort: PATRONI_REST_PORT })),
+      nodes: nodes.map((n) => ({ name: n, postgresPort: POSTGRES_PORT, restPort: PATRONI_REST_PORT })), checks: config.haproxy,
       readWritePort: config.ports.readWrite, readOnlyPort: config.ports.readOnly, statsPort: config.ports.haproxyStats,
       memoryMiB: config.memoryLimitMiB.haproxy,
       nodeExporter: exporters, ssh,
