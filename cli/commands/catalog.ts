@@ -1,5 +1,5 @@
 import * as fs from "fs";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { parse } from "yaml";
 import { crossCheck, ExperimentFileError, parseExperiment, readCatalog, type Experiment } from "../../chaos/experiments/definition";
 import { EXIT } from "../common";
@@ -57,7 +57,7 @@ export function registerCatalog(program: Command): void {
   program
     .command("list")
     .description("list the experiment catalog (* = part of the default set); invalid files are listed apart, never hide the rest")
-    .option("-o, --output <format>", "json: the experiments as JSON")
+    .addOption(new Option("-o, --output <format>", "json: the experiments as JSON").choices(["json"]))
     .action((opts: { output?: string }) => {
       const { experiments, problems } = readCatalog();
       if (opts.output === "json") console.log(JSON.stringify({ experiments: experiments.map((e) => ({ id: e.id, title: e.title, default: e.default, variants: e.variants.map((v) => v.name) })), problems }, null, 2));

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { ChaosStack } from "../../chaos/experiments/stacks";
 import { targetMembers } from "../../chaos/experiments/target";
 import { formatLeftovers, orphans, removeLeftovers, scanMembers } from "../../chaos/doctor";
@@ -12,7 +12,7 @@ export function registerDoctor(program: Command): void {
     .option("--lab-stack <name>", "the lab stack; its chaos stack is <name>-chaos (default: dev)")
     .option("--chaos-stack <name>", "instead of --lab-stack: a chaos stack whose pgchaos:targets is your own cluster (scanned over SSH)")
     .option("--fix", "remove the leftovers (only objects named after a fault; never anything else)")
-    .option("-o, --output <format>", "json: the scan as JSON (live faults, members not scanned, leftovers)")
+    .addOption(new Option("-o, --output <format>", "json: the scan as JSON (live faults, members not scanned, leftovers)").choices(["json"]))
     .action(async (opts: { labStack?: string; chaosStack?: string; fix?: boolean; output?: string }) => {
       if (opts.fix && opts.output === "json") program.error("pgchaos: doctor --fix and -o json exclude each other: scan with -o json, then fix", { exitCode: EXIT.usage });
       const target = await targetMembers(selectTarget(program, opts));

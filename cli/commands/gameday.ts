@@ -1,5 +1,5 @@
 import * as path from "path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { readCatalog } from "../../chaos/experiments/definition";
 import { runGameDay } from "../../chaos/gameday/gameday";
 import { MODES } from "../../chaos/gameday/programme";
@@ -14,7 +14,7 @@ export function registerGameDay(program: Command): void {
     .option("--lab-stack <name>", LAB_STACK_HELP)
     .option("--chaos-stack <name>", CHAOS_STACK_HELP)
     .option("--out <dir>", "reports directory (the game day writes <dir>/<run-id>/)", DEFAULT_REPORTS)
-    .option("-o, --output <format>", "json: print results.json on stdout; progress goes to stderr")
+    .addOption(new Option("-o, --output <format>", "json: print results.json on stdout; progress goes to stderr").choices(["json"]))
     .option("--fail-on-findings", "exit 1 when there are findings, even if every hypothesis held")
     .action(async (opts: TargetOptions & { quick?: boolean; experiments?: string; out: string; output?: string; failOnFindings?: boolean }) => {
       const selector = selectTarget(program, opts);

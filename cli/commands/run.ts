@@ -1,5 +1,5 @@
 import * as path from "path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { withVariant, type Experiment } from "../../chaos/experiments/definition";
 import type { Journal } from "../../chaos/experiments/journal";
 import { exitCodeFor } from "../../chaos/experiments/outcome";
@@ -55,7 +55,7 @@ export function registerRun(program: Command): void {
     .option("--lab-stack <name>", LAB_STACK_HELP)
     .option("--chaos-stack <name>", CHAOS_STACK_HELP)
     .option("--out <dir>", "report directory", DEFAULT_REPORTS)
-    .option("-o, --output <format>", "json: print the results (the game day's results.json schema) on stdout; progress goes to stderr")
+    .addOption(new Option("-o, --output <format>", "json: print the results (the game day's results.json schema) on stdout; progress goes to stderr").choices(["json"]))
     .option("--fail-on-findings", "exit 1 when a run has findings, even if every hypothesis held")
     .action(async (ids: string[], opts: RunOptions) => {
       const target = selectTarget(program, opts);
@@ -72,7 +72,7 @@ export function registerRun(program: Command): void {
     .option("--lab-stack <name>", LAB_STACK_HELP)
     .option("--chaos-stack <name>", CHAOS_STACK_HELP)
     .option("--out <dir>", "report directory", DEFAULT_REPORTS)
-    .option("-o, --output <format>", "json: print the results on stdout")
+    .addOption(new Option("-o, --output <format>", "json: print the results on stdout").choices(["json"]))
     .action(async (id: string, opts: RunOptions & { variants?: string }) => {
       const target = selectTarget(program, opts);
       const [exp] = chooseExperiments(program, [id], {});
