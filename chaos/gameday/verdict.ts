@@ -23,7 +23,13 @@ export interface AbJudgement {
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const range = (xs: number[]) => (xs.length === 1 ? fmt(xs[0]) : `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`);
-export const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(Math.abs(n) >= 10 ? 1 : 2));
+/** Two decimals, more when rounding would make a fraction look whole (99.996 % must not read as 100 %). */
+export function fmt(n: number): string {
+  if (Number.isInteger(n)) return String(n);
+  let digits = 2;
+  while (digits < 6 && Number.isInteger(Number(n.toFixed(digits)))) digits++;
+  return String(Number(n.toFixed(digits)));
+}
 
 /** Large enough with one run per side: half of side A's value (or of B's when A is 0) and the floor. */
 export const ONE_RUN_RELATIVE = 0.5;

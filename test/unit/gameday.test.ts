@@ -9,12 +9,16 @@ import { candidatesFor, sides, type PatroniSettings } from "../../chaos/gameday/
 import { runGameDay } from "../../chaos/gameday/gameday";
 import { estimateSeconds, FULL_PROGRAMME, remainingSeconds, resolveProgramme, type GameDayMode } from "../../chaos/gameday/programme";
 import { haproxyChecksFrom, patroniSettingsFrom } from "../../chaos/gameday/settings";
-import { judgeAb, needsAnotherPair } from "../../chaos/gameday/verdict";
+import { fmt, judgeAb, needsAnotherPair } from "../../chaos/gameday/verdict";
 import { syntheticJournal } from "../helpers/synthetic-journal";
 
 const IN_EFFECT: PatroniSettings = { ttl: 10, loop_wait: 2, retry_timeout: 4, maximum_lag_on_failover: 1048576, failsafe_mode: false, synchronous_mode: false, synchronous_mode_strict: false };
 
 describe("A/B judgement", () => {
+  it("prints numbers so that a fraction never looks whole", () => {
+    expect([fmt(99.9634), fmt(99.996), fmt(44.8312), fmt(3), fmt(0.0004)]).toEqual(["99.96", "99.996", "44.83", "3", "0.0004"]);
+  });
+
   const goal = { measure: "lostAckedWrites" as const, better: "lower" as const, floor: 1 };
   it("one run per side separates only a large effect; a small one asks for another pair", () => {
     expect(judgeAb(goal, { values: [1234] }, { values: [0] }).decision).toBe("better");
