@@ -118,6 +118,15 @@ describe("findings", () => {
   });
 });
 
+describe("write recovery", () => {
+  it("counts from the end of the recover action, so the tool's own toggle time is not the system's", () => {
+    // Writes fail until T0+8 s; the synthetic recover action ends at T0+11 s: writes were back before it ended.
+    expect(computeMetrics(journal()).scalars.writeRecoverySeconds.value).toBe(0);
+    const early = journal((j) => { const r = j.faults.find((f) => f.action === "recover")!; r.startedAt = T0 + 5000; r.endedAt = T0 + 6000; });
+    expect(computeMetrics(early).scalars.writeRecoverySeconds.value).toBeCloseTo(2.0, 1);
+  });
+});
+
 describe("outcome and exit codes", () => {
   const outcome = (j: Journal) => runOutcome(j, computeMetrics(j)).status;
   it("tells PASS/FAIL from runs that prove nothing", () => {
