@@ -1,5 +1,6 @@
 import { abortedBefore, describeExpectation, evaluateExpectations, formatNumber, metricOf, summarizeVerdicts, type ExpectationVerdict } from "./expectations";
 import type { Journal, LogLine } from "./journal";
+import { serverSideLines } from "./server-report";
 import { computeMetrics, METRIC_NAMES, RESYNC_METRIC_NAMES, type CategoryMetric, type ExperimentMetrics, type Metric, type OpStats } from "./metrics";
 
 /**
@@ -371,6 +372,7 @@ function resultsSection(journal: Journal, m: ExperimentMetrics, charts: ChartRef
   out.push("### Steady-state hypothesis", "", hypothesisTable(journal), "");
   out.push("### Log excerpts", "", ...logLines(journal, m, maxLogLines), "");
   if (charts.length > 0) out.push("### Charts", "", ...charts.flatMap((c) => [`![${c.title}](${c.fileName})`, ""]));
+  out.push(...serverSideLines(journal));
   if (journal.notes.length > 0) out.push("### Runner notes", "", ...journal.notes.map((n) => `- ${n}`), "");
   return out;
 }
