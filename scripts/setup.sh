@@ -52,7 +52,7 @@ elif timeout 60 docker pull -q "$PGCHAOS_BASE_IMAGE" >/dev/null 2>&1; then
   ok "pulled"
 else
   # The Debian archive this machine's apt already uses, and no other: no mirror host is assumed.
-  mirror=$(debian_mirror "${PGCHAOS_APT_DIR:-/etc/apt}")
+  mirror=$(debian_mirror "${PGCHAOS_APT_DIR:-/etc/apt}" || true)
   if [ -z "$mirror" ]; then
     echo "[setup] no Debian mirror configured in ${PGCHAOS_APT_DIR:-/etc/apt}/sources.list or sources.list.d/*.sources|*.list" >&2
     echo "[setup]   (a URIs: line or a 'deb <mirror>/debian bookworm main' line) and no image $PGCHAOS_BASE_IMAGE to pull:" >&2
