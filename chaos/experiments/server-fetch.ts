@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Journal } from "./journal";
-import { serverPanelQueries, stepSeconds, toSeries, type PanelQuery, type PanelResult, type ServerSideRecord } from "./server-panels";
+import { gridStart, serverPanelQueries, stepSeconds, toSeries, type PanelQuery, type PanelResult, type ServerSideRecord } from "./server-panels";
 
 /**
  * Runs the server-side panels' PromQL against Prometheus' HTTP API (query_range over the run window)
@@ -20,7 +20,8 @@ const rangeResponse = z.object({
 const TIMEOUT_MS = 15_000;
 
 async function queryRange(prometheus: string, q: PanelQuery, window: { start: number; end: number; stepSeconds: number }): Promise<PanelResult> {
-  const params = new URLSearchParams({ query: q.promql, start: String(window.start / 1000), end: String(window.end / 1000), step: String(window.stepSeconds) });
+  // Whole seconds: Prometheus evaluates at start + k × step, and the series are read back on that grid.
+  const params = new URLSearchParams({ query: q.promql, start: String(gridStart(window)), end: String(Math.floor(window.end / 1000)), step: String(window.stepSeconds) });
   try {
     const res = await fetch(`${prometheus}/api/v1/query_range`, { method: "POST", body: params, signal: AbortSignal.timeout(TIMEOUT_MS) });
     const parsed = rangeResponse.safeParse(await res.json().catch(() => ({})));

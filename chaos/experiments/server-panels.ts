@@ -132,13 +132,16 @@ export function serverPanelQueries(targets: string[], step: number, scrapeInterv
   ];
 }
 
+/** First evaluation time of the range queries, in whole seconds (what is sent as `start`). */
+export const gridStart = (window: { start: number }) => Math.ceil(window.start / 1000);
+
 /** Prometheus' query_range matrix → series with a point at every step; steps with no sample are null. */
 export function toSeries(
   matrix: Array<{ metric: Record<string, string>; values: Array<[number, string]> }>,
   labels: string[],
   window: { start: number; end: number; stepSeconds: number },
 ): PanelSeries[] {
-  const startS = Math.ceil(window.start / 1000);
+  const startS = gridStart(window);
   const steps = Math.floor((window.end / 1000 - startS) / window.stepSeconds) + 1;
   return matrix
     .map((m) => {

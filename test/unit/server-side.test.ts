@@ -58,7 +58,8 @@ describe("server-side fetch against a Prometheus-shaped HTTP server", () => {
         res.setHeader("content-type", "application/json");
         if (q.includes("haproxy")) { res.statusCode = 400; res.end(JSON.stringify({ status: "error", errorType: "bad_data", error: "parse error at char 3" })); return; }
         if (q.includes("etcd_server_proposals_failed_total")) { res.end(JSON.stringify({ status: "success", data: { resultType: "matrix", result: [] } })); return; }
-        const start = Math.ceil(Number(new URLSearchParams(body).get("start")));
+        // Like Prometheus: samples at exactly start + k × step of the start it was sent (no rounding).
+        const start = Number(new URLSearchParams(body).get("start"));
         res.end(JSON.stringify({ status: "success", data: { resultType: "matrix", result: [{ metric: { member: "pg1", direction: "write" }, values: [[start, "7"], [start + 4, "9"]] }] } }));
       });
     });
@@ -67,7 +68,8 @@ describe("server-side fetch against a Prometheus-shaped HTTP server", () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  const journal = syntheticJournal();
+  // A start with milliseconds, as every real run has.
+  const journal = { ...syntheticJournal(), startedAt: syntheticJournal().startedAt + 137 };
 
   it("keeps Prometheus' answers, its error text, and an empty answer as missing with the reason", async () => {
     const side = await fetchServerSide(url, journal, journal.startedAt + 10_000);
@@ -75,7 +77,8 @@ describe("server-side fetch against a Prometheus-shaped HTTP server", () => {
     expect(side.unavailable).toBeUndefined();
     const byId = Object.fromEntries(side.panels.map((p) => [p.id, p]));
     expect(byId["target-io"].series[0].name).toBe("pg1 write");
-    expect(byId["target-io"].series[0].points.slice(0, 3)).toEqual([[journal.startedAt, 7], [journal.startedAt + 2000, null], [journal.startedAt + 4000, 9]]);
+    const t0 = Math.ceil(journal.startedAt / 1000) * 1000;
+    expect(byId["target-io"].series[0].points.slice(0, 3)).toEqual([[t0, 7], [t0 + 2000, null], [t0 + 4000, 9]]);
     expect(byId["haproxy-backends"].missing).toBe("Prometheus refused the query: parse error at char 3");
     expect(byId["etcd-proposals-failed"].missing).toMatch(/^no series over the run window: no etcd member answered/);
   });
@@ -95,7 +98,7 @@ describe("server-side fetch against a Prometheus-shaped HTTP server", () => {
     expect(md).toContain('```promql\nrate(pgchaos_container_io_bytes_total{job="node"');
     expect(md).toContain("**Missing:** Prometheus refused the query: parse error at char 3.");
     expect(md).not.toContain(serverChartFileName(j.experiment.id, "haproxy-backends"));
-    expect(md).toMatch(/\| pg1 write \| 2\/6 \| 7 B\/s \| 9 B\/s \| 9 B\/s \| -8 s, -4 s → 0 s \|/);
+    expect(md).toMatch(/\| pg1 write \| 2\/5 \| 7 B\/s \| 9 B\/s \| 9 B\/s \| -7 s, -3 s → -1 s \|/);
     expect(renderExperimentReport(j)).toContain("### Server side (Prometheus)");
     expect(renderExperimentReport(journal)).not.toContain("### Server side");
     const svgs = await renderServerCharts(j);
