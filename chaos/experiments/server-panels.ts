@@ -72,10 +72,14 @@ export function serverPanelQueries(targets: string[], step: number, scrapeInterv
     {
       id: "replication-lag",
       title: "Replication lag per replica, bytes (primary's WAL position − replica's replayed position)",
+      // The primary and a replica are scraped up to one interval apart: a replica can look ahead of the
+      // primary by that skew, which is no lag (clamped to 0, as the alert rule's threshold ignores it).
       promql: [
-        `max by (scope) (patroni_xlog_location{job="patroni"} and on (instance) patroni_primary{job="patroni"} == 1)`,
-        `- on (scope) group_right ()`,
-        `(patroni_xlog_replayed_location{job="patroni"} and on (instance) patroni_replica{job="patroni"} == 1)`,
+        `clamp_min(`,
+        `  max by (scope) (patroni_xlog_location{job="patroni"} and on (instance) patroni_primary{job="patroni"} == 1)`,
+        `  - on (scope) group_right ()`,
+        `  (patroni_xlog_replayed_location{job="patroni"} and on (instance) patroni_replica{job="patroni"} == 1),`,
+        `0)`,
       ].join("\n"),
       unit: "bytes", seriesLabels: ["member"],
       ifEmpty: "no moment with both a primary and a replica reporting to Prometheus (Patroni /metrics)",
@@ -124,7 +128,7 @@ export function serverPanelQueries(targets: string[], step: number, scrapeInterv
     },
     {
       id: "haproxy-backends",
-      title: "HAProxy backend servers up (1) or not (0), as HAProxy's checks saw them",
+      title: "HAProxy backend servers UP or not, as HAProxy's checks saw them (backend `primary`: only the leader passes)",
       promql: `haproxy_server_status{job="haproxy", state="UP"}`,
       unit: "up", seriesLabels: ["proxy", "server"],
       ifEmpty: "HAProxy's exporter answered no haproxy_server_status",

@@ -16,8 +16,34 @@ const Y_TITLE: Record<PanelUnit, string> = {
 
 export const serverChartFileName = (experimentId: string, panelId: string) => `${experimentId.replace(/[^A-Za-z0-9._-]+/g, "-")}-server-${panelId}.svg`;
 
+/** Up/down panels: one strip per series, a cell per step coloured by state; no sample, no cell. */
+function stateStripSpec(journal: Journal, panel: PanelResult): TopLevelSpec {
+  const frame = timeFrame(journal);
+  const step = (journal.serverSide?.stepSeconds ?? 2);
+  const values = panel.series.flatMap((s) => s.points.flatMap(([t, v]) => (v === null ? [] : [{ t: (t - frame.zero) / 1000, t2: (t - frame.zero) / 1000 + step, state: v >= 1 ? "UP" : "not UP", series: s.name }])));
+  return {
+    ...base(panel.title),
+    height: Math.max(60, 22 * panel.series.length),
+    // The fault window is drawn over the cells (translucent), or the cells would hide it.
+    layer: [
+      {
+        data: { values },
+        mark: { type: "rect" },
+        encoding: {
+          x: { field: "t", type: "quantitative" },
+          x2: { field: "t2" },
+          y: { field: "series", type: "nominal", title: null },
+          color: { field: "state", type: "nominal", title: "state (white: no sample)", legend: { titleLimit: 320 }, scale: { domain: ["UP", "not UP"], range: ["#2ca02c", "#d62728"] } },
+        },
+      },
+      faultLayer(frame),
+    ],
+  } as TopLevelSpec;
+}
+
 /** A step line per series over the run's time axis, the fault window shaded; null points break the line. */
 export function serverPanelSpec(journal: Journal, panel: PanelResult): TopLevelSpec {
+  if (panel.unit === "up") return stateStripSpec(journal, panel);
   const frame = timeFrame(journal);
   const values = panel.series.flatMap((s) => s.points.map(([t, v]) => ({ t: (t - frame.zero) / 1000, v, series: s.name })));
   return {
@@ -32,7 +58,6 @@ export function serverPanelSpec(journal: Journal, panel: PanelResult): TopLevelS
           y: {
             field: "v", type: "quantitative", title: Y_TITLE[panel.unit],
             ...(panel.unit === "bytes" || panel.unit === "bytes/s" ? { axis: { format: "~s" } } : {}),
-            ...(panel.unit === "up" ? { scale: { domain: [0, 1] }, axis: { values: [0, 1] } } : {}),
           },
           color: { field: "series", type: "nominal", title: null, legend: { labelLimit: 320 } },
         },
