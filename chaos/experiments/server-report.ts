@@ -97,7 +97,7 @@ export function serverSideLines(journal: Journal): string[] {
   const out = ["### Server side (Prometheus)", ""];
   const iso = (t: number) => new Date(t).toISOString();
   out.push(side.prometheus
-    ? `Range queries to ${side.prometheus}/api/v1/query_range from ${iso(side.start)} to ${iso(side.end)}, step ${side.stepSeconds} s. Time axis: ${frame.zeroLabel}; shaded: fault window. A step without a sample is a gap, never a zero.`
+    ? `Range queries to ${side.prometheus}/api/v1/query_range from ${iso(side.start)} to ${iso(side.end)}, step ${side.stepSeconds} s. Time axis: ${frame.zeroLabel}; shaded: fault window. A step without a sample is a gap, never a zero: the member did not answer its scrape, or the series' condition did not hold (a replica that became primary has no lag series).`
     : `No panel could be queried: ${side.unavailable}.`, "");
   if (side.unavailable && side.prometheus) out.push(`**Unavailable:** ${side.unavailable}`, "");
   for (const panel of side.panels) {
