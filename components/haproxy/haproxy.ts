@@ -3,12 +3,13 @@ import { sshHostPort } from "../lab/ssh";
 import { DockerContainer, ownerLabels } from "../docker/resources";
 import { withNodeExporter } from "../lab/exporters";
 import { HAPROXY_MEMBER, memberHostNumber, type LabNaming } from "../lab/naming";
-import { HAPROXY_RO_PORT, HAPROXY_RW_PORT, HAPROXY_STATS_PORT, renderHaproxyCfg, type HaproxyBackendNode } from "./config";
+import { HAPROXY_RO_PORT, HAPROXY_RW_PORT, HAPROXY_STATS_PORT, renderHaproxyCfg, type HaproxyBackendNode, type HaproxyChecks } from "./config";
 
 export interface HaproxyArgs {
   naming: LabNaming;
   image: pulumi.Input<string>;
   nodes: HaproxyBackendNode[];
+  checks: HaproxyChecks;
   readWritePort: number;
   readOnlyPort: number;
   statsPort: number;
@@ -27,7 +28,7 @@ export class Haproxy extends pulumi.ComponentResource {
   constructor(name: string, args: HaproxyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgchaos:lab:Haproxy", name, {}, opts);
     const { naming } = args;
-    this.config = renderHaproxyCfg({ nodes: args.nodes });
+    this.config = renderHaproxyCfg({ nodes: args.nodes, checks: args.checks });
     this.container = new DockerContainer(HAPROXY_MEMBER, naming.container(HAPROXY_MEMBER), {
       owner: naming.owner,
       spec: pulumi.output(args.image).apply((image) => ({

@@ -31,6 +31,16 @@ export interface MonitoringArgs {
   rulesDir?: string;
 }
 
+/** A monitoring container as the lab's inventory lists it: a fault target for node-stop (monitoring down). */
+export interface MonitoringHost {
+  name: string;
+  container: string;
+  port: number;
+  hostPort: number;
+  /** The container's address on the lab network (its create script prints it). */
+  ip: pulumi.Output<string>;
+}
+
 export interface MonitoringEndpoints {
   prometheus: string;
   alertmanager: string;
@@ -49,6 +59,7 @@ export class Monitoring extends pulumi.ComponentResource {
   public readonly alertmanagerYaml: string;
   public readonly ruleFiles: Record<string, string>;
   public readonly containers: DockerContainer[];
+  public readonly hosts: MonitoringHost[];
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgchaos:lab:Monitoring", name, {}, opts);
@@ -113,6 +124,10 @@ export class Monitoring extends pulumi.ComponentResource {
     }, [prometheusVolume, alertmanager]);
 
     this.containers = [receiver, alertmanager, prometheus];
+    this.hosts = [
+      { name: MONITORING_HOSTS.prometheus, container: prometheus.containerName, port: PROMETHEUS_PORT, hostPort: config.ports.prometheus, ip: prometheus.stdout },
+      { name: MONITORING_HOSTS.alertmanager, container: alertmanager.containerName, port: ALERTMANAGER_PORT, hostPort: config.ports.alertmanager, ip: alertmanager.stdout },
+    ];
     this.endpoints = {
       prometheus: `http://127.0.0.1:${config.ports.prometheus}`,
       alertmanager: `http://127.0.0.1:${config.ports.alertmanager}`,

@@ -95,8 +95,11 @@ describe("lab component graph (Pulumi mocks)", () => {
     expect(inventory.map((m) => `${m.name}:${m.kind}:${m.roleAtCreation}`)).toEqual([
       "etcd1:etcd:member", "etcd2:etcd:member", "etcd3:etcd:member",
       "pg1:patroni:leader", "pg2:patroni:replica", "pg3:patroni:replica", "haproxy:haproxy:proxy",
+      // Monitoring containers are node-stop targets (monitoring down during a failure).
+      "prometheus:monitoring:monitoring", "alertmanager:monitoring:monitoring",
     ]);
     const b = derivedBlockStart("unit");
+    expect(inventory.find((m) => m.name === "alertmanager")!.hostPorts).toEqual({ http: b + 4 });
     expect(inventory.find((m) => m.name === "pg3")!.hostPorts).toEqual({ postgres: b + 16 + 2, rest: b + 24 + 2 });
     expect(await resolve(outputs.readWriteConnection)).toBe(`postgresql://postgres:pw-password-superuser@127.0.0.1:${b}/postgres`);
     expect(outputs.network).toBe("pgchaos-unit-net");
