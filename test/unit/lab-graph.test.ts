@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { derivedBlockStart } from "../../stacks/ports";
 
 interface Created {
   type: string;
@@ -78,13 +79,15 @@ describe("lab component graph (Pulumi mocks)", () => {
     expect(created.filter((c) => c.type === "pgchaos:lab:Monitoring")).toHaveLength(1);
     for (const n of ["prometheus", "alertmanager", "alert-receiver"]) {
       const script: string = byName(n).inputs.create;
-      expect(script).toMatch(/-p 127\.0\.0\.1:1909\d:/);
+      expect(script).toMatch(new RegExp(`-p 127\\.0\\.0\\.1:${derivedBlockStart("unit") + { prometheus: 3, alertmanager: 4, "alert-receiver": 5 }[n]!}:`));
       expect(script).toContain("--memory");
       expect(script).toContain("--restart on-failure");
     }
     for (const n of ["etcd1", "pg1", "haproxy"]) expect(byName(n).inputs.create).toContain("pgchaos-with-node-exporter");
     expect(byName("pg1").inputs.create).toContain("prometheus-postgres-exporter");
-    expect(outputs.monitoring).toEqual({ prometheus: "http://127.0.0.1:19090", alertmanager: "http://127.0.0.1:19093", receiver: "http://127.0.0.1:19094" });
+    // Stack `unit` is not dev: its ports come from its name's block (stacks/ports.ts).
+    const b = derivedBlockStart("unit");
+    expect(outputs.monitoring).toEqual({ prometheus: `http://127.0.0.1:${b + 3}`, alertmanager: `http://127.0.0.1:${b + 4}`, receiver: `http://127.0.0.1:${b + 5}` });
   });
 
   it("exports the inventory, connection strings and the network", async () => {
@@ -95,9 +98,10 @@ describe("lab component graph (Pulumi mocks)", () => {
       // Monitoring containers are node-stop targets (monitoring down during a failure).
       "prometheus:monitoring:monitoring", "alertmanager:monitoring:monitoring",
     ]);
-    expect(inventory.find((m) => m.name === "alertmanager")!.hostPorts).toEqual({ http: 19093 });
-    expect(inventory.find((m) => m.name === "pg3")!.hostPorts).toEqual({ postgres: 15443, rest: 18011 });
-    expect(await resolve(outputs.readWriteConnection)).toBe("postgresql://postgres:pw-password-superuser@127.0.0.1:15432/postgres");
+    const b = derivedBlockStart("unit");
+    expect(inventory.find((m) => m.name === "alertmanager")!.hostPorts).toEqual({ http: b + 4 });
+    expect(inventory.find((m) => m.name === "pg3")!.hostPorts).toEqual({ postgres: b + 16 + 2, rest: b + 24 + 2 });
+    expect(await resolve(outputs.readWriteConnection)).toBe(`postgresql://postgres:pw-password-superuser@127.0.0.1:${b}/postgres`);
     expect(outputs.network).toBe("pgchaos-unit-net");
   });
 });
