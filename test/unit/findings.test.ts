@@ -146,3 +146,14 @@ describe("outcome and exit codes", () => {
     expect(exitCodeFor(["PASS"], 0, true)).toBe(0);
   });
 });
+
+describe("workload deadline", () => {
+  it("a query that never settles ends as a query timeout instead of hanging the run", async () => {
+    const { withDeadline, classifyError } = await import("../../chaos/experiments/workload");
+    const started = Date.now();
+    const err = await withDeadline(new Promise(() => undefined), 50).catch((e: Error) => e);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(classifyError(err)).toBe("query_timeout");
+    await expect(withDeadline(Promise.resolve(7), 50)).resolves.toBe(7);
+  });
+});
