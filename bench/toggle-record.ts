@@ -135,7 +135,8 @@ export async function runPulumi(cwd: string, args: string[], env: NodeJS.Process
   };
   const timer = setInterval(poll, 5);
   const t0 = Date.now();
-  const child = spawn("pulumi", [...args, "--event-log", log], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  // --event-log exists only with PULUMI_DEBUG_COMMANDS (the Automation API sets it too).
+  const child = spawn("pulumi", [...args, "--event-log", log], { cwd, env: { ...env, PULUMI_DEBUG_COMMANDS: "true" }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));

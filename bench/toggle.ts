@@ -12,7 +12,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { makeRecorder, runPulumi, type Recorder } from "./toggle-record";
 import { downPhases, median, sideBySide, upPhases, type Phase } from "./toggle-timeline";
 import { PROJECT_DIR } from "./util";
@@ -43,8 +43,11 @@ function variantEnv(dir: string, backend: string): NodeJS.ProcessEnv {
 }
 
 function writeChaosConfig(v: Variant, lab: string, faults: unknown[]): void {
-  const config = { "pgchaos:kind": "chaos", "pgchaos:labStack": lab, "pgchaos:faults": faults, "pgchaos:verify": true };
-  fs.writeFileSync(path.join(v.dir, `Pulumi.${v.chaosStack}.yaml`), stringify({ config }));
+  // Kept: the stack's encryptionsalt (`stack init` wrote it; without it every CLI run would make a new one).
+  const file = path.join(v.dir, `Pulumi.${v.chaosStack}.yaml`);
+  const doc = (fs.existsSync(file) ? parse(fs.readFileSync(file, "utf8")) : null) ?? {};
+  doc.config = { "pgchaos:kind": "chaos", "pgchaos:labStack": lab, "pgchaos:faults": faults, "pgchaos:verify": true };
+  fs.writeFileSync(file, stringify(doc));
 }
 
 const cli = (v: Variant, args: string[], allowFail = false) => {
