@@ -23,6 +23,8 @@ const opt = (name: string, dflt?: string) => {
   return i > 0 ? process.argv[i + 1] : dflt;
 };
 const SECONDS = Number(opt("--seconds", "10"));
+/** Turns per mechanism and setting (SECONDS split among them). */
+const SLICES = Number(opt("--slices", "4"));
 const RATE = 200;
 const NET = "h18-fidelity";
 const CT = "h18-fidelity-target";
@@ -158,18 +160,38 @@ function netemAvailable(): { ok: boolean; detail: string } {
   return { ok: r.out.endsWith("yes"), detail: r.out || r.err };
 }
 
-async function row(m: Mechanism, target: { ip: string; gateway: string }, d: number, j: number, stress: boolean, baseline: Map<string, number>): Promise<FidelityRow> {
-  const key = `${m.port}/${stress}`;
+/** One slice: the mechanism on for `seconds`, its round trips and CPU seconds. */
+async function slice(m: Mechanism, target: { ip: string; gateway: string }, d: number, j: number, seconds: number) {
   const pid = m.on(d, j, target.gateway);
   try {
     const cpu0 = pid ? cpuSeconds(pid) : 0;
     const t0 = Date.now();
-    const r = await measureRoundTrips({ host: target.ip, port: m.port, ratePerSecond: RATE, seconds: SECONDS, maxInFlight: Math.ceil(RATE * (d + j + 200) / 1000) + 20 });
-    const wall = (Date.now() - t0) / 1000;
-    return { mechanism: m.name, delayMs: d, jitterMs: j, stress, rttMs: r.rttMs, baselineMedianMs: baseline.get(key)!, answeredPerSecond: r.rttMs.length / r.measuredSeconds, offeredPerSecond: RATE, cpuCores: pid ? (cpuSeconds(pid) - cpu0) / wall : undefined };
+    const r = await measureRoundTrips({ host: target.ip, port: m.port, ratePerSecond: RATE, seconds, warmupSeconds: 0.5, maxInFlight: Math.ceil(RATE * (d + j + 200) / 1000) + 20 });
+    return { rttMs: r.rttMs, seconds: r.measuredSeconds, cpu: pid ? cpuSeconds(pid) - cpu0 : undefined, wall: (Date.now() - t0) / 1000 };
   } finally {
     m.off();
   }
+}
+
+/**
+ * Every mechanism for one setting, in SLICES short turns taken round-robin: the host's other load changes
+ * over seconds (other labs share these cores), so each mechanism sees the same mix of quiet and busy moments.
+ */
+async function rows(ms: Mechanism[], target: { ip: string; gateway: string }, d: number, j: number, stress: boolean, baseline: Map<string, number>): Promise<FidelityRow[]> {
+  const acc = ms.map(() => ({ rttMs: [] as number[], seconds: 0, cpu: 0 as number | undefined, wall: 0 }));
+  for (let k = 0; k < SLICES; k++) {
+    for (const [i, m] of ms.entries()) {
+      const r = await slice(m, target, d, j, SECONDS / SLICES);
+      acc[i].rttMs.push(...r.rttMs);
+      acc[i].seconds += r.seconds;
+      acc[i].wall += r.wall;
+      acc[i].cpu = r.cpu === undefined ? undefined : (acc[i].cpu ?? 0) + r.cpu;
+    }
+  }
+  return ms.map((m, i) => ({
+    mechanism: m.name, delayMs: d, jitterMs: j, stress, rttMs: acc[i].rttMs, baselineMedianMs: baseline.get(`${m.port}/${stress}`)!,
+    answeredPerSecond: acc[i].rttMs.length / acc[i].seconds, offeredPerSecond: RATE, cpuCores: acc[i].cpu === undefined ? undefined : acc[i].cpu / acc[i].wall,
+  }));
 }
 
 /** The undelayed link, per port (direct, through the proxy) and stress state: what added delays are measured from. */
@@ -196,24 +218,24 @@ async function main(): Promise<void> {
     const mechanisms = [...(baseSource ? [delayer("pgchaos-delay-base", "NFQUEUE delayer (base)")] : []), delayer("pgchaos-delay-this", "NFQUEUE delayer (this)"), toxiproxy, ...(netemCheck.ok ? [netem] : [])];
     const base = new Map<string, number>();
     const baseRows: string[][] = [];
-    const rows: FidelityRow[] = [];
+    const out: FidelityRow[] = [];
     await baselines(target, false, base, baseRows);
-    for (const d of [10, 100, 500]) for (const j of [0, d / 5]) for (const m of mechanisms) {
-      rows.push(await row(m, target, d, j, false, base));
-      console.error(fidelityCells(rows.at(-1)!).join(" | "));
+    for (const d of [10, 100, 500]) for (const j of [0, d / 5]) {
+      out.push(...await rows(mechanisms, target, d, j, false, base));
+      out.slice(-mechanisms.length).forEach((r) => console.error(fidelityCells(r).join(" | ")));
     }
     // CPU stress in the same container: one stress-ng worker per core, for the rest of the run.
     inCt(`setsid nohup stress-ng --cpu ${os.cpus().length} -w /tmp --timeout 1h > /dev/null 2>&1 < /dev/null &`);
     await new Promise((r) => setTimeout(r, 1000));
     await baselines(target, true, base, baseRows);
-    for (const [d, j] of [[100, 0], [100, 20], [10, 0]]) for (const m of mechanisms) {
-      rows.push(await row(m, target, d, j, true, base));
-      console.error(fidelityCells(rows.at(-1)!).join(" | "));
+    for (const [d, j] of [[100, 0], [100, 20], [10, 0]]) {
+      out.push(...await rows(mechanisms, target, d, j, true, base));
+      out.slice(-mechanisms.length).forEach((r) => console.error(fidelityCells(r).join(" | ")));
     }
     inCt("pkill -x stress-ng || true", true);
-    console.log(`\ndelay fidelity (${new Date().toISOString()}, ${os.cpus().length} × ${os.cpus()[0].model}, kernel ${os.release()}); ${RATE} req/s for ${SECONDS} s per row, host → container over a Docker bridge`);
+    console.log(`\ndelay fidelity (${new Date().toISOString()}, ${os.cpus().length} × ${os.cpus()[0].model}, kernel ${os.release()}); ${RATE} req/s, ${SECONDS} s per row in ${SLICES} round-robin slices per mechanism, host → container over a Docker bridge`);
     console.log(`\nundelayed link (ms):\n${table(["link", "cpu stress", "n", "p50 rtt", "p99 rtt", "ops/s"], baseRows)}`);
-    console.log(`\nadded round trip vs configured (ms; error = measured − configured quantile, jitter uniform ± jitter):\n${table(FIDELITY_HEADER, rows.map(fidelityCells))}`);
+    console.log(`\nadded round trip vs configured (ms; error = measured − configured quantile, jitter uniform ± jitter):\n${table(FIDELITY_HEADER, out.map(fidelityCells))}`);
     console.log(`\nnetem: ${netemCheck.ok ? "available: its rows are in the table" : `no rows — not available on this kernel (\`tc qdisc add … netem\` said: ${netemCheck.detail.split("\n")[0]})`}`);
   } finally {
     cleanup();
