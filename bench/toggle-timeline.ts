@@ -39,7 +39,6 @@ export interface Phase {
 
 const FAULT_TYPE = "pulumi-nodejs:dynamic/pgchaos:Fault";
 const STACK_REF_TYPE = "pulumi:pulumi:StackReference";
-const ROOT_TYPE = "pulumi:pulumi:Stack";
 
 /** Substrings of a docker call's arguments that tell its kind (chaos/probes.ts, chaos/doctor.ts, member-scripts). */
 export const DOCKER_KIND_MARKERS: Array<[DockerCall["kind"], string]> = [
@@ -125,9 +124,8 @@ export function upPhases(t0: number, t1: number, events: EngineEvent[], marks: N
 export function downPhases(t0: number, t1: number, events: EngineEvent[], calls: DockerCall[], label = "destroy"): Phase[] {
   const pre = need(first(events, (e) => e.type === "resourcePreEvent" && e.resourceType === FAULT_TYPE && e.op === "delete"), "the fault's delete step");
   const out = need(first(events, (e) => e.type === "resOutputsEvent" && e.resourceType === FAULT_TYPE && e.op === "delete"), "the end of the fault's delete step");
-  const rootPre = first(events, (e) => e.type === "resourcePreEvent" && e.resourceType === ROOT_TYPE);
   return [
-    { name: "CLI + engine start (spawn → fault delete step)", ms: pre - t0, note: rootPre ? `program registered the stack ${(rootPre - t0).toFixed(0)} ms after spawn` : "program not run" },
+    { name: "CLI + engine start, provider host boot (spawn → fault delete step)", ms: pre - t0 },
     { name: "fault delete step", ms: out - pre },
     ...stepPhases(calls, pre, out, "recover"),
     { name: "engine finish (→ CLI exits)", ms: t1 - out },
