@@ -54,9 +54,6 @@ class Connection {
 
 export async function measureRoundTrips(o: RoundTripOptions): Promise<RoundTrips> {
   const warmup = o.warmupSeconds ?? 1;
-  const start = performance.now();
-  const countFrom = start + warmup * 1000;
-  const stopAt = countFrom + o.seconds * 1000;
   const rttMs: number[] = [];
   let pending = 0;
   const idle: Connection[] = [];
@@ -67,6 +64,11 @@ export async function measureRoundTrips(o: RoundTripOptions): Promise<RoundTrips
   };
   const pool = (await Promise.all(Array.from({ length: o.maxInFlight }, () => connect(o.host, o.port)))).map((s) => new Connection(s, onAnswer));
   idle.push(...pool);
+  // The schedule starts once the pool is connected: connects through a delayed link take a delay each, and
+  // a schedule started before them would open with a burst of overdue requests.
+  const start = performance.now();
+  const countFrom = start + warmup * 1000;
+  const stopAt = countFrom + o.seconds * 1000;
   let notSent = 0;
   let sent = 0;
   const dueOf = (k: number) => start + (k * 1000) / o.ratePerSecond;
