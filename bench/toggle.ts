@@ -9,13 +9,13 @@
  * Usage: npx tsx bench/toggle.ts --lab-stack <lab> [--base /path/to/old/worktree] [--reps 3]
  *   (the lab must be up; chaos stacks <lab>-tg-<variant> are created and removed)
  */
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { makeRecorder, runPulumi, type Recorder } from "./toggle-record";
 import { downPhases, median, sideBySide, upPhases, type Phase } from "./toggle-timeline";
-import { PROJECT_DIR } from "./util";
+import { PROJECT_DIR, projectEnv } from "./util";
 
 const opt = (name: string, dflt?: string) => {
   const i = process.argv.indexOf(name);
@@ -34,12 +34,6 @@ interface Variant {
   dir: string;
   env: NodeJS.ProcessEnv;
   chaosStack: string;
-}
-
-/** A project's own environment (its scripts/env.sh), on the state backend that holds the lab stack. */
-function variantEnv(dir: string, backend: string): NodeJS.ProcessEnv {
-  const out = execFileSync("bash", ["-c", `. ${JSON.stringify(path.join(dir, "scripts", "env.sh"))} && env -0`], { encoding: "utf8", env: { ...process.env, PULUMI_BACKEND_URL: backend } });
-  return Object.fromEntries(out.split("\0").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 }
 
 function writeChaosConfig(v: Variant, lab: string, faults: unknown[]): void {
@@ -106,7 +100,7 @@ async function main(): Promise<void> {
   const backend = `file://${path.join(PROJECT_DIR, ".pulumi-state")}`;
   const dirs: Array<[string, string]> = [["this", PROJECT_DIR]];
   if (process.argv.includes("--base")) dirs.unshift(["base", path.resolve(opt("--base"))]);
-  const variants: Variant[] = dirs.map(([name, dir]) => ({ name, dir, env: variantEnv(dir, backend), chaosStack: `${lab}-tg-${name}` }));
+  const variants: Variant[] = dirs.map(([name, dir]) => ({ name, dir, env: projectEnv(dir, { ...process.env, PULUMI_BACKEND_URL: backend }), chaosStack: `${lab}-tg-${name}` }));
   const rec = makeRecorder(variants[0].env);
   for (const v of variants) {
     cli(v, ["stack", "init", v.chaosStack, "--non-interactive"], true);
