@@ -7,7 +7,7 @@
  * in that container. netem's row is measured where the kernel has it. Both delayer builds are measured:
  * `delayer (base)` from --base-source (the C file of an older commit), `delayer (this)` from images/base.
  *
- * Usage: npx tsx bench/delay-fidelity.ts [--base-source old.c] [--seconds 10]
+ * Usage: npx tsx bench/delay-fidelity.ts [--base-source old.c] [--seconds 10] [--slices 4]
  *   Toxiproxy: built from tools/toxiproxy (pinned v2.5.0) into the cache by bench/toxiproxy-build.sh.
  */
 import { execFileSync, spawnSync } from "child_process";
@@ -207,7 +207,7 @@ async function baselines(target: { ip: string }, stress: boolean, into: Map<stri
 async function main(): Promise<void> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "pgchaos-fidelity-"));
   const toxi = path.join(process.env.PGCHAOS_TOOLS_BIN ?? path.join(os.homedir(), ".cache", "pgchaos", "bin"), "toxiproxy-server");
-  if (!fs.existsSync(toxi)) execFileSync("bash", [path.join(PROJECT_DIR, "bench", "toxiproxy-build.sh")], { stdio: "inherit" });
+  execFileSync("bash", [path.join(PROJECT_DIR, "bench", "toxiproxy-build.sh")], { stdio: "inherit" }); // no-op when built at this pin
   const binaries: Record<string, string> = { "toxiproxy-server": toxi, "pgchaos-delay-this": buildDelayer("this", path.join(PROJECT_DIR, "images", "base", "pgchaos-delay.c"), scratch) };
   const baseSource = opt("--base-source");
   if (baseSource) binaries["pgchaos-delay-base"] = buildDelayer("base", baseSource, scratch);
