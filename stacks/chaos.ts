@@ -73,7 +73,7 @@ export async function planAll(config: ChaosConfig, members: Member[], endpoints:
   if (netemFor.length) world.live = await observe(endpoints, netemFor);
   const plans = config.faults.map((spec) => {
     try {
-      return planFault(spec, { world, dcs, defaultDurationSeconds: config.defaultDurationSeconds, sabotage: config.sabotage });
+      return planFault(spec, { world, dcs, defaultDurationSeconds: config.defaultDurationSeconds });
     } catch (e) {
       if (e instanceof PlanError) throw new pulumi.RunError(`fault ${spec.name}: ${e.message}`);
       throw e;
@@ -152,6 +152,8 @@ function faultOutputs(config: ChaosConfig, faults: Fault[]) {
     expectedEffect: f.expectedEffect,
     injections: f.injections,
     verification: f.verification,
+    status: f.status,
+    drift: f.drift,
   }));
 }
 
