@@ -1,4 +1,5 @@
 import type { Expectation } from "./expectations";
+import type { FaultWatchRecord } from "./fault-watch";
 import type { ResyncRecord } from "./resync";
 import type { PrimaryProbeSample } from "./single-primary";
 
@@ -168,6 +169,8 @@ export interface Journal {
   /** Patroni dynamic configuration set at runtime for this run (PATCH /config), and its restoration. */
   patroniConfig?: PatroniConfigRecord;
   hypothesis: { before: CheckResult[]; after: CheckResult[] };
+  /** The fault phase's re-checks of every active fault, and the moments a fault stopped acting (INVALID run). */
+  faultWatch?: FaultWatchRecord;
   /** Anything that went wrong in the runner itself (aborts, rollback output). */
   notes: string[];
 }

@@ -1,4 +1,4 @@
-import { abortedBefore, describeExpectation, evaluateExpectations, formatNumber, metricOf, summarizeVerdicts, type ExpectationVerdict } from "./expectations";
+import { abortedBefore, invalidBecause, describeExpectation, evaluateExpectations, formatNumber, metricOf, summarizeVerdicts, type ExpectationVerdict } from "./expectations";
 import type { Journal, LogLine } from "./journal";
 import { computeMetrics, METRIC_NAMES, RESYNC_METRIC_NAMES, type CategoryMetric, type ExperimentMetrics, type Metric, type OpStats } from "./metrics";
 
@@ -417,8 +417,10 @@ export function analysisLines(journal: Journal, m: ExperimentMetrics, verdicts: 
   const t0 = m.anchors.injectionAt;
   const aborted = abortedBefore(journal);
   if (aborted) out.push(`The run was aborted: ${aborted}. The metrics below describe the steady state only; no expectation can be judged.`);
+  const invalid = aborted ? undefined : invalidBecause(journal);
+  if (invalid) out.push(`The run is INVALID: ${invalid}. From that moment the metrics describe a cluster without the fault; no expectation can be judged.`);
   const summary = summarizeVerdicts(verdicts);
-  if (verdicts.length > 0 && !aborted) out.push(`${summary.held} of ${summary.total} expectations held${summary.pass ? "." : `; not held: ${verdicts.filter((v) => !v.held).map((v) => describeExpectation(v.expectation, v.metric)).join("; ")}.`}`);
+  if (verdicts.length > 0 && !aborted && !invalid) out.push(`${summary.held} of ${summary.total} expectations held${summary.pass ? "." : `; not held: ${verdicts.filter((v) => !v.held).map((v) => describeExpectation(v.expectation, v.metric)).join("; ")}.`}`);
   for (const v of verdicts.filter((x) => !x.held)) {
     out.push(v.metric.value === null ? `${v.metric.label} could not be measured: ${v.metric.reason ?? "no value"}.` : `${v.metric.label} was ${formatMetricValue(v.metric)}, ${v.text} (expected ${describeExpectation(v.expectation, v.metric)}).`);
   }
@@ -500,7 +502,7 @@ export function renderExperimentReport(journal: Journal, options: ReportOptions 
   const lines = [
     `# ${journal.experiment.title}`,
     "",
-    `Experiment \`${journal.experiment.id}\`, run ${iso(journal.startedAt)}${journal.target ? ` against ${journal.target}` : ""}. Verdict: ${summarizeVerdicts(verdicts, abortedBefore(journal)).text}.`,
+    `Experiment \`${journal.experiment.id}\`, run ${iso(journal.startedAt)}${journal.target ? ` against ${journal.target}` : ""}. Verdict: ${summarizeVerdicts(verdicts, abortedBefore(journal), invalidBecause(journal)).text}.`,
     "",
     ...descriptionSection(journal),
     ...expectedSection(journal, m),
@@ -520,7 +522,7 @@ export interface IndexEntry {
 export function renderReportIndex(entries: IndexEntry[], title = "Experiment reports"): string {
   const rows = entries.map((e) => {
     const m = e.metrics ?? computeMetrics(e.journal);
-    const verdict = summarizeVerdicts(evaluateExpectations(m, e.journal.experiment.expected?.assertions ?? []), abortedBefore(e.journal));
+    const verdict = summarizeVerdicts(evaluateExpectations(m, e.journal.experiment.expected?.assertions ?? []), abortedBefore(e.journal), invalidBecause(e.journal));
     const short = (metric: Metric) => (metric.value === null ? "—" : formatMetricValue(metric));
     return [
       `[${e.journal.experiment.title}](${e.reportPath})`,
