@@ -143,9 +143,13 @@ program
     const { leftovers, unreachable } = await scanMembers(members);
     const stray = orphans(leftovers, owned);
     console.log(`${target.describe}: live faults (${chaos.name}): ${owned.size ? [...owned].join(", ") : "none"}`);
-    if (unreachable.length) console.log(`not scanned (down): ${unreachable.join(", ")}`);
+    // A member that could not be scanned may carry anything: never "no leftovers" then, and exit non-zero.
+    if (unreachable.length) {
+      console.log(`NOT SCANNED (${unreachable.length} of ${members.length} members; start them or fix access, then run doctor again):\n${unreachable.map((u) => `  ${u}`).join("\n")}`);
+      process.exitCode = 3;
+    }
     if (!stray.length) {
-      console.log("no chaos leftovers");
+      console.log(unreachable.length ? `no chaos leftovers on the ${members.length - unreachable.length} members scanned` : "no chaos leftovers");
       return;
     }
     console.log(`chaos leftovers no live fault owns:\n${formatLeftovers(stray)}`);
@@ -155,9 +159,11 @@ program
       return;
     }
     await removeLeftovers(members, stray);
-    const after = orphans((await scanMembers(members)).leftovers, owned);
-    console.log(after.length ? `still there:\n${formatLeftovers(after)}` : "removed");
+    const rescan = await scanMembers(members);
+    const after = orphans(rescan.leftovers, owned);
+    console.log(after.length ? `still there:\n${formatLeftovers(after)}` : `removed${rescan.unreachable.length ? ` (from the members scanned; not scanned: ${rescan.unreachable.length})` : ""}`);
     if (after.length) process.exitCode = 1;
+    else if (rescan.unreachable.length) process.exitCode = 3;
   });
 
 program

@@ -102,7 +102,7 @@ describe("faults as Pulumi resources (real engine, real lab)", () => {
     expect(lab.containerState(old)).toBe("stopped");
     let leader: string | undefined;
     while (Date.now() - t0 < 60_000) {
-      leader = await lab.leader();
+      leader = await lab.leader(true); // the old primary's REST is down meanwhile
       if (leader && leader !== old) break;
       await sleep(500);
     }
