@@ -89,6 +89,12 @@ async function checkMechanism(state: FaultState): Promise<{ status: MechanismSta
   return { status: verdict.status, drift: { at: Date.now(), reason: verdict.reason } };
 }
 
+/** The state with its status; `drift` only when not active (undefined values cannot cross the provider's wire). */
+function withStatus(state: FaultState, status: MechanismStatus, drift?: { at: number; reason: string }): FaultState {
+  const { drift: _old, ...rest } = state;
+  return status === "active" || !drift ? { ...rest, status } : { ...rest, status, drift };
+}
+
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 export const faultProvider: pulumi.dynamic.ResourceProvider = {
@@ -104,7 +110,7 @@ export const faultProvider: pulumi.dynamic.ResourceProvider = {
         throw new Error(`fault ${state.name}: effect not achieved within ${state.verification.boundSeconds} s — expected ${outcome.configured}, measured ${outcome.measured}; ${recovered}`);
       }
     }
-    return { id: `${state.name}-${Date.now().toString(36)}`, outs: { ...state, status: "active", drift: undefined } };
+    return { id: `${state.name}-${Date.now().toString(36)}`, outs: withStatus(state, "active") };
   },
 
   async diff(_id: string, olds: FaultState, news: FaultState) {
@@ -126,7 +132,8 @@ export const faultProvider: pulumi.dynamic.ResourceProvider = {
       ? { ...olds, recover: news.recover, check: news.check, verification: news.verification, mechanismCheck: news.mechanismCheck ?? olds.mechanismCheck, activeSeconds: news.activeSeconds ?? olds.activeSeconds }
       : olds;
     const now = await checkMechanism({ ...adopted, environment: news.environment });
-    return { outs: { ...adopted, environment: news.environment, ...(now ? { status: now.status, drift: now.status === "active" ? undefined : now.drift } : {}) } };
+    const outs = { ...adopted, environment: news.environment };
+    return { outs: now ? withStatus(outs, now.status, now.drift) : outs };
   },
 
   async delete(_id: string, props: FaultState) {
@@ -142,7 +149,7 @@ export const faultProvider: pulumi.dynamic.ResourceProvider = {
   async read(id: string, props: FaultState) {
     // Refresh shows the fault as it is: active, expired (kept, not re-injected) or drifted (next `up` re-injects).
     const now = await checkMechanism(props);
-    if (now) return { id, props: { ...props, status: now.status, drift: now.status === "active" ? undefined : (props.status === now.status && props.drift ? props.drift : now.drift) } };
+    if (now) return { id, props: withStatus(props, now.status, props.status === now.status && props.drift ? props.drift : now.drift) };
     try {
       await runScript(props.check, props.environment, 60);
       return { id, props };
