@@ -204,6 +204,7 @@ export class Fault extends pulumi.ComponentResource {
       check: plan.check,
       mechanismCheck: plan.mechanismCheck,
       activeSeconds: plan.activeSeconds,
+      conflictKeys: plan.conflictKeys,
       verification: plan.verification,
       verify: args.verify,
       ...(args.environment ? { environment: pulumi.secret(args.environment) } : {}),
