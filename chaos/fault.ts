@@ -101,7 +101,11 @@ export const faultProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: FaultState) {
     const state: FaultState = { ...inputs };
     if (state.verify) state.baseline = await runProbes(state.verification.baseline, state.environment);
-    state.stdout = await runScript(state.inject, state.environment, 180); // atomic: recovers itself on failure
+    // Atomic: recovers itself on failure; the error names the fault and says whether that recover worked.
+    state.stdout = await runScript(state.inject, state.environment, 180).catch((e: Error) => {
+      const recovered = e.message.includes("RECOVERING THE FAILED INJECT FAILED TOO") ? "and recovering it FAILED too (run `pgchaos doctor --fix`)" : "it was recovered";
+      throw new Error(`fault ${state.name}: inject failed, ${recovered} — ${e.message}`);
+    });
     if (state.verify) {
       const { achieved, outcome } = await verifyUntil(state, "injected");
       state.verified = outcome;

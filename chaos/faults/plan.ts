@@ -201,13 +201,16 @@ function failoverExpectation(world: World, dcs: DcsConfig, hit: Member[]): strin
  * Inject never leaves a fault half-applied: when any step fails (on any target), recover runs for all
  * targets (it is idempotent) and the original error is what the user sees.
  */
+export const INJECT_RECOVER_FAILED = "RECOVERING THE FAILED INJECT FAILED TOO: run pgchaos doctor --fix";
+
 export function atomicInject(inject: string, recover: string): string {
   return [
     "set +e",
     `( set -e\n${inject}\n)`,
     "rc=$?",
     "set -e",
-    `if [ "$rc" -ne 0 ]; then echo "inject failed (exit $rc): recovering what was applied" >&2; ( ${recover}\n) >&2 || true; exit "$rc"; fi`,
+    // A recover that fails here is said (never hidden): the fault may be half-applied.
+    `if [ "$rc" -ne 0 ]; then echo "inject failed (exit $rc): recovering what was applied" >&2; if ! ( ${recover}\n) >&2; then echo "${INJECT_RECOVER_FAILED}" >&2; fi; exit "$rc"; fi`,
   ].join("\n");
 }
 

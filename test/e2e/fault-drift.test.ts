@@ -1,4 +1,7 @@
 import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { promisify } from "util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { invalidBecause, summarizeVerdicts } from "../../chaos/experiments/expectations";
@@ -19,6 +22,10 @@ describe("faults that never lie (real engine, real lab)", () => {
   /** Runs a member-side script without blocking the event loop (the runner's watch keeps running). */
   const execAsync = async (member: string, script: string) =>
     (await promisify(execFile)("bash", ["-c", new DockerExecTransport(lab.member(member).container).exec(script)])).stdout.trim();
+  const faultStateAll = () => {
+    const state = JSON.parse(lab.chaos.pulumi(["stack", "export"])) as { deployment: { resources: Array<{ type: string; outputs?: Record<string, any> }> } };
+    return state.deployment.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/pgchaos:Fault").map((r) => r.outputs?.name);
+  };
   const faultState = (name: string) => {
     const state = JSON.parse(lab.chaos.pulumi(["stack", "export"])) as { deployment: { resources: Array<{ type: string; outputs?: Record<string, any> }> } };
     return state.deployment.resources.find((r) => r.type === "pulumi-nodejs:dynamic/pgchaos:Fault" && r.outputs?.name === name)?.outputs;
@@ -86,6 +93,83 @@ describe("faults that never lie (real engine, real lab)", () => {
     expect(lab.chainsOn("pg2")).toBe(""); // never left half-applied
     expect(lab.exec("pg2", "ls /var/lib/pgchaos 2>/dev/null || true")).toBe("");
     lab.applyFaults([]);
+  }, 300_000);
+
+  it("a broken inject of every kind is caught (inject failure or verification), named and recovered, in one up", () => {
+    // Each target is broken, not configured to fail: stand-ins in /usr/local/sbin (first in the members' PATH) for
+    // iptables (drops the jumps), pgchaos-delay (says ready, never binds the queue) and stress-ng (idles), and a
+    // docker stand-in on the controller's PATH that ignores stop/kill/pause.
+    const iptablesShim = "#!/bin/sh\ncase \" $* \" in *\" -I \"*PGC-*) exit 0;; esac\nexec /usr/sbin/iptables \"$@\"\n";
+    const shims: Record<string, Record<string, string>> = {
+      pg1: { "pgchaos-delay": "#!/bin/sh\necho ready\nexec sleep 600\n" },
+      pg2: { iptables: iptablesShim },
+      pg3: { iptables: iptablesShim, "stress-ng": "#!/bin/sh\nexec sleep 30\n" },
+      etcd3: { iptables: iptablesShim },
+      etcd2: { "pgchaos-delay": "#!/bin/sh\necho ready\nexec sleep 600\n" },
+    };
+    const place = (m: string, name: string, body: string) =>
+      lab.exec(m, `echo ${Buffer.from(body).toString("base64")} | base64 -d > /usr/local/sbin/${name} && chmod +x /usr/local/sbin/${name}`);
+    const dockerShim = fs.mkdtempSync(path.join(os.tmpdir(), "h14-docker-"));
+    fs.writeFileSync(path.join(dockerShim, "docker"), `#!/bin/sh\ncase "$1" in stop|kill|pause) exit 0;; esac\nexec ${run("bash", ["-c", "command -v docker"]).stdout.trim()} "$@"\n`, { mode: 0o755 });
+    const faults = [
+      { name: "bd", kind: "delay", target: "pg1", peers: ["etcd1"], delayMs: 100 },
+      { name: "bl", kind: "loss", target: "pg2", peers: ["haproxy"], percent: 50, direction: "both" },
+      { name: "br", kind: "reset", target: "pg3", peers: ["haproxy"], ports: [5432] },
+      { name: "bp", kind: "partition", groupA: ["etcd3"], groupB: ["pg1"] },
+      { name: "bs", kind: "stress", target: "pg3", resource: "cpu", workers: 1, loadPercent: 90 },
+      { name: "bn", kind: "node-stop", target: "haproxy", mode: "kill" },
+      { name: "be-stop", kind: "etcd-outage", variant: "stop", members: ["etcd1"] },
+      { name: "be-block", kind: "etcd-outage", variant: "block-client", from: ["pg2"] },
+      { name: "be-slow", kind: "etcd-outage", variant: "slow", members: ["etcd2"], delayMs: 100 },
+      { name: "be-flap", kind: "etcd-outage", variant: "flap", members: ["etcd1"], cycles: 1, downSeconds: 3, upSeconds: 3 },
+    ];
+    try {
+      for (const [m, files] of Object.entries(shims)) for (const [name, body] of Object.entries(files)) place(m, name, body);
+      lab.setFaults(faults);
+      const r = run("pulumi", ["up", "--yes", "--skip-preview", "--color", "never", "--stack", lab.chaos.name, "--non-interactive"], { env: { PATH: `${dockerShim}:${process.env.PATH}` } });
+      const out = r.stdout + r.stderr;
+      expect(r.status).not.toBe(0);
+      for (const f of faults) {
+        // Caught by verification (no effect), or by the inject itself (a stand-in without the process marker).
+        const line = new RegExp(`fault ${f.name}: (effect not achieved within \\d+ s — expected [^\\n]*; it was recovered|inject failed, it was recovered — [^\\n]*)`).exec(out)?.[0];
+        console.log(`[broken ${f.kind}${"variant" in f ? ` ${f.variant}` : ""}] ${line ?? "NOT CAUGHT"}`);
+        expect(line, f.name).toBeDefined();
+      }
+    } finally {
+      for (const [m, files] of Object.entries(shims)) lab.exec(m, `rm -f ${Object.keys(files).map((n) => `/usr/local/sbin/${n}`).join(" ")}`);
+      fs.rmSync(dockerShim, { recursive: true, force: true });
+    }
+    for (const m of lab.inventory) {
+      expect(lab.chainsOn(m.name), m.name).toBe("");
+      expect(lab.exec(m.name, "ls /var/lib/pgchaos 2>/dev/null || true"), m.name).toBe("");
+      expect(lab.containerState(m.name), m.name).toBe("running");
+    }
+    expect(JSON.stringify(faultStateAll())).toBe("[]"); // nothing left in state
+    const doctor = run("npx", ["tsx", "cli/main.ts", "doctor", "--lab-stack", lab.lab.name]);
+    expect(doctor.status, doctor.stdout).toBe(0);
+    lab.applyFaults([]);
+  }, 400_000);
+
+  it("a recover that cannot remove the effect keeps the fault in state and says what to run; the next up recovers it", () => {
+    lab.applyFaults([{ name: "stuck", kind: "partition", groupA: ["pg3"], groupB: ["etcd2"] }]);
+    // iptables inside pg3 that cannot delete, flush or remove chains: the cut stays.
+    const cannotDelete = "#!/bin/sh\ncase \" $* \" in *\" -D \"*|*\" -F \"*|*\" -X \"*) exit 0;; esac\nexec /usr/sbin/iptables \"$@\"\n";
+    lab.exec("pg3", `echo ${Buffer.from(cannotDelete).toString("base64")} | base64 -d > /usr/local/sbin/iptables && chmod +x /usr/local/sbin/iptables`);
+    let r: ReturnType<typeof lab.chaos.tryPulumi>;
+    try {
+      lab.setFaults([]);
+      r = lab.chaos.tryPulumi(["up", "--yes", "--skip-preview", "--color", "never"]);
+    } finally {
+      lab.exec("pg3", "rm -f /usr/local/sbin/iptables");
+    }
+    const out = r.stdout + r.stderr;
+    console.log(`[stuck recover] ${/fault stuck: RECOVER[^\n]*/.exec(out)?.[0]}`);
+    expect(r.status).not.toBe(0);
+    expect(out).toMatch(/fault stuck: RECOVER DID NOT REMOVE THE EFFECT within 10 s — measured 100\.0% of \d+ connects failed after recover; the fault stays in state: run `pulumi destroy` \(or up\) again, or `pgchaos doctor`/);
+    expect(faultState("stuck")).toBeDefined();
+    lab.chaos.up();
+    expect(faultState("stuck")).toBeUndefined();
+    expect(lab.chainsOn("pg3")).toBe("");
   }, 300_000);
 
   it("d10 → d100 on the same link in one up: d10 is recovered and verified gone before d100 is injected", () => {

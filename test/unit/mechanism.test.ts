@@ -73,3 +73,16 @@ describe("mechanism re-check: expired vs drifted", () => {
     expect(delay.mechanismCheck).toContain("jump to PGC-d-O missing from OUTPUT");
   });
 });
+
+describe("atomic inject", () => {
+  it("a failed inject runs recover; a recover that fails too is said, never hidden", async () => {
+    const { atomicInject, INJECT_RECOVER_FAILED } = await import("../../chaos/faults/plan");
+    const ok = bash(atomicInject("echo applied; false", "echo reverted"));
+    expect(ok.status).toBe(1);
+    expect(ok.stderr).toContain("inject failed (exit 1): recovering what was applied");
+    expect(ok.stderr).not.toContain(INJECT_RECOVER_FAILED);
+    const bad = bash(atomicInject("exit 4", "exit 2"));
+    expect(bad.status).toBe(4); // the inject's own error
+    expect(bad.stderr).toContain(INJECT_RECOVER_FAILED);
+  });
+});
