@@ -136,7 +136,8 @@ export const faultProvider: pulumi.dynamic.ResourceProvider = {
       ? { ...olds, recover: news.recover, check: news.check, verification: news.verification, mechanismCheck: news.mechanismCheck ?? olds.mechanismCheck, activeSeconds: news.activeSeconds ?? olds.activeSeconds }
       : olds;
     const now = await checkMechanism({ ...adopted, environment: news.environment });
-    const outs = { ...adopted, environment: news.environment };
+    // No undefined values: they cannot cross the provider's wire ("Unexpected struct type").
+    const outs = news.environment ? { ...adopted, environment: news.environment } : (({ environment: _e, ...rest }) => rest)(adopted);
     return { outs: now ? withStatus(outs, now.status, now.drift) : outs };
   },
 

@@ -155,7 +155,7 @@ program
     console.log(`chaos leftovers no live fault owns:\n${formatLeftovers(stray)}`);
     if (!opts.fix) {
       console.log("run again with --fix to remove them");
-      process.exitCode = 2;
+      process.exitCode = unreachable.length ? 3 : 2;
       return;
     }
     await removeLeftovers(members, stray);
