@@ -4,7 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { invalidBecause, summarizeVerdicts } from "../../chaos/experiments/expectations";
+import { evaluateExpectations, invalidBecause, summarizeVerdicts } from "../../chaos/experiments/expectations";
+import { computeMetrics } from "../../chaos/experiments/metrics";
 import { experimentSchema } from "../../chaos/experiments/definition";
 import { runExperiment } from "../../chaos/experiments/runner";
 import { DockerExecTransport } from "../../chaos/transport";
@@ -61,11 +62,13 @@ describe("faults that never lie (real engine, real lab)", () => {
   }, 300_000);
 
   it("plain up notices a deleted rule without refresh; an expired fault stays in state as expired and is not re-injected", async () => {
-    lab.applyFaults([{ name: "lr", kind: "loss", target: "pg2", peers: ["pg3"], percent: 30, durationSeconds: 15 }]);
+    lab.applyFaults([{ name: "lr", kind: "loss", target: "pg2", peers: ["pg3"], percent: 30 }]);
     lab.exec("pg2", "iptables -w -D PGC-lr-O 1");
     const up = lab.chaos.pulumi(["up", "--yes", "--skip-preview", "--color", "never"]);
     expect(up).toMatch(/replaced/);
     expect(lab.chainsOn("pg2")).toContain("0.3000");
+    // A short one now (a parameter change: replaced), left to its watchdog.
+    lab.applyFaults([{ name: "lr", kind: "loss", target: "pg2", peers: ["pg3"], percent: 30, durationSeconds: 15 }]);
     const reinjectedAt = Date.now();
     while (Date.now() - reinjectedAt < 30_000 && lab.chainsOn("pg2") !== "") await sleep(1000);
     expect(lab.chainsOn("pg2")).toBe(""); // its watchdog reverted it after 15 s
@@ -101,11 +104,11 @@ describe("faults that never lie (real engine, real lab)", () => {
     // docker stand-in on the controller's PATH that ignores stop/kill/pause.
     const iptablesShim = "#!/bin/sh\ncase \" $* \" in *\" -I \"*PGC-*) exit 0;; esac\nexec /usr/sbin/iptables \"$@\"\n";
     const shims: Record<string, Record<string, string>> = {
-      pg1: { "pgchaos-delay": "#!/bin/sh\necho ready\nexec sleep 600\n" },
+      pg1: { "pgchaos-delay": "#!/bin/sh\necho $$ >> /tmp/h14-shim.pids\necho ready\nexec sleep 600\n" },
       pg2: { iptables: iptablesShim },
       pg3: { iptables: iptablesShim, "stress-ng": "#!/bin/sh\nexec sleep 30\n" },
       etcd3: { iptables: iptablesShim },
-      etcd2: { "pgchaos-delay": "#!/bin/sh\necho ready\nexec sleep 600\n" },
+      etcd2: { "pgchaos-delay": "#!/bin/sh\necho $$ >> /tmp/h14-shim.pids\necho ready\nexec sleep 600\n" },
     };
     const place = (m: string, name: string, body: string) =>
       lab.exec(m, `echo ${Buffer.from(body).toString("base64")} | base64 -d > /usr/local/sbin/${name} && chmod +x /usr/local/sbin/${name}`);
@@ -121,7 +124,7 @@ describe("faults that never lie (real engine, real lab)", () => {
       { name: "be-stop", kind: "etcd-outage", variant: "stop", members: ["etcd1"] },
       { name: "be-block", kind: "etcd-outage", variant: "block-client", from: ["pg2"] },
       { name: "be-slow", kind: "etcd-outage", variant: "slow", members: ["etcd2"], delayMs: 100 },
-      { name: "be-flap", kind: "etcd-outage", variant: "flap", members: ["etcd1"], cycles: 1, downSeconds: 3, upSeconds: 3 },
+      { name: "be-flap", kind: "etcd-outage", variant: "flap", members: ["etcd3"], cycles: 1, downSeconds: 3, upSeconds: 3 },
     ];
     try {
       for (const [m, files] of Object.entries(shims)) for (const [name, body] of Object.entries(files)) place(m, name, body);
@@ -129,6 +132,7 @@ describe("faults that never lie (real engine, real lab)", () => {
       const r = run("pulumi", ["up", "--yes", "--skip-preview", "--color", "never", "--stack", lab.chaos.name, "--non-interactive"], { env: { PATH: `${dockerShim}:${process.env.PATH}` } });
       const out = r.stdout + r.stderr;
       expect(r.status).not.toBe(0);
+      expect(out).not.toContain("conflicting faults"); // every fault was attempted
       for (const f of faults) {
         // Caught by verification (no effect), or by the inject itself (a stand-in without the process marker).
         const line = new RegExp(`fault ${f.name}: (effect not achieved within \\d+ s — expected [^\\n]*; it was recovered|inject failed, it was recovered — [^\\n]*)`).exec(out)?.[0];
@@ -136,7 +140,8 @@ describe("faults that never lie (real engine, real lab)", () => {
         expect(line, f.name).toBeDefined();
       }
     } finally {
-      for (const [m, files] of Object.entries(shims)) lab.exec(m, `rm -f ${Object.keys(files).map((n) => `/usr/local/sbin/${n}`).join(" ")}`);
+      // The stand-in delayer lacks the fault's process name, so recover could not find it: it is ours to end, by pid.
+      for (const [m, files] of Object.entries(shims)) lab.exec(m, `rm -f ${Object.keys(files).map((n) => `/usr/local/sbin/${n}`).join(" ")}; for p in $(cat /tmp/h14-shim.pids 2>/dev/null); do kill "$p" 2>/dev/null || true; done; rm -f /tmp/h14-shim.pids`);
       fs.rmSync(dockerShim, { recursive: true, force: true });
     }
     for (const m of lab.inventory) {
@@ -208,6 +213,8 @@ describe("faults that never lie (real engine, real lab)", () => {
     await sleep(6000);
     const deletedAt = Date.now();
     await execAsync("pg3", "iptables -w -D PGC-wp-O 1");
+    // A planted violation for the lost-writes checker: acknowledged rows of this run deleted on the primary.
+    const deleted = await lab.query((await lab.leader(true))!, "delete from pgchaos_writes where id in (select id from pgchaos_writes where id like 'drift-watch-%' order by id limit 5) returning id");
     const journal = await running;
     const events = journal.faultWatch!.events;
     const byFault = (n: string) => events.find((e) => e.fault === n)!;
@@ -222,6 +229,12 @@ describe("faults that never lie (real engine, real lab)", () => {
       expect(e.at - at).toBeLessThan(5000);
     }
     expect(verdict.pass).toBe(false);
+    const lostAcked = computeMetrics(journal).scalars.lostAckedWrites.value;
+    const lostVerdict = evaluateExpectations(computeMetrics(journal), exp.expected.assertions)[0];
+    console.log(`[checker] planted ${deleted.length} deleted acknowledged rows; lostAckedWrites = ${lostAcked}; expectation ${lostVerdict.status} (${lostVerdict.text})`);
+    expect(deleted).toHaveLength(5);
+    expect(lostAcked).toBeGreaterThanOrEqual(5);
+    expect(lostVerdict.status).toBe("violated");
     expect(verdict.text).toMatch(/^INVALID: fault wd stopped acting at .*; fault wp stopped acting at/);
     expect(lines.join("\n")).toMatch(/fault watch: wd DRIFTED at/);
     expect(lab.chainsOn("pg3")).toBe(""); // rolled back all the same
