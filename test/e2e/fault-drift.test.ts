@@ -10,7 +10,7 @@ import { experimentSchema } from "../../chaos/experiments/definition";
 import { runExperiment } from "../../chaos/experiments/runner";
 import { DockerExecTransport } from "../../chaos/transport";
 import { ChaosLab } from "../helpers/chaos-lab";
-import { engineEnv, run } from "../helpers/engine";
+import { engineEnv, PROJECT_DIR, run, TestStack } from "../helpers/engine";
 import { requireEngineAndDocker } from "../helpers/engine";
 
 // Faults that never lie (issue 14), through the real engine against a real lab: the target itself is
@@ -39,7 +39,12 @@ describe("faults that never lie (real engine, real lab)", () => {
     await lab.waitHealthy();
   }, 900_000);
 
-  afterAll(() => lab?.dispose(), 600_000);
+  afterAll(() => {
+    // The runner's own chaos stack (<lab>-chaos), next to the helper's.
+    if (lab && run("pulumi", ["stack", "ls", "--json"]).stdout.includes(`"${lab.lab.name}-chaos"`)) new TestStack(`${lab.lab.name}-chaos`).dispose();
+    fs.rmSync(path.join(PROJECT_DIR, `Pulumi.${lab?.lab.name}-chaos.yaml`), { force: true });
+    lab?.dispose();
+  }, 600_000);
 
   it("a delay whose process died is drifted: refresh shows it, the next up recovers and re-injects it, verified", () => {
     lab.applyFaults([{ name: "dp", kind: "delay", target: "pg1", peers: ["etcd1"], delayMs: 200 }]);
