@@ -18,6 +18,7 @@ const chaos = `${labStack}-chaos`;
 const iterations = Number(arg("iterations", "6"));
 const duration = Number(arg("duration", "20"));
 const ENV = projectEnv();
+Object.assign(process.env, ENV); // the Automation API (labOutputs) finds the offline pulumi on this PATH
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sh = (cmd: string, args: string[]) => spawnSync(cmd, args, { cwd: PROJECT_DIR, env: ENV, encoding: "utf8", maxBuffer: 64 << 20, timeout: 600_000 });
 const pulumi = (...args: string[]) => sh("pulumi", [...args, "--stack", chaos, "--non-interactive", "--color", "never"]);
