@@ -3,7 +3,8 @@
  * group: CLI, language host, dynamic provider) at a random moment during `up` (inject) or `destroy`
  * (recover) of a short partition fault on an existing lab, then: was the fault reverted within its
  * duration + 5 s, does `doctor` find leftovers, is the lab healthy (one leader, every replica streaming),
- * and is the next `refresh --clear-pending-creates` + `up` consistent (no fault left in state)?
+ * and is the next `refresh --clear-pending-creates` + `up` consistent (no fault left in state)? A lock the
+ * killed CLI left is cleared with `pulumi cancel`, the command the CLI's own error names.
  * Usage: npx tsx bench/controller-death.ts --lab-stack h14-lab [--iterations 6] [--duration 20]
  */
 import { spawn, spawnSync } from "child_process";
@@ -50,6 +51,9 @@ async function main(): Promise<void> {
     const inTime = chains() === "0" && (!injected || goneAt - armed! <= duration + 5 + 1); // +1: stat's whole seconds
     // The one command a killed update needs (the engine names it): clear pending operations, then converge.
     setFaults([]);
+    // A killed update leaves the backend's lock: the CLI's own message names `pulumi cancel` for it.
+    const locked = /currently locked/.test(pulumi("refresh", "--yes", "--skip-preview", "--clear-pending-creates").stderr + "");
+    if (locked) pulumi("cancel", "--yes");
     const refresh = pulumi("refresh", "--yes", "--skip-preview", "--clear-pending-creates");
     const next = pulumi("up", "--yes", "--skip-preview");
     const stateFaults = (pulumi("stack", "export").stdout.match(/dynamic\/pgchaos:Fault/g) ?? []).length;
@@ -58,7 +62,7 @@ async function main(): Promise<void> {
     const healthy = await waitHealthy(lab, 90_000);
     tally.runs++; if (injected) tally.injected++; if (inTime) tally.revertedInTime++; if (doctor.status !== 0) tally.leftovers++; if (healthy) tally.healthy++; if (consistent) tally.consistent++;
     lines.push(`${i + 1}. kill during ${during} after ${(killAfter / 1000).toFixed(1)} s: ${injected ? `injected, rules gone ${(goneAt - armed!).toFixed(0)} s after arming` : "not injected"}; ` +
-      `reverted in time ${inTime}; doctor exit ${doctor.status}; healthy ${healthy}; next refresh ${refresh.status} / up ${next.status}, faults in state ${stateFaults}`);
+      `reverted in time ${inTime}; doctor exit ${doctor.status}; healthy ${healthy}; lock left ${locked}${locked ? " (pulumi cancel)" : ""}; next refresh ${refresh.status} / up ${next.status}, faults in state ${stateFaults}`);
     console.log(lines.at(-1));
   }
   console.log(`\ncontroller death (pulumi CLI SIGKILL), ${tally.runs} runs, fault duration ${duration} s:\n` +
