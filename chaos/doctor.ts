@@ -52,15 +52,20 @@ export function cleanupScript(fault: string): string {
   ].join("\n");
 }
 
+/**
+ * Scans every member. One that cannot be scanned — unreachable, or stopped (its files and the host's
+ * watchdogs outlive it) — is listed in `unreachable` ("pg1: <why>"), never counted as clean.
+ */
 export async function scanMembers(members: Member[]): Promise<{ leftovers: Leftover[]; unreachable: string[] }> {
   const leftovers: Leftover[] = [];
   const unreachable: string[] = [];
   // Monitoring containers only ever take node-stop faults, whose watchdogs live on the host: nothing to scan inside.
   await Promise.all(members.filter((m) => m.kind !== "monitoring").map(async (m) => {
     try {
-      leftovers.push(...parseScan(m.name, await runControllerScript(m.transport.execIfUp(SCAN_SCRIPT), 30_000)));
-    } catch {
-      unreachable.push(m.name);
+      leftovers.push(...parseScan(m.name, await runControllerScript(m.transport.exec(SCAN_SCRIPT), 30_000)));
+    } catch (e) {
+      const why = String((e as { stderr?: string }).stderr || (e as Error).message).trim().split("\n").pop();
+      unreachable.push(`${m.name}: ${why}`);
     }
   }));
   return { leftovers: leftovers.sort((a, b) => a.member.localeCompare(b.member) || a.fault.localeCompare(b.fault)), unreachable };

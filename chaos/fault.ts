@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runScript } from "../components/command/shell-command";
 import type { FaultPlan, ProbeSpec, Verification } from "./faults/plan";
 import { judgeInjected, judgeRecovered, type ProbeResult } from "./verify";
+import { judgeMechanism, type MechanismStatus } from "./faults/mechanism";
 
 export interface Injection {
   member: string;
@@ -29,6 +30,13 @@ interface FaultState {
   inject: string;
   recover: string;
   check: string;
+  /** Re-check of the mechanism (one status line per target) and how long the fault acts: see mechanism.ts. */
+  mechanismCheck?: string;
+  activeSeconds?: number;
+  /** active | expired (its watchdog reverted it at the end) | drifted (its mechanism vanished earlier). */
+  status?: MechanismStatus;
+  /** When (epoch ms, controller) and why the last check found it not active. */
+  drift?: { at: number; reason: string };
   diffKey: string;
   pinKey: string;
   metadata: unknown;
@@ -50,8 +58,8 @@ async function runProbes(specs: ProbeSpec[], env?: Record<string, string>): Prom
     try {
       text = await runScript(p.script, env, 60);
     } catch (e) {
-      // A member that cannot be reached (stopped container) has no state/usage to report.
-      text = p.type === "state" ? "stopped" : "";
+      // Unreachable is not "stopped": only Docker's or systemd's own answer says that.
+      text = p.type === "state" ? "unknown" : "";
     }
     if (p.type === "state") out.push({ type: "state", value: text.trim().split("\n").pop() ?? "" });
     else if (text) out.push({ type: p.type, value: JSON.parse(text.trim().split("\n").pop()!) } as ProbeResult);
@@ -72,13 +80,32 @@ async function verifyUntil(state: FaultState, phase: "injected" | "recovered"): 
   }
 }
 
+/** Runs the fault's mechanism check (state written before it existed has none: undefined). */
+async function checkMechanism(state: FaultState): Promise<{ status: MechanismStatus; drift: { at: number; reason: string } } | undefined> {
+  if (!state.mechanismCheck || state.activeSeconds === undefined) return undefined;
+  const out = await runScript(state.mechanismCheck, state.environment, 60);
+  const injectedAt = parseInjections(state.stdout ?? "").map((i) => i.injectedAt);
+  const verdict = judgeMechanism(out, { injectedAt: injectedAt.length ? Math.min(...injectedAt) : undefined, activeSeconds: state.activeSeconds, now: Date.now() / 1000 });
+  return { status: verdict.status, drift: { at: Date.now(), reason: verdict.reason } };
+}
+
+/** The state with its status; `drift` only when not active (undefined values cannot cross the provider's wire). */
+function withStatus(state: FaultState, status: MechanismStatus, drift?: { at: number; reason: string }): FaultState {
+  const { drift: _old, ...rest } = state;
+  return status === "active" || !drift ? { ...rest, status } : { ...rest, status, drift };
+}
+
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 export const faultProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: FaultState) {
     const state: FaultState = { ...inputs };
     if (state.verify) state.baseline = await runProbes(state.verification.baseline, state.environment);
-    state.stdout = await runScript(state.inject, state.environment, 180); // atomic: recovers itself on failure
+    // Atomic: recovers itself on failure; the error names the fault and says whether that recover worked.
+    state.stdout = await runScript(state.inject, state.environment, 180).catch((e: Error) => {
+      const recovered = e.message.includes("RECOVERING THE FAILED INJECT FAILED TOO") ? "and recovering it FAILED too (run `pgchaos doctor --fix`)" : "it was recovered";
+      throw new Error(`fault ${state.name}: inject failed, ${recovered} — ${e.message}`);
+    });
     if (state.verify) {
       const { achieved, outcome } = await verifyUntil(state, "injected");
       state.verified = outcome;
@@ -87,21 +114,31 @@ export const faultProvider: pulumi.dynamic.ResourceProvider = {
         throw new Error(`fault ${state.name}: effect not achieved within ${state.verification.boundSeconds} s — expected ${outcome.configured}, measured ${outcome.measured}; ${recovered}`);
       }
     }
-    return { id: `${state.name}-${Date.now().toString(36)}`, outs: state };
+    return { id: `${state.name}-${Date.now().toString(36)}`, outs: withStatus(state, "active") };
   },
 
   async diff(_id: string, olds: FaultState, news: FaultState) {
-    const replaced = !same(olds.diffKey, news.diffKey);
+    // Plain `up` never calls read: the mechanism is re-checked here, and a drifted fault is replaced
+    // (recovered, then injected again and verified); an expired one is kept and marked, never re-injected.
+    const now = await checkMechanism({ ...olds, environment: news.environment ?? olds.environment });
+    const drifted = now?.status === "drifted";
+    const replaced = drifted || !same(olds.diffKey, news.diffKey);
+    if (now && !replaced && now.status !== (olds.status ?? "active")) return { changes: true, replaces: [], deleteBeforeReplace: true };
     const newScripts = same(olds.pinKey, news.pinKey) && (!same(olds.recover, news.recover) || !same(olds.check, news.check) || !same(olds.verification, news.verification));
     // A new SSH key (rotated) is adopted so recover can still reach the hosts.
     const newEnvironment = !same(olds.environment, news.environment);
-    return { changes: replaced || newScripts || newEnvironment, replaces: replaced ? ["diffKey"] : [], deleteBeforeReplace: true };
+    return { changes: replaced || newScripts || newEnvironment, replaces: drifted ? ["status"] : replaced ? ["diffKey"] : [], deleteBeforeReplace: true };
   },
 
   async update(_id: string, olds: FaultState, news: FaultState) {
     // Never re-inject: only adopt fixed recover/check/verification scripts for the same targets.
-    const adopted = same(olds.pinKey, news.pinKey) ? { ...olds, recover: news.recover, check: news.check, verification: news.verification } : olds;
-    return { outs: { ...adopted, environment: news.environment } };
+    const adopted = same(olds.pinKey, news.pinKey)
+      ? { ...olds, recover: news.recover, check: news.check, verification: news.verification, mechanismCheck: news.mechanismCheck ?? olds.mechanismCheck, activeSeconds: news.activeSeconds ?? olds.activeSeconds }
+      : olds;
+    const now = await checkMechanism({ ...adopted, environment: news.environment });
+    // No undefined values: they cannot cross the provider's wire ("Unexpected struct type").
+    const outs = news.environment ? { ...adopted, environment: news.environment } : (({ environment: _e, ...rest }) => rest)(adopted);
+    return { outs: now ? withStatus(outs, now.status, now.drift) : outs };
   },
 
   async delete(_id: string, props: FaultState) {
@@ -115,6 +152,9 @@ export const faultProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async read(id: string, props: FaultState) {
+    // Refresh shows the fault as it is: active, expired (kept, not re-injected) or drifted (next `up` re-injects).
+    const now = await checkMechanism(props);
+    if (now) return { id, props: withStatus(props, now.status, props.status === now.status && props.drift ? props.drift : now.drift) };
     try {
       await runScript(props.check, props.environment, 60);
       return { id, props };
@@ -131,9 +171,11 @@ class FaultCommand extends pulumi.dynamic.Resource {
   declare public readonly inject: pulumi.Output<string>;
   declare public readonly recover: pulumi.Output<string>;
   declare public readonly verified: pulumi.Output<VerificationOutcome | undefined>;
+  declare public readonly status: pulumi.Output<MechanismStatus | undefined>;
+  declare public readonly drift: pulumi.Output<{ at: number; reason: string } | undefined>;
 
   constructor(name: string, args: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
-    super(faultProvider, name, { ...args, stdout: undefined, baseline: undefined, verified: undefined }, { ...opts, deleteBeforeReplace: true, additionalSecretOutputs: ["environment"] }, "pgchaos", "Fault");
+    super(faultProvider, name, { ...args, stdout: undefined, baseline: undefined, verified: undefined, status: undefined, drift: undefined }, { ...opts, deleteBeforeReplace: true, additionalSecretOutputs: ["environment"] }, "pgchaos", "Fault");
   }
 }
 
@@ -153,6 +195,9 @@ export class Fault extends pulumi.ComponentResource {
   public readonly verification: pulumi.Output<VerificationOutcome | undefined>;
   public readonly injectCommand: pulumi.Output<string>;
   public readonly recoverCommand: pulumi.Output<string>;
+  /** active | expired | drifted, as the last up/refresh found the mechanism; drift says when and why. */
+  public readonly status: pulumi.Output<MechanismStatus | undefined>;
+  public readonly drift: pulumi.Output<{ at: number; reason: string } | undefined>;
 
   constructor(name: string, args: { plan: pulumi.Output<FaultPlan>; verify: boolean; environment?: pulumi.Input<Record<string, string>> }, opts?: pulumi.ComponentResourceOptions) {
     super("pgchaos:chaos:Fault", name, {}, opts);
@@ -162,6 +207,9 @@ export class Fault extends pulumi.ComponentResource {
       inject: plan.inject,
       recover: plan.recover,
       check: plan.check,
+      mechanismCheck: plan.mechanismCheck,
+      activeSeconds: plan.activeSeconds,
+      conflictKeys: plan.conflictKeys,
       verification: plan.verification,
       verify: args.verify,
       ...(args.environment ? { environment: pulumi.secret(args.environment) } : {}),
@@ -181,6 +229,8 @@ export class Fault extends pulumi.ComponentResource {
     this.verification = command.verified;
     this.injectCommand = command.inject;
     this.recoverCommand = command.recover;
+    this.status = command.status;
+    this.drift = command.drift;
     this.registerOutputs({ targets: this.targets, mechanism: this.mechanism, injections: this.injections, verification: this.verification });
   }
 }

@@ -50,15 +50,20 @@ print(json.dumps(out))
 }
 
 export interface UsageSample {
-  /** CPU seconds used per wall second by the member (its cgroup, or the whole host over SSH). */
-  cpuCores: number;
-  /** Bytes read+written per second by the member. */
-  ioBytesPerSecond: number;
-  memoryBytes: number;
-  source: "cgroup" | "host";
+  /** CPU seconds used per wall second by the member itself (null: no accounting of its own here). */
+  cpuCores: number | null;
+  /** Bytes read+written per second by the member's own processes. */
+  ioBytesPerSecond: number | null;
+  memoryBytes: number | null;
+  /** Where each figure came from: the member's own cgroup or processes, never host-wide figures ("none" then). */
+  source: { cpu: string; io: string; memory: string };
 }
 
-/** Samples the member's CPU, IO and memory over `seconds` from its cgroup (v1 or v2), else /proc. */
+/**
+ * Samples the member's CPU, IO and memory over `seconds` from its own accounting only: its cgroup (v1 or
+ * v2, as a container sees it) and, for IO, its processes' /proc/<pid>/io (cgroup v1 misses buffered IO).
+ * Outside a container the root cgroup and /proc are the whole host's: those figures are not reported.
+ */
 export function usageProbeScript(seconds: number): string {
   const py = `
 import json, os, sys, time
@@ -66,18 +71,20 @@ def read(p):
     try:
         with open(p) as f: return f.read()
     except OSError: return None
+own = os.path.exists("/.dockerenv") or os.path.exists("/run/.containerenv")
 def cpu():
+    if not own: return None, "none (not a container: no accounting of the member's own)"
     v = read("/sys/fs/cgroup/cpuacct/cpuacct.usage")
-    if v: return int(v) / 1e9, "cgroup"
+    if v: return int(v) / 1e9, "cgroup v1 cpuacct.usage"
     v = read("/sys/fs/cgroup/cpu.stat")
     if v:
         for l in v.splitlines():
-            if l.startswith("usage_usec"): return int(l.split()[1]) / 1e6, "cgroup"
-    f = read("/proc/stat").splitlines()[0].split()[1:]
-    return (int(f[0]) + int(f[1]) + int(f[2]) + int(f[5]) + int(f[6])) / os.sysconf("SC_CLK_TCK"), "host"
+            if l.startswith("usage_usec"): return int(l.split()[1]) / 1e6, "cgroup v2 cpu.stat"
+    return None, "none (no cgroup cpu accounting)"
 def io():
-    # Bytes read and written through syscalls by every process of this member (its pid namespace in
-    # the lab): counts buffered IO too, which cgroup v1's blkio attributes to the root cgroup.
+    if not own: return None, "none (not a container: no accounting of the member's own)"
+    # Every process of this member (its pid namespace): counts buffered IO too, which cgroup v1's blkio
+    # attributes to the root cgroup.
     total, seen = 0, False
     for pid in os.listdir("/proc"):
         if pid.isdigit():
@@ -85,22 +92,24 @@ def io():
             if v:
                 f = dict(l.split(": ") for l in v.splitlines())
                 total += int(f.get("rchar", 0)) + int(f.get("wchar", 0)); seen = True
-    if seen and os.path.exists("/.dockerenv"): return total
-    v = read("/sys/fs/cgroup/blkio/blkio.throttle.io_service_bytes")
-    if v: return sum(int(l.split()[2]) for l in v.splitlines() if len(l.split()) == 3 and l.split()[1] in ("Read", "Write"))
+    if seen: return total, "/proc/<pid>/io of the member's processes"
     v = read("/sys/fs/cgroup/io.stat")
-    if v: return sum(int(kv.split("=")[1]) for l in v.splitlines() for kv in l.split()[1:] if kv.split("=")[0] in ("rbytes", "wbytes"))
-    return sum((int(l.split()[5]) + int(l.split()[9])) * 512 for l in read("/proc/diskstats").splitlines() if len(l.split()) > 9)
+    if v: return sum(int(kv.split("=")[1]) for l in v.splitlines() for kv in l.split()[1:] if kv.split("=")[0] in ("rbytes", "wbytes")), "cgroup v2 io.stat"
+    return None, "none (no per-process or cgroup IO accounting)"
 def mem():
-    v = read("/sys/fs/cgroup/memory/memory.usage_in_bytes") or read("/sys/fs/cgroup/memory.current")
-    if v: return int(v)
-    m = dict(l.split(":", 1) for l in read("/proc/meminfo").splitlines())
-    return (int(m["MemTotal"].split()[0]) - int(m["MemAvailable"].split()[0])) * 1024
+    if not own: return None, "none (not a container: no accounting of the member's own)"
+    v = read("/sys/fs/cgroup/memory/memory.usage_in_bytes")
+    if v: return int(v), "cgroup v1 memory.usage_in_bytes"
+    v = read("/sys/fs/cgroup/memory.current")
+    if v: return int(v), "cgroup v2 memory.current"
+    return None, "none (no cgroup memory accounting)"
 secs = float(sys.argv[1])
-c0, src = cpu(); i0 = io(); t0 = time.time()
+(c0, cs), (i0, ios) = cpu(), io(); t0 = time.time()
 time.sleep(secs)
-c1, _ = cpu(); i1 = io(); dt = time.time() - t0
-print(json.dumps({"cpuCores": round((c1 - c0) / dt, 3), "ioBytesPerSecond": round((i1 - i0) / dt), "memoryBytes": mem(), "source": src}))
+c1, i1, dt = cpu()[0], io()[0], time.time() - t0
+m, ms = mem()
+rate = lambda a, b: None if a is None or b is None else round((b - a) / dt, 3)
+print(json.dumps({"cpuCores": rate(c0, c1), "ioBytesPerSecond": rate(i0, i1), "memoryBytes": m, "source": {"cpu": cs, "io": ios, "memory": ms}}))
 `;
   return `python3 -c ${sh([py])} ${sh([seconds])}`;
 }

@@ -100,14 +100,18 @@ function judgeUsage(rule: Extract<Rule, { type: "usage" }>, baseline: ProbeResul
   const b = u(baseline)[0];
   const d = u(during)[0];
   if (!d) return { achieved: false, configured: rule.configured, measured: "no usage sample" };
+  const source = d.source[rule.resource];
+  const value = { cpu: d.cpuCores, io: d.ioBytesPerSecond, memory: d.memoryBytes }[rule.resource];
+  // Never host-wide figures: without the target's own accounting the effect is not verified.
+  if (value === null) return { achieved: false, configured: rule.configured, measured: `no ${rule.resource} figure of the target's own: ${source}` };
   switch (rule.resource) {
     case "cpu":
-      return { achieved: d.cpuCores >= (rule.minCores ?? 0), configured: rule.configured, measured: `${d.cpuCores.toFixed(2)} CPU cores used (${d.source}; need ≥ ${(rule.minCores ?? 0).toFixed(2)})` };
+      return { achieved: value >= (rule.minCores ?? 0), configured: rule.configured, measured: `${value.toFixed(2)} CPU cores used (${source}; need ≥ ${(rule.minCores ?? 0).toFixed(2)})` };
     case "io":
-      return { achieved: d.ioBytesPerSecond >= (rule.minBytesPerSecond ?? 0), configured: rule.configured, measured: `${(d.ioBytesPerSecond / 1048576).toFixed(1)} MiB/s of IO (baseline ${b ? (b.ioBytesPerSecond / 1048576).toFixed(1) : "?"} MiB/s)` };
+      return { achieved: value >= (rule.minBytesPerSecond ?? 0), configured: rule.configured, measured: `${(value / 1048576).toFixed(1)} MiB/s of IO (${source}; baseline ${b?.ioBytesPerSecond != null ? (b.ioBytesPerSecond / 1048576).toFixed(1) : "?"} MiB/s)` };
     case "memory": {
-      const grown = d.memoryBytes - (b?.memoryBytes ?? 0);
-      return { achieved: grown >= (rule.minMemoryGrowthBytes ?? 0), configured: rule.configured, measured: `memory +${(grown / 1048576).toFixed(0)} MiB (${(d.memoryBytes / 1048576).toFixed(0)} MiB in use)` };
+      const grown = value - (b?.memoryBytes ?? 0);
+      return { achieved: grown >= (rule.minMemoryGrowthBytes ?? 0), configured: rule.configured, measured: `memory +${(grown / 1048576).toFixed(0)} MiB (${(value / 1048576).toFixed(0)} MiB in use; ${source})` };
     }
   }
 }
@@ -139,10 +143,14 @@ export function judgeRecovered(rule: Rule, baseline: ProbeResult[], after: Probe
       const d = after.find((r): r is Extract<ProbeResult, { type: "usage" }> => r.type === "usage")?.value;
       const b = baseline.find((r): r is Extract<ProbeResult, { type: "usage" }> => r.type === "usage")?.value;
       if (!d) return { achieved: false, configured, measured: "no usage sample" };
-      const achieved = rule.resource === "cpu" ? d.cpuCores < (rule.minCores ?? 1) * 0.5 + (b?.cpuCores ?? 0)
-        : rule.resource === "io" ? d.ioBytesPerSecond < (rule.minBytesPerSecond ?? 0) / 2 + (b?.ioBytesPerSecond ?? 0)
-        : d.memoryBytes - (b?.memoryBytes ?? 0) < (rule.minMemoryGrowthBytes ?? 0) / 2;
-      return { achieved, configured, measured: rule.resource === "cpu" ? `${d.cpuCores.toFixed(2)} CPU cores after recover` : rule.resource === "io" ? `${(d.ioBytesPerSecond / 1048576).toFixed(1)} MiB/s IO after recover` : `${(d.memoryBytes / 1048576).toFixed(0)} MiB in use after recover` };
+      if (d.cpuCores === null || d.ioBytesPerSecond === null || d.memoryBytes === null) {
+        const r = rule.resource;
+        if ({ cpu: d.cpuCores, io: d.ioBytesPerSecond, memory: d.memoryBytes }[r] === null) return { achieved: false, configured, measured: `no ${r} figure of the target's own after recover: ${d.source[r]}` };
+      }
+      const achieved = rule.resource === "cpu" ? d.cpuCores! < (rule.minCores ?? 1) * 0.5 + (b?.cpuCores ?? 0)
+        : rule.resource === "io" ? d.ioBytesPerSecond! < (rule.minBytesPerSecond ?? 0) / 2 + (b?.ioBytesPerSecond ?? 0)
+        : d.memoryBytes! - (b?.memoryBytes ?? 0) < (rule.minMemoryGrowthBytes ?? 0) / 2;
+      return { achieved, configured, measured: rule.resource === "cpu" ? `${d.cpuCores!.toFixed(2)} CPU cores after recover (${d.source.cpu})` : rule.resource === "io" ? `${(d.ioBytesPerSecond! / 1048576).toFixed(1)} MiB/s IO after recover (${d.source.io})` : `${(d.memoryBytes! / 1048576).toFixed(0)} MiB in use after recover (${d.source.memory})` };
     }
   }
 }

@@ -3,6 +3,7 @@ import { Fault } from "../chaos/fault";
 import { formatLeftovers, orphans, scanMembers } from "../chaos/doctor";
 import { observe, type ApiEndpoints } from "../chaos/live";
 import { blastRadius, findConflicts, planFault, type FaultPlan } from "../chaos/faults/plan";
+import { readOwnDeployment, stateFaultsOf, successions } from "../chaos/faults/succession";
 import type { ChaosConfig } from "../chaos/faults/spec";
 import { SSH_KEY_VAR, SSH_KNOWN_HOSTS_VAR, sshMembers, withSshKey, type Targets } from "../chaos/inventory";
 import { preflight } from "../chaos/preflight-run";
@@ -66,14 +67,14 @@ export async function readDcs(endpoints: ApiEndpoints): Promise<DcsConfig> {
 }
 
 /** Reads the live lab, plans every fault, rejects conflicts. Runs on preview and on up. */
-export async function planAll(config: ChaosConfig, members: Member[], endpoints: ApiEndpoints, dcs: DcsConfig, targets?: Targets): Promise<{ plans: FaultPlan[]; world: World; preflight?: string }> {
+export async function planAll(config: ChaosConfig, members: Member[], endpoints: ApiEndpoints, dcs: DcsConfig, targets?: Targets): Promise<{ plans: FaultPlan[]; world: World; preflight?: string; predecessors: Array<string | undefined> }> {
   const first = await observe(endpoints, []);
   const world: World = { members, live: first };
   const netemFor = delayTargets(config, world);
   if (netemFor.length) world.live = await observe(endpoints, netemFor);
   const plans = config.faults.map((spec) => {
     try {
-      return planFault(spec, { world, dcs, defaultDurationSeconds: config.defaultDurationSeconds, sabotage: config.sabotage });
+      return planFault(spec, { world, dcs, defaultDurationSeconds: config.defaultDurationSeconds });
     } catch (e) {
       if (e instanceof PlanError) throw new pulumi.RunError(`fault ${spec.name}: ${e.message}`);
       throw e;
@@ -87,13 +88,19 @@ export async function planAll(config: ChaosConfig, members: Member[], endpoints:
     preflightText = pf.text;
     await pulumi.log.info(pf.text);
   }
-  // Leftovers of faults this stack does not declare (a crashed run, a killed runner) falsify results.
-  const { leftovers } = await scanMembers(members);
-  const stray = orphans(leftovers, new Set(config.faults.map((f) => f.name)));
+  // Leftovers of faults neither declared nor in state (a crashed run, a killed runner) falsify results.
+  const state = stateFaultsOf(await readOwnDeployment(pulumi.getStack()));
+  const { leftovers, unreachable } = await scanMembers(members);
+  if (unreachable.length) await pulumi.log.warn(`leftover scan incomplete: could not scan ${unreachable.join("; ")}`);
+  const stray = orphans(leftovers, new Set([...config.faults.map((f) => f.name), ...state.map((f) => f.name)]));
   if (stray.length) await pulumi.log.warn(`chaos leftovers that no fault of this stack declares (remove with \`npx tsx cli/main.ts doctor --fix --lab-stack ${config.labStack}\`):\n${formatLeftovers(stray)}`);
   const conflicts = findConflicts(plans);
   if (conflicts.length) throw new pulumi.RunError(`conflicting faults:\n  ${conflicts.join("\n  ")}`);
-  return { plans, world, preflight: preflightText };
+  // Faults still in state count too: a new fault takes over the conflicting one it replaces (see succession.ts).
+  const order = successions(state, plans.map((p) => ({ name: p.name, conflictKeys: p.conflictKeys })));
+  if (order.conflicts.length) throw new pulumi.RunError(`conflicting faults:\n  ${order.conflicts.join("\n  ")}`);
+  order.predecessors.forEach((old, i) => old && pulumi.log.info(`fault ${plans[i].name} replaces ${old} on ${plans[i].conflictKeys.join(", ")}: ${old} is recovered and verified gone before ${plans[i].name} is injected`));
+  return { plans, world, preflight: preflightText, predecessors: order.predecessors };
 }
 
 /** True when the engine says the key is not a secret (the list of secret keys is known and lacks it). */
@@ -132,7 +139,7 @@ function sshChaosProgram(config: ChaosConfig, targets: Targets) {
     await pulumi.log.info(`blast radius:\n${summary}`);
     return { ...result, plans: result.plans.map(withSshKeyPlan), summary };
   })());
-  const faults = config.faults.map((spec, i) => new Fault(spec.name, { plan: planned.apply((p) => p.plans[i]), verify: config.verify, environment: pulumi.secret(env) }));
+  const faults = config.faults.map((spec, i) => new Fault(spec.name, { plan: planned.apply((p) => p.plans[i]), verify: config.verify, environment: pulumi.secret(env) }, succeeding(spec.name, planned.apply((p) => p.predecessors[i]))));
   return {
     scope: targets.scope,
     hosts: targets.hosts.map((h) => h.name),
@@ -140,6 +147,11 @@ function sshChaosProgram(config: ChaosConfig, targets: Targets) {
     blastRadius: planned.apply((p) => p.summary),
     faults: faultOutputs(config, faults),
   };
+}
+
+/** An alias to the fault this one takes over; a name no fault can have when there is none (fault names are ≤ 20 characters). */
+function succeeding(name: string, predecessor: pulumi.Output<string | undefined>): pulumi.ComponentResourceOptions {
+  return { aliases: [pulumi.createUrn(predecessor.apply((old) => old ?? `${name}-has-no-predecessor`), "pgchaos:chaos:Fault")] };
 }
 
 function faultOutputs(config: ChaosConfig, faults: Fault[]) {
@@ -152,6 +164,8 @@ function faultOutputs(config: ChaosConfig, faults: Fault[]) {
     expectedEffect: f.expectedEffect,
     injections: f.injections,
     verification: f.verification,
+    status: f.status,
+    drift: f.drift,
   }));
 }
 
@@ -166,7 +180,7 @@ export function chaosProgram(config: ChaosConfig) {
     await pulumi.log.info(`blast radius:\n${summary}`);
     return { ...result, summary };
   });
-  const faults = config.faults.map((spec, i) => new Fault(spec.name, { plan: planned.apply((p) => p.plans[i]), verify: config.verify }));
+  const faults = config.faults.map((spec, i) => new Fault(spec.name, { plan: planned.apply((p) => p.plans[i]), verify: config.verify }, succeeding(spec.name, planned.apply((p) => p.predecessors[i]))));
   return {
     labStack: config.labStack,
     blastRadius: planned.apply((p) => p.summary),

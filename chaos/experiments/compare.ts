@@ -1,4 +1,4 @@
-import { abortedBefore, evaluateExpectations, summarizeVerdicts } from "./expectations";
+import { abortedBefore, evaluateExpectations, invalidBecause, summarizeVerdicts } from "./expectations";
 import type { Journal } from "./journal";
 import { computeMetrics, type ExperimentMetrics, type MetricsOptions } from "./metrics";
 import { markdownTable } from "./report";
@@ -165,7 +165,7 @@ export function renderComparison(input: ComparisonInput): string {
   out.push("## Settings", "");
   out.push(markdownTable(["Variant", "Patroni configuration in effect", "Run", "Report", "Verdict"], entries.map((e) => {
     const pc = e.journal.patroniConfig;
-    const verdict = summarizeVerdicts(evaluateExpectations(e.metrics, e.journal.experiment.expected?.assertions ?? []), abortedBefore(e.journal)).text;
+    const verdict = summarizeVerdicts(evaluateExpectations(e.metrics, e.journal.experiment.expected?.assertions ?? []), abortedBefore(e.journal), invalidBecause(e.journal)).text;
     return [e.label, pc ? Object.entries(pc.effective).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ") : "lab defaults", `${iso(e.journal.startedAt)} → ${iso(e.journal.endedAt)}`, e.reportPath ? `[report](${e.reportPath})` : "—", verdict];
   })), "");
   out.push("## Side by side", "");

@@ -135,12 +135,27 @@ export function abortedBefore(journal: { hypothesis: { before: Array<{ name: str
   return failed.length ? `the steady-state hypothesis did not hold before the method (${failed.map((c) => c.name).join(", ")}): no fault was injected` : undefined;
 }
 
-/** `aborted`: the run never applied its method, so no expectation can pass (see abortedBefore). */
-export function summarizeVerdicts(verdicts: ExpectationVerdict[], aborted?: string): VerdictSummary {
+/**
+ * Why the run measured something other than its fault — a fault stopped acting (drifted) or ran out
+ * (expired) before the method recovered it — with that moment, or undefined (see fault-watch.ts).
+ */
+export function invalidBecause(journal: { faultWatch?: { events: Array<{ fault: string; status: string; source: string; at: number; lastActiveAt?: number; reason: string }> } }): string | undefined {
+  const lost = journal.faultWatch?.events ?? [];
+  if (!lost.length) return undefined;
+  return lost.map((e) => `fault ${e.fault} stopped acting at ${new Date(e.at).toISOString()}` +
+    `${e.lastActiveAt !== undefined ? ` (last seen acting ${((e.at - e.lastActiveAt) / 1000).toFixed(1)} s before)` : ""}: ${e.status}, by its ${e.source} check — ${e.reason}`).join("; ");
+}
+
+/**
+ * `aborted`: the run never applied its method; `invalid`: its fault stopped acting during the method
+ * (see invalidBecause). Either way no expectation can pass or fail.
+ */
+export function summarizeVerdicts(verdicts: ExpectationVerdict[], aborted?: string, invalid?: string): VerdictSummary {
   const held = verdicts.filter((v) => v.status === "held").length;
   const violated = verdicts.filter((v) => v.status === "violated").length;
   const notMeasured = verdicts.filter((v) => v.status === "not measured").length;
   if (aborted) return { held, violated, notMeasured, total: verdicts.length, pass: false, text: `ABORTED: ${aborted}` };
+  if (invalid) return { held, violated, notMeasured, total: verdicts.length, pass: false, text: `INVALID: ${invalid}` };
   const pass = verdicts.every((v) => v.held);
   const parts = [`${held}/${verdicts.length} held`];
   if (violated > 0) parts.push(`${violated} violated`);

@@ -1,5 +1,6 @@
 import type { ExpectedAlertSpec } from "./alert-timing";
 import type { Expectation } from "./expectations";
+import type { FaultWatchRecord } from "./fault-watch";
 import type { ResyncRecord } from "./resync";
 import type { PrimaryProbeSample } from "./single-primary";
 import type { ServerSideRecord } from "./server-panels";
@@ -146,8 +147,6 @@ export interface Journal {
   };
   /** Monitoring settings in effect during the run, read from Prometheus and Alertmanager themselves. */
   monitoringSettings?: MonitoringSettings;
-  /** Set when a fault stopped acting while the method ran (drifted): the run is INVALID from that moment. */
-  invalidated?: { at: number; reason: string };
   /** Set when the runner itself failed (a fault could not be injected or verified, an error in a step): the run proves nothing. */
   runnerError?: string;
   /** What the run targeted ("lab stack dev", "cluster X (inventory of stack Y, over SSH)"); older journals lack it. */
@@ -182,6 +181,8 @@ export interface Journal {
   /** The server side as Prometheus saw it over the run window (range queries, their PromQL and answers). */
   serverSide?: ServerSideRecord;
   hypothesis: { before: CheckResult[]; after: CheckResult[] };
+  /** The fault phase's re-checks of every active fault, and the moments a fault stopped acting (INVALID run). */
+  faultWatch?: FaultWatchRecord;
   /** Anything that went wrong in the runner itself (aborts, rollback output). */
   notes: string[];
 }

@@ -1,4 +1,4 @@
-import { abortedBefore, evaluateExpectations, summarizeVerdicts, type ExpectationVerdict } from "./expectations";
+import { abortedBefore, evaluateExpectations, invalidBecause, summarizeVerdicts, type ExpectationVerdict } from "./expectations";
 import type { Journal } from "./journal";
 import type { ExperimentMetrics } from "./metrics";
 
@@ -22,9 +22,8 @@ export function runOutcome(journal: Journal, m: ExperimentMetrics): RunOutcome {
   const verdicts = evaluateExpectations(m, journal.experiment.expected?.assertions ?? []);
   const aborted = abortedBefore(journal);
   if (aborted) return { status: "ABORTED", text: `ABORTED: ${aborted}`, verdicts };
-  if (journal.invalidated) {
-    return { status: "INVALID", text: `INVALID: the fault stopped acting at ${new Date(journal.invalidated.at).toISOString()} (${journal.invalidated.reason}); nothing after it is evidence`, verdicts };
-  }
+  const invalid = invalidBecause(journal);
+  if (invalid) return { status: "INVALID", text: `INVALID: ${invalid}`, verdicts };
   if (journal.runnerError) return { status: "ERROR", text: `ERROR: ${journal.runnerError}`, verdicts };
   const summary = summarizeVerdicts(verdicts);
   return { status: summary.pass ? "PASS" : "FAIL", text: summary.text, verdicts };

@@ -10,6 +10,8 @@ import { alertDelays, resolvedDelays } from "../../components/monitoring/alerts"
 import { Observers } from "./observers";
 import { describeSteps } from "./publish";
 import { ChaosStack } from "./stacks";
+import { FaultWatch } from "./fault-watch";
+import { runControllerScript } from "../live";
 import { fetchMemberLogs, resolveTarget, type ExperimentTarget, type TargetSelector } from "./target";
 import { CREATE_WRITES_TABLE, WRITES_TABLE, Workload } from "./workload";
 import { configDelta, configIncludes, configProjection, CREATE_PROBES_TABLE, getPatroniConfig, mergeRowSnapshots, patchPatroniConfig, PrimaryProber, readNodeRowIds, type ProbeTarget } from "./primary-probes";
@@ -57,7 +59,9 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   // and refuse to run while members carry chaos objects no fault resource owns.
   log(`[${exp.id}] chaos stack ${chaos.name}: recovering any fault left from earlier runs`);
   await chaos.recoverAll();
-  const { leftovers } = await scanMembers(target.members);
+  const { leftovers, unreachable } = await scanMembers(target.members);
+  // An incomplete scan is no clean bill: a member not scanned may carry anything.
+  if (unreachable.length) throw new Error(`leftover scan incomplete on ${target.describe}: could not scan ${unreachable.join(", ")} (start them, or run \`${target.doctorCommand}\` once they answer)`);
   const stray = orphans(leftovers, await chaos.ownedFaults());
   if (stray.length) throw new Error(`chaos leftovers on ${target.describe} (run \`${target.doctorCommand}\`):\n${formatLeftovers(stray)}`);
 
@@ -98,6 +102,8 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     haproxyStats: target.haproxyStats,
   }, 500);
   const workload = new Workload({ readWrite: target.readWrite, readOnly: target.readOnly, credentials: target.credentials, ...exp.workload, runId });
+  const watch = new FaultWatch({ load: () => chaos.watchedFaults(), run: runControllerScript, log: (l) => log(`[${exp.id}] ${l}`) });
+  journal.faultWatch = watch.record;
   const endpointOf = (name: string) => { const m = target.patroni.find((x) => x.name === name)!; return { host: m.host, port: m.port, ...target.credentials }; };
   // Replica resync runs: the current leader's replication rows, slots and pg_wal, sampled for the whole run.
   const resync: ResyncRecord | undefined = exp.probes.resync ? { intervalMs: exp.probes.resyncIntervalMs, samples: [], reinits: [], bursts: [] } : undefined;
@@ -124,10 +130,11 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     } else {
       leaderBefore = observers.currentLeader();
       phase("fault", Date.now());
+      watch.start();
       for (const step of exp.method) {
         checkAbort();
         await runStep(step, {
-          chaos, journal, observers, target, log, expId: exp.id, leaderBefore, onRecovered: () => { endPhase(); phase("recovery", Date.now()); }, resync, resyncSampler,
+          chaos, journal, observers, target, log, expId: exp.id, leaderBefore, onRecovered: () => { void watch.stop(); endPhase(); phase("recovery", Date.now()); }, resync, resyncSampler, watch,
           snapshotRows: prober ? () => readNodeRowIds(probeTargets, target.credentials, WRITES_TABLE, runId) : undefined,
         });
       }
@@ -145,6 +152,8 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     log(`[${exp.id}] ${e instanceof Aborted ? "aborted" : "error"}: ${(e as Error).message}`);
   } finally {
     if (progress) clearInterval(progress);
+    await watch.stop();
+    if (watch.record.checks) journal.notes.push(`fault watch: ${watch.record.checks} mechanism checks, ${watch.record.effectChecks} effect measurements, longest gap between two checks of a fault ${(watch.record.maxGapMs / 1000).toFixed(1)} s; ${watch.record.events.length ? `${watch.record.events.length} fault(s) stopped acting` : "every fault acted until recovered"}`);
     // Rollback always runs: every fault this run applied is recovered through the chaos stack.
     if (chaos.current().length) {
       log(`[${exp.id}] rollback: recovering ${chaos.current().map((f) => f.name).join(", ")}`);
@@ -200,6 +209,8 @@ interface StepContext {
   /** Replica resync runs: WAL bursts and reinitializations go here; the sampler gives fresh leader samples. */
   resync?: ResyncRecord;
   resyncSampler?: ResyncSampler;
+  /** Re-checks the active faults; a change of the fault set runs through it (unwatched meanwhile). */
+  watch: FaultWatch;
 }
 
 async function runStep(step: MethodStep, ctx: StepContext): Promise<void> {
@@ -209,7 +220,7 @@ async function runStep(step: MethodStep, ctx: StepContext): Promise<void> {
       const faults: FaultSpec[] = [...chaos.current(), ...step.faults];
       log(`[${expId}] inject ${step.faults.map((f) => `${f.name} (${f.kind})`).join(", ")} via pulumi up -s ${chaos.name}`);
       const startedAt = Date.now();
-      const applied = await chaos.apply(faults);
+      const applied = await ctx.watch.during(() => chaos.apply(faults));
       const endedAt = Date.now();
       for (const f of applied.filter((a) => step.faults.some((s) => s.name === a.name))) {
         journal.faults.push({
@@ -228,7 +239,7 @@ async function runStep(step: MethodStep, ctx: StepContext): Promise<void> {
       // Rows on an isolated node are read before healing too: after it, a rewind may erase them any moment.
       const beforeHeal = heals ? await ctx.snapshotRows!() : undefined;
       const startedAt = Date.now();
-      await chaos.apply(chaos.current().filter((f) => !names.includes(f.name)));
+      await ctx.watch.during(() => chaos.apply(chaos.current().filter((f) => !names.includes(f.name))));
       const endedAt = Date.now();
       if (heals) {
         const afterHeal = await ctx.snapshotRows!();

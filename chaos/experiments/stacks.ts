@@ -4,6 +4,7 @@ import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automa
 import type { FaultSpec } from "../faults/spec";
 import type { Injection } from "../fault";
 import type { FaultEvent } from "./journal";
+import { watchedFromDeployment, type WatchedFault } from "./fault-watch";
 import type { InventoryMember } from "../../components/lab/lab";
 
 /**
@@ -153,6 +154,11 @@ export class ChaosStack {
     const state = await this.stack.exportStack();
     const resources = (state.deployment?.resources ?? []) as Array<{ type: string; outputs?: { name?: string } }>;
     return new Set(resources.filter((r) => r.type === "pulumi-nodejs:dynamic/pgchaos:Fault" && r.outputs?.name).map((r) => r.outputs!.name!));
+  }
+
+  /** The faults the stack's state holds, with their mechanism checks and verification (the fault watch's input). */
+  async watchedFaults(): Promise<WatchedFault[]> {
+    return watchedFromDeployment((await this.stack.exportStack()).deployment);
   }
 
   async refresh(): Promise<void> {

@@ -23,7 +23,7 @@ export interface ChainRules {
  * Installs the chains (replacing their rules if present) and jumps to them first in INPUT/OUTPUT.
  * `exemptTcpPorts` (e.g. the SSH port the controller uses) are returned from before any fault rule.
  */
-export function installChains(fault: string, rules: ChainRules, exemptTcpPorts: number[] = [], wrongInterface = false): string {
+export function installChains(fault: string, rules: ChainRules, exemptTcpPorts: number[] = []): string {
   const lines: string[] = [];
   for (const hook of ["INPUT", "OUTPUT"] as const) {
     const body = rules[hook];
@@ -35,13 +35,14 @@ export function installChains(fault: string, rules: ChainRules, exemptTcpPorts: 
       lines.push(sh(["iptables", "-w", "-A", chain, "-p", "tcp", "--sport", port, "-j", "RETURN"]));
     }
     for (const r of body) lines.push(sh(["iptables", "-w", "-A", chain, ...r]));
-    // wrongInterface: the verification self-test's sabotage (jumps only for loopback traffic).
-    const onlyLo = wrongInterface ? [hook === "INPUT" ? "-i" : "-o", "lo"] : [];
-    const jump = sh([...onlyLo, "-m", "comment", "--comment", ruleComment(fault), "-j", chain]);
+    const jump = jumpWords(fault, hook);
     lines.push(`iptables -w -C ${hook} ${jump} 2>/dev/null || iptables -w -I ${hook} 1 ${jump}`);
   }
   return lines.join("\n");
 }
+
+/** The jump from INPUT/OUTPUT into the fault's chain, as iptables words after the hook. */
+export const jumpWords = (fault: string, hook: Hook) => sh(["-m", "comment", "--comment", ruleComment(fault), "-j", chainName(fault, hook)]);
 
 /** Removes the fault's jumps and chains; succeeds when they are already gone. */
 export function removeChains(fault: string): string {

@@ -8,6 +8,7 @@ import { withSshKey } from "../inventory";
 import { HOST_WATCHDOG_DIR } from "../transport";
 import * as ms from "./member-scripts";
 import * as nf from "./netfilter";
+import * as mech from "./mechanism";
 
 /**
  * A fault's plan: pure data built from its spec and the live cluster. Inject and recover live side by
@@ -30,6 +31,10 @@ export interface FaultPlan {
   recover: string;
   /** Exit 0 while the fault is in place, 3 when it is gone (refresh drops the resource). */
   check: string;
+  /** Controller-side re-check of the mechanism: one status line per target (see mechanism.ts). */
+  mechanismCheck: string;
+  /** Seconds the fault acts before its own watchdog (or flapping schedule) ends it. */
+  activeSeconds: number;
   /** Two faults sharing a key cannot be applied together (e.g. two delays on one interface). */
   conflictKeys: string[];
   /** How the fault's effect is measured from outside the target after inject, and gone after recover. */
@@ -67,16 +72,16 @@ export interface PlanContext {
   world: World;
   dcs: DcsConfig;
   defaultDurationSeconds: number;
-  /** Faults whose jumps go to the wrong interface (verification self-test). */
-  sabotage?: string[];
 }
 
 const stamp = (member: string, clock: "member" | "controller") =>
   `printf '{"member":"%s","injectedAt":%s,"clock":"%s"}\\n' ${sh([member])} "$(${ms.TIMESTAMP})" ${clock}`;
 
 /** A fault whose effect lives inside each target: armed watchdog, then apply; recover disarms and reverts. */
-function insideTargets(fault: string, targets: Member[], apply: (m: Member) => string, revert: (m: Member) => string, present: (m: Member) => string, seconds: number) {
+function insideTargets(fault: string, targets: Member[], apply: (m: Member) => string, revert: (m: Member) => string, present: (m: Member) => string, seconds: number, tests: (m: Member) => mech.MechanismTest[]) {
   return {
+    mechanismCheck: targets.map((m) => mech.onMember(m, mech.memberCheck(m.name, fault, tests(m), present(m)))).join("\n"),
+    activeSeconds: seconds,
     inject: targets.map((m) => m.transport.exec([ms.armWatchdog(fault, revert(m), seconds), apply(m), stamp(m.name, "member")].join("\n"))).join("\n"),
     recover: targets.map((m) => m.transport.execIfUp([ms.disarmWatchdog(fault), revert(m), ms.removeStateFiles(fault)].join("\n"))).join("\n"),
     check: `present=0\n${targets.map((m) => `if ${m.transport.exec(present(m))} >/dev/null 2>&1; then present=1; fi`).join("\n")}\n[ "$present" = 1 ] || exit 3`,
@@ -86,6 +91,8 @@ function insideTargets(fault: string, targets: Member[], apply: (m: Member) => s
 /** A fault that stops members: the watchdog lives outside them (see Lifecycle.armWatchdog). */
 function lifecycleFault(fault: string, targets: Member[], mode: "stop" | "kill" | "pause", seconds: number) {
   return {
+    mechanismCheck: targets.map((m) => mech.lifecycleCheck(m, mode)).join("\n"),
+    activeSeconds: seconds,
     inject: targets.map((m) => [m.transport.lifecycle.armWatchdog(fault, seconds), stamp(m.name, "controller"), m.transport.lifecycle.stop(mode)].join("\n")).join("\n"),
     recover: targets.map((m) => [m.transport.lifecycle.disarmWatchdog(fault), m.transport.lifecycle.start()].join("\n")).join("\n"),
     check: `present=0\n${targets.map((m) => `[ "$(${m.transport.lifecycle.state()} 2>/dev/null)" = running ] || present=1`).join("\n")}\n[ "$present" = 1 ] || exit 3`,
@@ -127,6 +134,8 @@ function flapFault(fault: string, targets: Member[], prober: Member, mode: "stop
   ].join("\n"));
   const loopPid = `p=$(cat ${loop}.pid 2>/dev/null || true)`;
   return {
+    mechanismCheck: `WD=${HOST_WATCHDOG_DIR}\n${mech.flapCheck(loop, targets, upS)}`,
+    activeSeconds: cycles * (downS + upS),
     inject: [
       `WD=${HOST_WATCHDOG_DIR}; mkdir -p "$WD"`,
       ...targets.map((m) => stamp(m.name, "controller")),
@@ -193,13 +202,16 @@ function failoverExpectation(world: World, dcs: DcsConfig, hit: Member[]): strin
  * Inject never leaves a fault half-applied: when any step fails (on any target), recover runs for all
  * targets (it is idempotent) and the original error is what the user sees.
  */
+export const INJECT_RECOVER_FAILED = "RECOVERING THE FAILED INJECT FAILED TOO: run pgchaos doctor --fix";
+
 export function atomicInject(inject: string, recover: string): string {
   return [
     "set +e",
     `( set -e\n${inject}\n)`,
     "rc=$?",
     "set -e",
-    `if [ "$rc" -ne 0 ]; then echo "inject failed (exit $rc): recovering what was applied" >&2; ( ${recover}\n) >&2 || true; exit "$rc"; fi`,
+    // A recover that fails here is said (never hidden): the fault may be half-applied.
+    `if [ "$rc" -ne 0 ]; then echo "inject failed (exit $rc): recovering what was applied" >&2; if ! ( ${recover}\n) >&2; then echo "${INJECT_RECOVER_FAILED}" >&2; fi; exit "$rc"; fi`,
   ].join("\n");
 }
 
@@ -216,8 +228,8 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
   const full = { ...spec, durationSeconds: seconds } as FaultPlan["spec"];
   const f = spec.name;
   const exempt = (m: Member) => m.transport.protectedTcpPorts;
-  const sabotaged = ctx.sabotage?.includes(f) ?? false;
-  const install = (m: Member, rules: nf.ChainRules) => nf.installChains(f, rules, exempt(m), sabotaged);
+  const install = (m: Member, rules: nf.ChainRules) => nf.installChains(f, rules, exempt(m));
+  const chains = (rules: nf.ChainRules) => (m: Member) => mech.chainTests(f, rules, exempt(m));
   const base = { name: f, kind: spec.kind, spec: full };
 
   switch (spec.kind) {
@@ -241,7 +253,7 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
       const links = targets.flatMap((t) => peers.map((p) => `${t.name} ${arrow} ${p.name}`));
       if (spec.kind === "loss") {
         return {
-          ...base, ...insideTargets(f, targets, (m) => install(m, nf.lossRules(peerIps, spec.percent, spec.direction)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
+          ...base, ...insideTargets(f, targets, (m) => install(m, nf.lossRules(peerIps, spec.percent, spec.direction)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds, chains(nf.lossRules(peerIps, spec.percent, spec.direction))),
           targets: names(targets), links, mechanism: `iptables statistic DROP (chains ${nf.chainName(f, "INPUT")}/${nf.chainName(f, "OUTPUT")})`,
           expectedEffect: `${spec.percent}% of packets ${spec.direction === "both" ? "both ways" : spec.direction === "in" ? "from the peers" : "to the peers"} dropped; TCP retransmits, latency and replication lag rise`,
           conflictKeys: [],
@@ -254,7 +266,7 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
       }
       if (spec.kind === "reset") {
         return {
-          ...base, ...insideTargets(f, targets, (m) => install(m, nf.resetRules(peerIps, spec.ports)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
+          ...base, ...insideTargets(f, targets, (m) => install(m, nf.resetRules(peerIps, spec.ports)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds, chains(nf.resetRules(peerIps, spec.ports))),
           targets: names(targets), links, mechanism: `iptables REJECT --reject-with tcp-reset on ports ${spec.ports.join(",")}`,
           expectedEffect: `every TCP connection on ports ${spec.ports.join(",")} between them is reset; ${failoverExpectation(world, dcs, targets) || "clients reconnect and fail"}`,
           conflictKeys: [],
@@ -280,8 +292,10 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
       const revert = () => [ms.netemRevert(f), ms.delayerStop(f), nf.removeChains(f)].join("\n");
       const present = () => `${nf.chainsPresent(f)} || (${ms.netemPresent(f)})`;
       const mechs = [...new Set(targets.map(mechanismFor))];
+      const nfqTests = (m: Member) => [...mech.chainTests(f, nf.nfqueueRules(peerIps, q), []), mech.delayerTest(f)];
+      const tests = (m: Member) => ({ netem: [mech.netemTest(f)], nfqueue: nfqTests(m), auto: mech.eitherDelay(f, nfqTests(m)) })[mechanismFor(m)];
       return {
-        ...base, ...insideTargets(f, targets, apply, revert, present, seconds),
+        ...base, ...insideTargets(f, targets, apply, revert, present, seconds, tests),
         targets: names(targets), links,
         mechanism: mechs.map((m) => m === "netem" ? `tc netem (prio handle ${ms.tcHandle(f)}:)` : m === "nfqueue" ? `NFQUEUE ${q} + pgchaos-delay (kernel has no sch_netem)` : "netem if the kernel has it, else NFQUEUE delayer (decided at inject)").join(" / "),
         expectedEffect: `+${spec.delayMs} ms${spec.jitterMs ? ` ±${spec.jitterMs} ms` : ""} on packets from ${names(targets).join(",")} to ${names(peers).join(",")}: round trips grow by that much`,
@@ -296,7 +310,7 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
       const bIps = b.map((m) => m.ip);
       const symmetric = spec.mode === "symmetric";
       return {
-        ...base, ...insideTargets(f, a, (m) => install(m, nf.partitionRules(bIps, symmetric)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
+        ...base, ...insideTargets(f, a, (m) => install(m, nf.partitionRules(bIps, symmetric)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds, chains(nf.partitionRules(bIps, symmetric))),
         targets: names(a), links: a.flatMap((x) => b.map((y) => `${x.name} ${symmetric ? "<-/->" : "-/->"} ${y.name}`)),
         mechanism: `iptables DROP (chains ${nf.chainName(f, "INPUT")}/${nf.chainName(f, "OUTPUT")} on ${names(a).join(",")})`,
         expectedEffect: `{${names(a).join(",")}} cut off from {${names(b).join(",")}}${symmetric ? "" : " (one way: A → B)"}; ${failoverExpectation(world, dcs, a)}`,
@@ -312,7 +326,7 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
       const targets = resolveSelector(spec.target, world);
       const what = spec.resource === "cpu" ? `${spec.workers} CPU worker(s) at ${spec.loadPercent}%` : `${spec.workers} ${spec.resource} worker(s) of ${spec.bytes}`;
       return {
-        ...base, ...insideTargets(f, targets, () => ms.stressStart(f, spec.resource, spec.workers, spec.loadPercent, spec.bytes, seconds), () => ms.stressStop(f), () => ms.stressAlive(f), seconds),
+        ...base, ...insideTargets(f, targets, () => ms.stressStart(f, spec.resource, spec.workers, spec.loadPercent, spec.bytes, seconds), () => ms.stressStop(f), () => ms.stressAlive(f), seconds, () => mech.stressTests(f, spec.workers)),
         targets: names(targets), links: [], mechanism: `stress-ng (${ms.stressProcess(f)}), ${what}, --timeout ${seconds}s`,
         expectedEffect: `${spec.resource} pressure on ${targets.map((t) => `${t.name}${roleNote(world, t)}`).join(", ")}; on a small host every member shares the cores, so expect collateral latency elsewhere`,
         conflictKeys: targets.map((t) => `stress-${spec.resource}:${t.name}`),
@@ -345,7 +359,7 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
         const from = resolveAll(spec.from, world);
         const ips = etcd.map((m) => m.ip);
         return {
-          ...base, ...insideTargets(f, from, (m) => install(m, nf.blockPortRules(ips, 2379)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds),
+          ...base, ...insideTargets(f, from, (m) => install(m, nf.blockPortRules(ips, 2379)), () => nf.removeChains(f), () => nf.chainsPresent(f), seconds, chains(nf.blockPortRules(ips, 2379))),
           targets: names(from), links: from.flatMap((x) => etcd.map((e) => `${x.name} -/-> ${e.name}:2379`)),
           mechanism: "iptables DROP to etcd's client port",
           expectedEffect: `${names(from).join(",")} cannot reach etcd → ${from.some((m) => m.name === world.live.patroniLeader) ? `the primary cannot renew its leader key: it demotes after ttl (${dcs.ttl} s) unless failsafe_mode lets it stay` : "those replicas cannot see the DCS; no failover expected"}`,
@@ -382,6 +396,7 @@ function planFaultSteps(spec: FaultSpec, ctx: PlanContext): FaultPlan {
         inject: perTarget.map((p) => p.inject).join("\n"),
         recover: perTarget.map((p) => p.recover).join("\n"),
         check: `present=0\n${perTarget.map((p) => `if (${p.check}) >/dev/null 2>&1; then present=1; fi`).join("\n")}\n[ "$present" = 1 ] || exit 3`,
+        mechanismCheck: perTarget.map((p) => p.mechanismCheck).join("\n"), activeSeconds: seconds,
         targets: names(targets), links: perTarget.flatMap((p) => p.links), mechanism: perTarget[0].mechanism,
         expectedEffect: `etcd answers Patroni ${spec.delayMs} ms slower; Patroni's etcd client gives each member retry_timeout / members ≈ ${perMemberTimeout.toFixed(2)} s per request: ` +
           `${spec.delayMs / 1000 >= perMemberTimeout / 2 ? "a request needing two delayed round trips (a new connection) can time out on every member: the primary may demote (a false failover)" : "well below it, no failover expected"}` +

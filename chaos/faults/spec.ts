@@ -123,11 +123,6 @@ export const chaosConfigSchema = z.object({
   defaultDurationSeconds: z.number().int().min(5).max(86_400).default(600),
   /** Measure each fault's effect after inject and after recover (fail the update when not achieved). */
   verify: z.boolean().default(true),
-  /**
-   * Self-test of verification only: the named faults put their iptables jumps on the loopback interface
-   * (the classic "rules on the wrong interface" bug), so verification must catch them and recover.
-   */
-  sabotage: z.array(z.string()).default([]),
   faults: z.array(faultSpec).max(16).default([]),
   /**
    * A user's own cluster reached over SSH (see chaos/inventory.ts): when set, the faults target these

@@ -21,26 +21,33 @@ export function registerDoctor(program: Command): void {
       const owned = chaos.owned;
       const { leftovers, unreachable } = await scanMembers(members);
       const stray = orphans(leftovers, owned);
+      const scanned = members.filter((m) => m.kind !== "monitoring").length;
       if (opts.output === "json") {
         console.log(JSON.stringify({ target: target.describe, chaosStack: chaos.name, liveFaults: [...owned], notScanned: unreachable, leftovers: stray }, null, 2));
-        if (stray.length || unreachable.length) process.exitCode = 2;
+        process.exitCode = unreachable.length ? 3 : stray.length ? 2 : 0;
         return;
       }
       console.log(`${target.describe}: live faults (${chaos.name}): ${owned.size ? [...owned].join(", ") : "none"}`);
-      if (unreachable.length) console.log(`not scanned (down): ${unreachable.join(", ")}`);
+      // A member that could not be scanned may carry anything: never "no leftovers" then, and exit non-zero.
+      if (unreachable.length) {
+        console.log(`NOT SCANNED (${unreachable.length} of ${scanned} members; start them or fix access, then run doctor again):\n${unreachable.map((u) => `  ${u}`).join("\n")}`);
+        process.exitCode = 3;
+      }
       if (!stray.length) {
-        console.log("no chaos leftovers");
+        console.log(unreachable.length ? `no chaos leftovers on the ${scanned - unreachable.length} members scanned` : "no chaos leftovers");
         return;
       }
       console.log(`chaos leftovers no live fault owns:\n${formatLeftovers(stray)}`);
       if (!opts.fix) {
         console.log("run again with --fix to remove them");
-        process.exitCode = 2;
+        process.exitCode = unreachable.length ? 3 : 2;
         return;
       }
       await removeLeftovers(members, stray);
-      const after = orphans((await scanMembers(members)).leftovers, owned);
-      console.log(after.length ? `still there:\n${formatLeftovers(after)}` : "removed");
+      const rescan = await scanMembers(members);
+      const after = orphans(rescan.leftovers, owned);
+      console.log(after.length ? `still there:\n${formatLeftovers(after)}` : `removed${rescan.unreachable.length ? ` (from the members scanned; not scanned: ${rescan.unreachable.length})` : ""}`);
       if (after.length) process.exitCode = 1;
+      else if (rescan.unreachable.length) process.exitCode = 3;
     });
 }

@@ -1,6 +1,4 @@
 import { spawn } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChaosLab } from "../helpers/chaos-lab";
 import { PROJECT_DIR, requireEngineAndDocker, engineEnv, run } from "../helpers/engine";
@@ -102,7 +100,7 @@ describe("faults as Pulumi resources (real engine, real lab)", () => {
     expect(lab.containerState(old)).toBe("stopped");
     let leader: string | undefined;
     while (Date.now() - t0 < 60_000) {
-      leader = await lab.leader();
+      leader = await lab.leader(true); // the old primary's REST is down meanwhile
       if (leader && leader !== old) break;
       await sleep(500);
     }
@@ -127,7 +125,7 @@ describe("faults as Pulumi resources (real engine, real lab)", () => {
     await lab.waitHealthy();
   }, 300_000);
 
-  it("a parameter change recovers the old fault before injecting the new one; refresh drops a fault its watchdog reverted", async () => {
+  it("a parameter change recovers the old fault before injecting the new one; refresh marks a fault its watchdog reverted as expired", async () => {
     lab.applyFaults([{ name: "lossx", kind: "loss", target: "pg2", peers: ["pg3"], percent: 10 }]);
     expect(lab.chainsOn("pg2")).toContain("0.1000");
     lab.applyFaults([{ name: "lossx", kind: "loss", target: "pg2", peers: ["pg3"], percent: 20, durationSeconds: 6 }]);
@@ -138,7 +136,8 @@ describe("faults as Pulumi resources (real engine, real lab)", () => {
     expect(lab.chainsOn("pg2")).toBe("");
     expect(lab.exec("pg2", "ls /var/lib/pgchaos 2>/dev/null || true")).toBe(""); // and leaves nothing behind
     lab.chaos.pulumi(["refresh", "--yes", "--skip-preview", "--color", "never"]);
-    expect(lab.chaos.pulumi(["stack", "export"])).not.toContain("lossx-fault");
+    // Kept in state as expired (see fault-drift.test.ts): the next `up` does not re-inject it silently.
+    expect(lab.chaos.pulumi(["stack", "export"])).toMatch(/"name": "lossx",[\s\S]*"status": "expired"|"status": "expired",[\s\S]*"name": "lossx"/);
     lab.applyFaults([]);
   }, 300_000);
 
@@ -159,22 +158,6 @@ describe("faults as Pulumi resources (real engine, real lab)", () => {
     const r = lab.chaos.tryPulumi(["refresh", "--yes", "--skip-preview", "--clear-pending-creates", "--color", "never"]);
     expect(r.status).toBe(0);
     lab.chaos.up();
-  }, 300_000);
-
-  it("verification catches a broken inject (rules on the wrong interface), names the fault and recovers it", () => {
-    lab.setFaults([{ name: "sab", kind: "loss", target: "pg2", peers: ["haproxy"], percent: 50, direction: "both" }]);
-    const file = `Pulumi.${lab.chaos.name}.yaml`;
-    const yaml = fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
-    fs.writeFileSync(path.join(PROJECT_DIR, file), yaml.replace("config:\n", "config:\n  pgchaos:sabotage:\n    - sab\n"));
-    const r = lab.chaos.tryPulumi(["up", "--yes", "--skip-preview", "--color", "never"]);
-    const out = r.stdout + r.stderr;
-    console.log(`[verify] ${/fault sab: [^\n]*/.exec(out)?.[0]}`);
-    expect(r.status).not.toBe(0);
-    expect(out).toMatch(/fault sab: effect not achieved within 10 s — expected 50% loss both, measured 0\.0% of 200 connects failed .*; it was recovered/);
-    expect(lab.chainsOn("pg2")).toBe(""); // never left half-applied
-    expect(lab.exec("pg2", "ls /var/lib/pgchaos 2>/dev/null || true")).toBe("");
-    fs.writeFileSync(path.join(PROJECT_DIR, file), yaml);
-    lab.applyFaults([]);
   }, 300_000);
 
   it("doctor lists and removes exactly the leftovers no fault owns, never a foreign rule", () => {

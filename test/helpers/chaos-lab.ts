@@ -72,21 +72,25 @@ export class ChaosLab {
     return must("docker", ["inspect", "-f", "{{if .State.Paused}}paused{{else if .State.Running}}running{{else}}stopped{{end}}", this.member(member).container]).trim();
   }
 
-  /** Patroni's view from the first member that answers. */
+  /** Patroni's view from the first member that answers; throws (with each member's error) when none does. */
   async cluster(): Promise<PatroniMember[]> {
+    const errors: string[] = [];
     for (const m of this.inventory.filter((x) => x.kind === "patroni")) {
       try {
         const res = await fetch(`http://127.0.0.1:${m.hostPorts.rest}/cluster`, { signal: AbortSignal.timeout(1500) });
         if (res.ok) return ((await res.json()) as { members: PatroniMember[] }).members;
-      } catch {
-        // next member
+        errors.push(`${m.name}: HTTP ${res.status}`);
+      } catch (e) {
+        errors.push(`${m.name}: ${(e as Error).message}`);
       }
     }
-    return [];
+    throw new Error(`no Patroni member answered /cluster: ${errors.join("; ")}`);
   }
 
-  async leader(): Promise<string | undefined> {
-    return (await this.cluster()).find((m) => m.role === "leader")?.name;
+  /** The leader; undefined when the cluster answers without one. `orNone`: also when no member answers (polling). */
+  async leader(orNone = false): Promise<string | undefined> {
+    const members = orNone ? await this.cluster().catch(() => []) : await this.cluster();
+    return members.find((m) => m.role === "leader")?.name;
   }
 
   /** Waits until Patroni reports one leader and every node running/streaming (replication via the leader's REST). */
@@ -95,7 +99,11 @@ export class ChaosLab {
     const names = this.inventory.filter((m) => m.kind === "patroni").map((m) => m.name);
     let last = "";
     while (Date.now() - t0 < timeoutMs) {
-      const members = await this.cluster();
+      const members = await this.cluster().catch((e: Error) => { last = e.message; return undefined; });
+      if (!members) {
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
       const leader = members.find((m) => m.role === "leader")?.name;
       const replication = leader ? await this.query(leader, "select application_name, state from pg_stat_replication").catch(() => undefined) : undefined;
       const v = judgeCluster(names, members, replication as ReplicationRow[] | undefined);
@@ -111,8 +119,9 @@ export class ChaosLab {
     return queryPostgres({ host: "127.0.0.1", port: this.member(member).hostPorts.postgres, password: this.password }, sql, params);
   }
 
+  /** The member's pgchaos iptables lines; a failing iptables read fails (it is never "no rules"). */
   chainsOn(member: string): string {
-    return this.exec(member, "iptables -w -S | grep -i pgc || true");
+    return this.exec(member, "rules=$(iptables -w -S)\nprintf '%s\\n' \"$rules\" | { grep -i pgc || true; }");
   }
 
   dispose(): void {

@@ -134,7 +134,11 @@ describe("outcome and exit codes", () => {
     expect(outcome(journal((j) => { j.experiment.expected!.assertions = [{ metric: "lostAckedWrites", op: "==", value: 0 }]; }))).toBe("PASS");
     expect(outcome(journal((j) => { j.hypothesis.before[0].ok = false; }))).toBe("ABORTED");
     expect(outcome(journal((j) => { j.runnerError = "fault x: effect not achieved within 10 s"; }))).toBe("ERROR");
-    expect(outcome(journal((j) => { j.invalidated = { at: T0 + 3000, reason: "delay process gone" }; }))).toBe("INVALID");
+    const drifted = journal((j) => {
+      j.faultWatch = { intervalMs: 2000, checks: 5, effectChecks: 0, maxGapMs: 2100, events: [{ fault: "stop-primary", status: "drifted", source: "mechanism", at: T0 + 3000, lastActiveAt: T0 + 1000, reason: "pg1: running" }] };
+    });
+    expect(outcome(drifted)).toBe("INVALID");
+    expect(runOutcome(drifted, computeMetrics(drifted)).text).toMatch(/^INVALID: fault stop-primary stopped acting at 2026-11-25T14:00:03\.000Z/);
   });
 
   it("exits 3 when any run proves nothing, 1 when a hypothesis failed, and 1 for findings only when asked", () => {

@@ -6,7 +6,7 @@ const tcp = (ok: number, count: number, medianMs: number | null = 1, refused = 0
   type: "tcp",
   value: { ok, refused, timeout: count - ok - refused, other: 0, medianMs, p90Ms: medianMs, count } as TcpProbeResult,
 });
-const usage = (cpuCores: number, ioBytesPerSecond = 0, memoryBytes = 100 << 20): ProbeResult => ({ type: "usage", value: { cpuCores, ioBytesPerSecond, memoryBytes, source: "cgroup" } });
+const usage = (cpuCores: number, ioBytesPerSecond = 0, memoryBytes = 100 << 20): ProbeResult => ({ type: "usage", value: { cpuCores, ioBytesPerSecond, memoryBytes, source: { cpu: "cgroup v1 cpuacct.usage", io: "/proc/<pid>/io of the member's processes", memory: "cgroup v1 memory.usage_in_bytes" } } });
 
 describe("verification verdicts on synthetic probe series", () => {
   const loss30both: Rule = { type: "fail-share", expectedShare: 1 - 0.7 ** 2, configured: "30% loss both" };
@@ -56,5 +56,10 @@ describe("verification verdicts on synthetic probe series", () => {
     const mem: Rule = { type: "usage", resource: "memory", minMemoryGrowthBytes: 96 << 20, configured: "192M" };
     expect(judgeInjected(mem, [usage(0, 0, 100 << 20)], [usage(0, 0, 300 << 20)]).achieved).toBe(true);
     expect(judgeInjected(mem, [usage(0, 0, 100 << 20)], [usage(0, 0, 120 << 20)]).achieved).toBe(false);
+    // The source is named, and without the target's own accounting nothing is verified (never host-wide figures).
+    expect(judgeInjected(cpu, [usage(0.05)], [usage(0.95)]).measured).toContain("cgroup v1 cpuacct.usage");
+    const hostOnly: ProbeResult = { type: "usage", value: { cpuCores: null, ioBytesPerSecond: null, memoryBytes: null, source: { cpu: "none (not a container)", io: "none", memory: "none" } } };
+    expect(judgeInjected(cpu, [hostOnly], [hostOnly])).toMatchObject({ achieved: false, measured: "no cpu figure of the target's own: none (not a container)" });
+    expect(judgeRecovered(cpu, [hostOnly], [hostOnly]).achieved).toBe(false);
   });
 });
