@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { MonitoringConfig } from "../../stacks/config";
 import type { ContainerSpec } from "../docker/commands";
-import { DockerContainer, DockerVolume, ownerLabels } from "../docker/resources";
+import { labContainer, labVolume, ownerLabels, type LabContainer } from "../docker/resources";
 import type { LabNaming } from "../lab/naming";
 import {
   ALERTMANAGER_PORT,
@@ -25,6 +25,8 @@ export interface MonitoringArgs {
   naming: LabNaming;
   /** The monitoring image (Prometheus, Alertmanager, the receiver). */
   image: pulumi.Input<string>;
+  /** The lab network's /24 (monitoring containers take Docker-assigned addresses on its upper half). */
+  subnet: pulumi.Input<string>;
   config: MonitoringConfig;
   members: LabMembers;
   /** Directory of `*.rules.yml` files; the repository's monitoring/rules by default. */
@@ -48,7 +50,7 @@ export class Monitoring extends pulumi.ComponentResource {
   public readonly prometheusYaml: string;
   public readonly alertmanagerYaml: string;
   public readonly ruleFiles: Record<string, string>;
-  public readonly containers: DockerContainer[];
+  public readonly containers: LabContainer[];
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgchaos:lab:Monitoring", name, {}, opts);
@@ -63,14 +65,14 @@ export class Monitoring extends pulumi.ComponentResource {
     this.alertmanagerYaml = renderAlertmanagerYaml(config.alertmanager);
     this.ruleFiles = loadRuleFiles(args.rulesDir ?? DEFAULT_RULES_DIR);
 
-    const volume = (member: string) => new DockerVolume(`${member}-data`, { volumeName: naming.volume(member), owner: naming.owner }, child);
+    const volume = (member: string) => labVolume(`${member}-data`, { volumeName: naming.volume(member), owner: naming.owner }, child);
     const container = (
       member: string,
       spec: { port: number; hostPort: number; memoryMiB: number; env?: Record<string, string>; volumes?: Array<{ name: string; path: string }>; command: string[] },
       dependsOn: pulumi.Resource[] = [],
     ) =>
-      new DockerContainer(member, naming.container(member), {
-        owner: naming.owner,
+      labContainer(member, naming.container(member), {
+        subnet: args.subnet,
         spec: pulumi.output(args.image).apply((image): Omit<ContainerSpec, "name"> => ({
           image,
           hostname: member,
@@ -99,7 +101,7 @@ export class Monitoring extends pulumi.ComponentResource {
       port: ALERTMANAGER_PORT, hostPort: config.ports.alertmanager, memoryMiB: config.memoryLimitMiB.alertmanager,
       env: { PGCHAOS_FILES_B64: filesEnvValue({ "alertmanager.yml": this.alertmanagerYaml }), GOMEMLIMIT: goMemLimit(config.memoryLimitMiB.alertmanager) },
       command: ["pgchaos-files-then", ...alertmanagerArgs()],
-    }, [receiver]);
+    }, [receiver.resource]);
 
     const prometheusVolume = volume(MONITORING_HOSTS.prometheus);
     const prometheus = container(MONITORING_HOSTS.prometheus, {
@@ -110,7 +112,7 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       volumes: [{ name: naming.volume(MONITORING_HOSTS.prometheus), path: PROMETHEUS_DATA_DIR }],
       command: ["pgchaos-files-then", ...prometheusArgs(config)],
-    }, [prometheusVolume, alertmanager]);
+    }, [prometheusVolume, alertmanager.resource]);
 
     this.containers = [receiver, alertmanager, prometheus];
     this.endpoints = {
