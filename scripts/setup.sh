@@ -71,6 +71,12 @@ else
   ok "npm ci done"
 fi
 
+# ---------------------------------------------------------------- provider plugins
+step "provider plugins (real where installed, else the offline stand-ins; docs/toolchain.md)"
+# @pulumi/command's npm install script (`pulumi plugin install`, a download) is denied in package.json's
+# allowScripts: npm skips it without hiding any other package's install error; this step decides instead.
+pgchaos_plugins_report | sed 's/^/[setup]   /'
+
 # ---------------------------------------------------------------- pulumi backend
 step "pulumi backend $PULUMI_BACKEND_URL"
 mkdir -p "$PGCHAOS_STATE_DIR"
