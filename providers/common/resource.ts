@@ -11,6 +11,8 @@ export interface ResourceType {
   /** Input property → the nested keys implemented (for objects or lists of objects), or true. */
   inputs: Record<string, true | string[]>;
   replaceOn: string[];
+  /** Optional inputs the provider fills in when absent (Terraform's Optional+Computed): absent is no change. */
+  computed?: string[];
   /** The real provider's diff asks the engine to delete before it creates the replacement. */
   deleteBeforeReplace?: boolean;
   /** Defaults the real provider fills in at check (so state holds them as it would). */
@@ -57,9 +59,20 @@ export function checkInputs(type: ResourceType, news: Props): CheckResult {
   return { inputs, failures };
 }
 
-/** The real provider's plan: changed inputs update in place unless one of them is a replacing one. */
+const absent = (v: unknown) => v === undefined || v === null;
+
+/**
+ * The real provider's plan: changed inputs update in place unless one of them is a replacing one. An
+ * input left out that the provider computes (`computed`) is no change, as in a Terraform plan.
+ */
 export function diffInputs(type: ResourceType, olds: Props, news: Props): DiffResult {
-  const changed = Object.keys(type.inputs).filter((k) => holdsUnknown(news[k]) || !sameValue(olds[k], news[k]));
+  const changed = Object.keys(type.inputs).filter((k) =>
+    absent(news[k]) ? !absent(olds[k]) && !(type.computed ?? []).includes(k) : holdsUnknown(news[k]) || !sameValue(olds[k], news[k]));
   const replaces = changed.filter((k) => type.replaceOn.includes(k));
   return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && !!type.deleteBeforeReplace };
+}
+
+/** Outputs: what the provider read, overlaid with the inputs as given (state keeps what the program set). */
+export function readOverInputs(read: Props, inputs: Props): Props {
+  return { ...read, ...Object.fromEntries(Object.entries(inputs).filter(([, v]) => !absent(v))) };
 }

@@ -36,6 +36,7 @@ export const container: ResourceType = {
   },
   replaceOn: ["name", "image", "hostname", "command", "user", "envs", "labels", "networksAdvanced", "ports", "volumes", "capabilities"],
   deleteBeforeReplace: true,
+  computed: ["hostname", "command", "envs", "labels", "init"],
   defaults: { restart: "no", mustRun: true, removeVolumes: true },
   async create(inputs) {
     const c = reveal<ContainerInputs>(inputs);
