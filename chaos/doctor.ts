@@ -55,7 +55,8 @@ export function cleanupScript(fault: string): string {
 export async function scanMembers(members: Member[]): Promise<{ leftovers: Leftover[]; unreachable: string[] }> {
   const leftovers: Leftover[] = [];
   const unreachable: string[] = [];
-  await Promise.all(members.map(async (m) => {
+  // Monitoring containers only ever take node-stop faults, whose watchdogs live on the host: nothing to scan inside.
+  await Promise.all(members.filter((m) => m.kind !== "monitoring").map(async (m) => {
     try {
       leftovers.push(...parseScan(m.name, await runControllerScript(m.transport.execIfUp(SCAN_SCRIPT), 30_000)));
     } catch {

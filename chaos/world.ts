@@ -3,7 +3,8 @@ import type { Transport } from "./transport";
 /** A cluster member as the chaos layer sees it: what runs there, where, and how to reach it. */
 export interface Member {
   name: string;
-  kind: "etcd" | "patroni" | "haproxy";
+  /** monitoring: Prometheus or Alertmanager of the lab, a target for node-stop only. */
+  kind: "etcd" | "patroni" | "haproxy" | "monitoring";
   ip: string;
   ports: Record<string, number>;
   transport: Transport;

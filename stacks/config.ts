@@ -120,6 +120,15 @@ export const labConfigSchema = z
       .record(z.string().regex(/^[a-z_][a-z0-9_.]{0,62}$/, "must be a PostgreSQL parameter name"), pgParameterValue)
       .default({}),
     ports: portsSchema,
+    /** HAProxy's health checks of the Patroni REST API: how fast clients follow a new leader (a game-day A/B candidate). */
+    haproxy: z
+      .object({
+        checkIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+        fall: z.number().int().min(1).max(10).default(2),
+        rise: z.number().int().min(1).max(10).default(1),
+      })
+      .strict()
+      .prefault({}),
     /** Seconds `pulumi up` waits for one leader, streaming replicas and a write/read through HAProxy. */
     readinessTimeoutSeconds: z.number().int().min(30).max(1800).default(240),
     /** Memory limit per container, in MiB, so a runaway member cannot take the host down. */

@@ -1,9 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { faultSpec } from "../faults/spec";
 import { ExpectationsSchema } from "./expectations";
+import type { ExpectedAlertSpec } from "./alert-timing";
 
 /**
  * Experiments declared as data (Chaos Toolkit's model): a steady-state hypothesis checked before and
@@ -51,6 +52,9 @@ export const methodStep = z.discriminatedUnion("action", [
   }).strict(),
 ]);
 export type MethodStep = z.infer<typeof methodStep>;
+
+const alertName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,80}$/, "must be an alert name");
+const conditionStart = z.string().regex(/^(injection|leader-change|(fault|recover):[a-z][a-z0-9-]{0,19})$/, "must be injection, leader-change, fault:NAME or recover:NAME");
 
 export const workloadSchema = z.object({
   writers: z.number().int().min(0).max(32).default(4),
@@ -147,8 +151,12 @@ export const experimentSchema = z.object({
   hypothesis: z.array(hypothesisCheck).default([{ check: "one-leader" }, { check: "replicas-streaming" }]),
   method: z.array(methodStep).min(1),
   expected: z.object({ prose: z.string().min(3), assertions: ExpectationsSchema.default([]) }).strict(),
-  /** Alerts expected to fire (when monitoring is on), by alert name. */
-  expectedAlerts: z.array(z.string()).default([]),
+  /**
+   * Alerts expected to fire (when monitoring is on): a name, or `{alert, from}` where `from` says when the
+   * alert's condition begins — injection (default), leader-change (default for PatroniLeaderChanged),
+   * fault:NAME (that fault's injection) or recover:NAME (that fault's recovery, e.g. monitoring back).
+   */
+  expectedAlerts: z.array(z.union([alertName, z.object({ alert: alertName, from: conditionStart }).strict()])).default([]),
   /** Lab settings this experiment needs (checked, not changed, by the runner). */
   requires: z.object({ failsafeMode: z.boolean().optional(), synchronousMode: z.boolean().optional() }).strict().default({}),
   patroniConfig: patroniConfigSchema.default({}),
@@ -162,6 +170,12 @@ export const experimentSchema = z.object({
   e.method.forEach((m, i) => {
     if (m.action === "reinit-if-stuck" && !e.probes.resync) ctx.addIssue({ code: "custom", path: ["method", i, "action"], message: "reinit-if-stuck needs probes.resync: true" });
   });
+  const injected = new Set(e.method.flatMap((m) => (m.action === "inject" ? m.faults.map((f) => f.name) : [])));
+  e.expectedAlerts.forEach((a, i) => {
+    const from = typeof a === "string" ? undefined : a.from;
+    const fault = from && /^(fault|recover):/.test(from) ? from.slice(from.indexOf(":") + 1) : undefined;
+    if (fault && !injected.has(fault)) ctx.addIssue({ code: "custom", path: ["expectedAlerts", i, "from"], message: `${from}: no inject step of this experiment has a fault named ${fault} (has: ${[...injected].join(", ")})` });
+  });
   const seen = new Set<string>();
   e.variants.forEach((v, i) => {
     if (seen.has(v.name)) ctx.addIssue({ code: "custom", path: ["variants", i, "name"], message: `duplicate variant ${v.name}` });
@@ -169,6 +183,20 @@ export const experimentSchema = z.object({
   });
 });
 export type Experiment = z.infer<typeof experimentSchema>;
+
+/** The experiment's expected alerts with the moment each one's condition begins. */
+export function expectedAlertSpecs(e: Pick<Experiment, "expectedAlerts">): ExpectedAlertSpec[] {
+  return e.expectedAlerts.map((a): ExpectedAlertSpec => {
+    const alert = typeof a === "string" ? a : a.alert;
+    const from = typeof a === "string" ? (alert === "PatroniLeaderChanged" ? "leader-change" : "injection") : a.from;
+    if (from === "injection" || from === "leader-change") return { alert, from: { kind: from } };
+    const [kind, fault] = from.split(":") as ["fault" | "recover", string];
+    return { alert, from: { kind, fault } };
+  });
+}
+
+/** A failover is part of the plan when the method waits for a new leader; a leader change elsewhere is a false failover. */
+export const failoverExpected = (e: Pick<Experiment, "method">): boolean => e.method.some((m) => m.action === "wait-new-leader");
 
 /** A variant's settings over the experiment's own, nested objects (postgresql.parameters) merged key by key. */
 export function mergeConfig<T extends Record<string, unknown>>(base: T, over: T): T {
@@ -200,30 +228,81 @@ const RULES_FILE = path.join(__dirname, "..", "..", "monitoring", "rules", "pgch
 
 export class ExperimentFileError extends Error {}
 
-export function parseExperiment(text: string, file: string): Experiment {
-  const result = experimentSchema.safeParse(parse(text));
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n");
-    throw new ExperimentFileError(`${file}: invalid experiment\n${issues}`);
-  }
-  return result.data;
+/** A path of keys/indexes in an experiment object, e.g. ["method", 1, "seconds"]. */
+type FieldPath = (string | number)[];
+
+/** Sets `value` at `path` in a plain object tree (an override from the command line), creating objects as needed. */
+export function setPath(root: Record<string, unknown>, path: FieldPath, value: unknown): void {
+  let node: any = root;
+  path.forEach((k, i) => {
+    if (i === path.length - 1) node[k] = value;
+    else {
+      if (node[k] === undefined || typeof node[k] !== "object") node[k] = typeof path[i + 1] === "number" ? [] : {};
+      node = node[k];
+    }
+  });
 }
 
-/** Every experiment of the catalog (chaos/experiments/catalog/*.yaml), validated, sorted by file name. */
-export function loadCatalog(dir = CATALOG_DIR): Experiment[] {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
-  const experiments = files.map((f) => parseExperiment(fs.readFileSync(path.join(dir, f), "utf8"), f));
+/**
+ * Parses and validates one experiment file; every error names the file and the line (`file:12: method.1.seconds: …`).
+ * `overrides` are applied after parsing and before validation (pgchaos run --set).
+ */
+export function parseExperiment(text: string, file: string, overrides: { path: FieldPath; value: unknown }[] = []): Experiment {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  if (doc.errors.length) {
+    throw new ExperimentFileError(`${file}: invalid YAML\n${doc.errors.map((e) => `  ${file}:${e.linePos?.[0].line ?? "?"}: ${e.message.split("\n")[0]}`).join("\n")}`);
+  }
+  const raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+  for (const o of overrides) setPath(raw, o.path, o.value);
+  const result = experimentSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lineOf = (path: PropertyKey[]): string => {
+    if (overrides.some((o) => o.path.join(".") === path.slice(0, o.path.length).join("."))) return "(--set)";
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+      if (node?.range) return String(lines.linePos(node.range[0]).line);
+    }
+    return "1";
+  };
+  const issues = result.error.issues.map((i) => `  ${file}:${lineOf(i.path)}: ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n");
+  throw new ExperimentFileError(`${file}: invalid experiment\n${issues}`);
+}
+
+/** Names of the alerts the lab's rules define. */
+export function ruleAlertNames(rulesFile = RULES_FILE): Set<string> {
+  return new Set([...fs.readFileSync(rulesFile, "utf8").matchAll(/^\s*- alert: (\w+)/gm)].map((m) => m[1]));
+}
+
+/** Checks an experiment against the rest of the project: its expected alerts must be rules of the lab. */
+export function crossCheck(e: Experiment, file: string, known = ruleAlertNames()): void {
   // Expected alerts must be alerts the lab's rules define, or the check could never hold.
-  const rules = fs.readFileSync(RULES_FILE, "utf8");
-  const known = new Set([...rules.matchAll(/^\s*- alert: (\w+)/gm)].map((m) => m[1]));
-  for (const e of experiments) {
-    const unknown = e.expectedAlerts.filter((a) => !known.has(a));
-    if (unknown.length) throw new ExperimentFileError(`${e.id}: expectedAlerts ${unknown.join(", ")} not defined in ${path.relative(process.cwd(), RULES_FILE)}`);
+  const unknown = expectedAlertSpecs(e).map((a) => a.alert).filter((a) => !known.has(a));
+  if (unknown.length) throw new ExperimentFileError(`${file}: ${e.id}: expectedAlerts ${unknown.join(", ")} not defined in ${path.relative(process.cwd(), RULES_FILE)}`);
+}
+
+/** Every catalog file, validated one by one: a bad file is a problem of its own and never hides the others. */
+export function readCatalog(dir = CATALOG_DIR): { experiments: Experiment[]; problems: string[] } {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
+  const known = ruleAlertNames();
+  const experiments: Experiment[] = [];
+  const problems: string[] = [];
+  for (const f of files) {
+    try {
+      const e = parseExperiment(fs.readFileSync(path.join(dir, f), "utf8"), f);
+      crossCheck(e, f, known);
+      if (experiments.some((x) => x.id === e.id)) throw new ExperimentFileError(`${f}: duplicate experiment id ${e.id}`);
+      experiments.push(e);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
   }
-  const ids = new Set<string>();
-  for (const e of experiments) {
-    if (ids.has(e.id)) throw new ExperimentFileError(`duplicate experiment id ${e.id}`);
-    ids.add(e.id);
-  }
+  return { experiments, problems };
+}
+
+/** Every experiment of the catalog (chaos/experiments/catalog/*.yaml), validated, sorted by file name; throws on any bad file. */
+export function loadCatalog(dir = CATALOG_DIR): Experiment[] {
+  const { experiments, problems } = readCatalog(dir);
+  if (problems.length) throw new ExperimentFileError(problems.join("\n"));
   return experiments;
 }

@@ -1,3 +1,4 @@
+import type { ExpectedAlertSpec } from "./alert-timing";
 import type { Expectation } from "./expectations";
 import type { ResyncRecord } from "./resync";
 import type { PrimaryProbeSample } from "./single-primary";
@@ -137,7 +138,17 @@ export interface Journal {
     steps?: MethodStep[];
     /** Expected behaviour: prose and machine-checkable assertions on the metrics. */
     expected?: { prose: string; assertions: Expectation[] };
+    /** Alerts the run should raise, with the moment each condition begins (older journals lack it). */
+    expectedAlerts?: ExpectedAlertSpec[];
+    /** The method waits for a new leader: a leader change is planned, not a false failover (older journals lack it). */
+    failoverExpected?: boolean;
   };
+  /** Monitoring settings in effect during the run, read from Prometheus and Alertmanager themselves. */
+  monitoringSettings?: MonitoringSettings;
+  /** Set when a fault stopped acting while the method ran (drifted): the run is INVALID from that moment. */
+  invalidated?: { at: number; reason: string };
+  /** Set when the runner itself failed (a fault could not be injected or verified, an error in a step): the run proves nothing. */
+  runnerError?: string;
   /** What the run targeted ("lab stack dev", "cluster X (inventory of stack Y, over SSH)"); older journals lack it. */
   target?: string;
   startedAt: number;
@@ -170,6 +181,14 @@ export interface Journal {
   hypothesis: { before: CheckResult[]; after: CheckResult[] };
   /** Anything that went wrong in the runner itself (aborts, rollback output). */
   notes: string[];
+}
+
+export interface MonitoringSettings {
+  scrapeIntervalSeconds: number;
+  evaluationIntervalSeconds: number;
+  groupWaitSeconds: number;
+  /** Each alerting rule's `for`, seconds, by alert name. */
+  alertFor: Record<string, number>;
 }
 
 export interface PatroniConfigRecord {

@@ -1,4 +1,7 @@
-import { abortedBefore, describeExpectation, evaluateExpectations, formatNumber, metricOf, summarizeVerdicts, type ExpectationVerdict } from "./expectations";
+import { abortedBefore, describeExpectation, formatNumber, metricOf, summarizeVerdicts, type ExpectationVerdict } from "./expectations";
+import { markdownTable } from "./report-table";
+import { alertTable, conclusionsOf, findingsSection, verdictLine } from "./report-findings";
+import type { AlertVerdict } from "./alert-timing";
 import type { Journal, LogLine } from "./journal";
 import { computeMetrics, METRIC_NAMES, RESYNC_METRIC_NAMES, type CategoryMetric, type ExperimentMetrics, type Metric, type OpStats } from "./metrics";
 
@@ -26,12 +29,7 @@ export interface ReportOptions {
 // ---------------------------------------------------------------------------------------------------
 // Formatting. Tables are hand-rolled: a dozen lines, and the markdown table packages are ESM-only.
 
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-
-export function markdownTable(headers: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.map(cell).join(" | ")} |`;
-  return [line(headers), line(headers.map(() => "---")), ...rows.map(line)].join("\n");
-}
+export { markdownTable };
 
 const iso = (t: number) => new Date(t).toISOString();
 const secondsText = (ms: number) => `${ms < 0 ? "-" : "+"}${(Math.abs(ms) / 1000).toFixed(3)} s`;
@@ -356,7 +354,7 @@ function logLines(journal: Journal, m: ExperimentMetrics, max: number): string[]
   ];
 }
 
-function resultsSection(journal: Journal, m: ExperimentMetrics, charts: ChartRef[], maxLogLines: number): string[] {
+function resultsSection(journal: Journal, m: ExperimentMetrics, charts: ChartRef[], maxLogLines: number, alerts: AlertVerdict[]): string[] {
   const out = ["## 3. Actual results", ""];
   out.push(`Run ${iso(journal.startedAt)} → ${iso(journal.endedAt)}; injection at ${m.anchors.injectionAt === null ? "—" : iso(m.anchors.injectionAt)} (${m.anchors.injectionHow}).`, "");
   out.push("### Timeline", "", timelineTable(journal, m), "");
@@ -366,6 +364,7 @@ function resultsSection(journal: Journal, m: ExperimentMetrics, charts: ChartRef
   out.push("### Errors by class", "", errorsTable(m), "");
   out.push("### Fault magnitude: configured and measured", "", magnitudeTable(journal), "");
   out.push("### Acknowledged writes after recovery", "", ...durabilityLines(m), "");
+  out.push("### Alerts", "", ...alertTable(alerts));
   out.push(...singlePrimaryLines(journal, m));
   out.push(...resyncLines(journal, m));
   out.push("### Steady-state hypothesis", "", hypothesisTable(journal), "");
@@ -376,7 +375,7 @@ function resultsSection(journal: Journal, m: ExperimentMetrics, charts: ChartRef
 }
 
 /** Patroni's log lines that explain a leader race: candidates compared, the lock taken, the promotion. */
-const ELECTION_LOG = /Got response from|healthiest|promot|acquired session lock|failover|candidate|Lock owner|is not the healthiest|wal position|following a different leader|demot/i;
+export const ELECTION_LOG = /Got response from|healthiest|promot|acquired session lock|failover|candidate|Lock owner|is not the healthiest|wal position|following a different leader|demot/i;
 
 /**
  * How Patroni chose the new leader: the candidates as the last /cluster sample before the injection
@@ -496,16 +495,17 @@ function analysisSection(journal: Journal, m: ExperimentMetrics, verdicts: Expec
 
 export function renderExperimentReport(journal: Journal, options: ReportOptions = {}): string {
   const m = options.metrics ?? computeMetrics(journal);
-  const verdicts = evaluateExpectations(m, journal.experiment.expected?.assertions ?? []);
+  const c = conclusionsOf(journal, m);
   const lines = [
     `# ${journal.experiment.title}`,
     "",
-    `Experiment \`${journal.experiment.id}\`, run ${iso(journal.startedAt)}${journal.target ? ` against ${journal.target}` : ""}. Verdict: ${summarizeVerdicts(verdicts, abortedBefore(journal)).text}.`,
+    `Experiment \`${journal.experiment.id}\`, run ${iso(journal.startedAt)}${journal.target ? ` against ${journal.target}` : ""}. Verdict: ${verdictLine(c)}.`,
     "",
+    ...findingsSection(c),
     ...descriptionSection(journal),
     ...expectedSection(journal, m),
-    ...resultsSection(journal, m, options.charts ?? [], options.maxLogLines ?? 40),
-    ...analysisSection(journal, m, verdicts),
+    ...resultsSection(journal, m, options.charts ?? [], options.maxLogLines ?? 40, c.alerts),
+    ...analysisSection(journal, m, c.outcome.verdicts),
   ];
   return `${lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
 }
@@ -518,27 +518,29 @@ export interface IndexEntry {
 }
 
 export function renderReportIndex(entries: IndexEntry[], title = "Experiment reports"): string {
-  const rows = entries.map((e) => {
+  const judged = entries.map((e) => {
     const m = e.metrics ?? computeMetrics(e.journal);
-    const verdict = summarizeVerdicts(evaluateExpectations(m, e.journal.experiment.expected?.assertions ?? []), abortedBefore(e.journal));
-    const short = (metric: Metric) => (metric.value === null ? "—" : formatMetricValue(metric));
-    return [
-      `[${e.journal.experiment.title}](${e.reportPath})`,
-      verdict.text,
-      short(m.scalars.timeToNewLeaderSeconds),
-      short(m.scalars.writeUnavailabilitySeconds),
-      short(m.scalars.lostAckedWrites),
-      short(m.scalars.firstAlertDeliveredSeconds),
-      iso(e.journal.startedAt),
-    ];
+    return { e, m, c: conclusionsOf(e.journal, m) };
   });
-  const passed = entries.length === 0 ? 0 : rows.filter((r) => r[1].startsWith("PASS")).length;
+  const short = (metric: Metric) => (metric.value === null ? "—" : formatMetricValue(metric));
+  const rows = judged.map(({ e, m, c }) => [
+    `[${e.journal.experiment.title}](${e.reportPath})`,
+    c.outcome.text,
+    c.findings.length === 0 ? "none" : c.findings.map((f) => `${f.severity}: ${f.summary}`).join("; "),
+    short(m.scalars.timeToNewLeaderSeconds),
+    short(m.scalars.writeUnavailabilitySeconds),
+    short(m.scalars.lostAckedWrites),
+    short(m.scalars.firstAlertDeliveredSeconds),
+    iso(e.journal.startedAt),
+  ]);
+  const passed = judged.filter(({ c }) => c.outcome.status === "PASS").length;
+  const findings = judged.reduce((n, { c }) => n + c.findings.length, 0);
   return [
     `# ${title}`,
     "",
-    `${entries.length} experiments, ${passed} passed every expectation.`,
+    `${entries.length} experiments, ${passed} passed every expectation; ${findings} finding(s).`,
     "",
-    markdownTable(["Experiment", "Verdict", "Time to new leader", "Write unavailability", "Lost acked writes", "First alert delivered", "Run (UTC)"], rows),
+    markdownTable(["Experiment", "Verdict", "Findings", "Time to new leader", "Write unavailability", "Lost acked writes", "First alert delivered", "Run (UTC)"], rows),
     "",
   ].join("\n");
 }

@@ -2,7 +2,8 @@ import { randomBytes } from "crypto";
 import { queryPostgres } from "../../components/lab/postgres";
 import { judgeCluster, type ReplicationRow } from "../../components/lab/health";
 import type { FaultSpec } from "../faults/spec";
-import type { Experiment, HypothesisCheck, MethodStep } from "./definition";
+import { expectedAlertSpecs, failoverExpected, type Experiment, type HypothesisCheck, type MethodStep } from "./definition";
+import { readMonitoringSettings } from "./monitoring-settings";
 import type { AlertObservation, CheckResult, Journal, Phase } from "./journal";
 import { formatLeftovers, orphans, scanMembers } from "../doctor";
 import { alertDelays, resolvedDelays } from "../../components/monitoring/alerts";
@@ -40,7 +41,10 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const chaos = await ChaosStack.open(target, log);
   const runId = `${exp.id}-${Date.now().toString(36)}-${randomBytes(2).toString("hex")}`;
   const journal: Journal = {
-    experiment: { id: exp.id, title: exp.title, description: exp.description, variant: exp.variant, steps: describeSteps(exp, chaos.name), expected: exp.expected },
+    experiment: {
+      id: exp.id, title: exp.title, description: exp.description, variant: exp.variant, steps: describeSteps(exp, chaos.name), expected: exp.expected,
+      expectedAlerts: expectedAlertSpecs(exp), failoverExpected: failoverExpected(exp),
+    },
     target: target.describe, startedAt: Date.now(), endedAt: 0, phases: [], writes: [], reads: [], cluster: [], etcd: [], haproxy: [], faults: [], logs: [], alerts: [],
     finalRowIds: [], finalReadFrom: "", hypothesis: { before: [], after: [] }, notes: [],
   } as Journal;
@@ -136,6 +140,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     }
   } catch (e) {
     journal.notes.push(`${e instanceof Aborted ? "aborted" : "failed"}: ${(e as Error).message}`);
+    if (!(e instanceof Aborted)) journal.runnerError = (e as Error).message;
     log(`[${exp.id}] ${e instanceof Aborted ? "aborted" : "error"}: ${(e as Error).message}`);
   } finally {
     if (progress) clearInterval(progress);
@@ -431,12 +436,18 @@ async function readFinalRows(target: ExperimentTarget, runId: string, journal: J
 async function collectAlerts(exp: Experiment, target: ExperimentTarget, journal: Journal, log: (l: string) => void): Promise<AlertObservation[]> {
   const inject = journal.faults.find((f) => f.action === "inject");
   const monitoring = target.monitoring;
-  if (!monitoring || !inject || exp.expectedAlerts.length === 0) return [];
+  const names = [...new Set(expectedAlertSpecs(exp).map((a) => a.alert))];
+  if (!monitoring || !inject || names.length === 0) return [];
   const injectedAt = new Date(Math.min(...(inject.injectedAt?.length ? inject.injectedAt : [inject.startedAt])));
   const recoverAt = journal.faults.find((f) => f.action === "recover")?.startedAt ?? journal.endedAt;
   try {
-    const fired = await alertDelays({ prometheusUrl: monitoring.prometheus, receiverUrl: monitoring.receiver, injectedAt, expected: exp.expectedAlerts, timeoutSeconds: 0 });
-    const resolved = await resolvedDelays({ receiverUrl: monitoring.receiver, since: new Date(recoverAt), expected: exp.expectedAlerts, timeoutSeconds: 0 });
+    journal.monitoringSettings = await readMonitoringSettings(monitoring.prometheus, monitoring.alertmanager);
+  } catch (e) {
+    journal.notes.push(`monitoring settings not read (alert bounds unknown): ${(e as Error).message}`);
+  }
+  try {
+    const fired = await alertDelays({ prometheusUrl: monitoring.prometheus, receiverUrl: monitoring.receiver, injectedAt, expected: names, timeoutSeconds: 0 });
+    const resolved = await resolvedDelays({ receiverUrl: monitoring.receiver, since: new Date(recoverAt), expected: names, timeoutSeconds: 0 });
     const ms = (iso?: string) => (iso ? Date.parse(iso) : undefined);
     const out = fired.map((a, i): AlertObservation => ({
       alert: a.alertname, labels: a.labels ?? a.expectedLabels, firedAt: ms(a.firedAt), receivedAt: ms(a.receivedAt), resolvedReceivedAt: ms(resolved[i]?.receivedAt),

@@ -36,8 +36,20 @@ export async function pulumiCommand(): Promise<PulumiCommand> {
   return PulumiCommand.get({ skipVersionCheck: true });
 }
 
+/** A stack that must exist; its absence is the user's to fix, said in one line with the command that fixes it. */
+export async function existingStack(stackName: string, fix: string): Promise<Stack> {
+  try {
+    return await LocalWorkspace.selectStack({ stackName, workDir: PROJECT_DIR }, { pulumiCommand: await pulumiCommand() });
+  } catch (e) {
+    if (/no stack named|not found/i.test(String((e as Error).message))) throw new MissingStackError(`no stack ${stackName} in this project's backend: ${fix}`);
+    throw e;
+  }
+}
+
+export class MissingStackError extends Error {}
+
 export async function labOutputs(labStack: string): Promise<LabOutputs> {
-  const stack = await LocalWorkspace.selectStack({ stackName: labStack, workDir: PROJECT_DIR }, { pulumiCommand: await pulumiCommand() });
+  const stack = await existingStack(labStack, `bring the lab up first with \`npm run lab\` (stack dev) or \`pulumi up -s ${labStack}\``);
   const outs = await stack.outputs();
   const value = (k: string) => outs[k]?.value;
   if (!value("inventory")) throw new Error(`stack ${labStack} has no lab outputs: run \`pulumi up -s ${labStack}\` first`);
@@ -59,7 +71,7 @@ export class ChaosStack {
   static async open(target: { chaosStack: string; labStack?: string }, log: (line: string) => void): Promise<ChaosStack> {
     const name = target.chaosStack;
     const ws = { stackName: name, workDir: PROJECT_DIR };
-    if (!target.labStack) return new ChaosStack(await LocalWorkspace.selectStack(ws, { pulumiCommand: await pulumiCommand() }), name, log);
+    if (!target.labStack) return new ChaosStack(await existingStack(name, `create it with \`pgchaos discover --set-stack ${name}\` or \`pulumi stack init ${name}\``), name, log);
     const stack = await LocalWorkspace.createOrSelectStack(ws, { pulumiCommand: await pulumiCommand() });
     await stack.setConfig("pgchaos:kind", { value: "chaos" });
     await stack.setConfig("pgchaos:labStack", { value: target.labStack });

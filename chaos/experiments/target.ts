@@ -1,11 +1,10 @@
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { SSH_KEY_VAR, SSH_KNOWN_HOSTS_VAR, sshMembers, targetsSchema, type Targets } from "../inventory";
 import { runControllerScript } from "../live";
 import { parseServiceLog } from "../transport";
 import type { Member } from "../world";
 import { labMembers } from "../../stacks/chaos";
 import type { LogLine } from "./journal";
-import { labOutputs, PROJECT_DIR, pulumiCommand, type LabOutputs } from "./stacks";
+import { existingStack, labOutputs, type LabOutputs } from "./stacks";
 
 /**
  * What an experiment runs against, whichever cluster it is: the lab (members reached with docker exec,
@@ -106,7 +105,7 @@ type ChaosStackConfig = { labStack: string } | { targets: Targets; sshPrivateKey
 
 /** Reads a chaos stack's lab or inventory (with its secrets) through the Automation API (the stack must exist). */
 export async function readChaosStack(chaosStack: string): Promise<ChaosStackConfig> {
-  const stack = await LocalWorkspace.selectStack({ stackName: chaosStack, workDir: PROJECT_DIR }, { pulumiCommand: await pulumiCommand() });
+  const stack = await existingStack(chaosStack, `create it with \`pgchaos discover --set-stack ${chaosStack}\` (your cluster) or use --lab-stack`);
   const config = await stack.getAllConfig();
   const value = (key: string) => config[`pgchaos:${key}`]?.value;
   if (value("kind") !== "chaos") throw new Error(`stack ${chaosStack} is not a chaos stack (pgchaos:kind is ${value("kind") ?? "unset"})`);

@@ -57,11 +57,11 @@ export interface Verification {
  * Patroni's REST port drops bare connects even without a fault (its backlog is tiny), so it is used
  * only for HTTP probes.
  */
-export const servicePort = (m: Member): number => ({ patroni: 5432, etcd: 2379, haproxy: 8404 })[m.kind];
-const serviceUrl = (m: Member) => `http://${m.ip}:${({ patroni: 8008, etcd: 2379, haproxy: 8404 })[m.kind]}/`;
+export const servicePort = (m: Member): number => ({ patroni: 5432, etcd: 2379, haproxy: 8404, monitoring: m.ports.http ?? 9090 })[m.kind];
+const serviceUrl = (m: Member) => `http://${m.ip}:${({ patroni: 8008, etcd: 2379, haproxy: 8404, monitoring: m.ports.http ?? 9090 })[m.kind]}/`;
 const tcpFrom = (from: Member, to: Member, port: number, count: number, timeoutMs: number, concurrency = 1): ProbeSpec =>
   ({ type: "tcp", script: from.transport.exec(tcpProbeScript(to.ip, port, count, timeoutMs, concurrency)) });
-const LISTENS: Record<Member["kind"], number[]> = { patroni: [5432, 8008], etcd: [2379, 2380], haproxy: [5000, 5001, 8404] };
+const LISTENS: Record<Member["kind"], number[]> = { patroni: [5432, 8008], etcd: [2379, 2380], haproxy: [5000, 5001, 8404], monitoring: [9090, 9093] };
 
 export interface PlanContext {
   world: World;
@@ -166,7 +166,8 @@ function flapFault(fault: string, targets: Member[], prober: Member, mode: "stop
   };
 }
 
-const others = (world: World, exclude: Member[]) => world.members.filter((m) => !exclude.some((e) => e.name === m.name));
+/** The cluster's other members: default peers and probers (monitoring containers are named explicitly or not at all). */
+const others = (world: World, exclude: Member[]) => world.members.filter((m) => m.kind !== "monitoring" && !exclude.some((e) => e.name === m.name));
 const names = (ms_: Member[]) => ms_.map((m) => m.name);
 const roleNote = (world: World, m: Member) =>
   m.name === world.live.patroniLeader ? " [primary]" : m.name === world.live.etcdLeader ? " [etcd leader]" : m.kind === "patroni" ? " [replica]" : "";
@@ -204,6 +205,8 @@ export function atomicInject(inject: string, recover: string): string {
 
 export function planFault(spec: FaultSpec, ctx: PlanContext): FaultPlan {
   const plan = planFaultSteps(spec, ctx);
+  const monitors = plan.targets.filter((t) => ctx.world.members.find((m) => m.name === t)?.kind === "monitoring");
+  if (spec.kind !== "node-stop" && monitors.length) throw new PlanError(`${spec.name}: ${spec.kind} cannot target ${monitors.join(", ")}: the monitoring containers take node-stop faults only`);
   return { ...plan, inject: atomicInject(plan.inject, plan.recover) };
 }
 

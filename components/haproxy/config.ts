@@ -10,14 +10,24 @@ export interface HaproxyBackendNode {
   restPort: number;
 }
 
+/** The read-write and read-only backends' health checks: how fast HAProxy follows a new leader. */
+export interface HaproxyChecks {
+  /** Health-check interval (ms); fastinter (while a server changes state) is half of it, at least 200 ms. */
+  checkIntervalMs: number;
+  /** Failed checks before a server is marked down, and passed checks before it is up again. */
+  fall: number;
+  rise: number;
+}
+
+export const DEFAULT_HAPROXY_CHECKS: HaproxyChecks = { checkIntervalMs: 1000, fall: 2, rise: 1 };
+
 export interface HaproxyConfig {
   nodes: HaproxyBackendNode[];
-  /** Health-check interval (ms): how fast HAProxy notices a new leader. */
-  checkIntervalMs?: number;
+  checks?: HaproxyChecks;
 }
 
 export function renderHaproxyCfg(c: HaproxyConfig): string {
-  const inter = c.checkIntervalMs ?? 1000;
+  const { checkIntervalMs: inter, fall, rise } = c.checks ?? DEFAULT_HAPROXY_CHECKS;
   const servers = c.nodes
     .map((n) => `    server ${n.name} ${n.name}:${n.postgresPort} check port ${n.restPort} resolvers docker init-addr last,libc,none`)
     .join("\n");
@@ -54,7 +64,7 @@ listen primary
     bind *:${HAPROXY_RW_PORT}
     option httpchk GET /primary
     http-check expect status 200
-    default-server inter ${inter}ms fastinter ${Math.max(200, Math.floor(inter / 2))}ms fall 2 rise 1 on-marked-down shutdown-sessions
+    default-server inter ${inter}ms fastinter ${Math.max(200, Math.floor(inter / 2))}ms fall ${fall} rise ${rise} on-marked-down shutdown-sessions
 ${servers}
 
 # Read-only: members that answer 200 on /replica (streaming, not the leader).
@@ -63,7 +73,7 @@ listen replicas
     balance roundrobin
     option httpchk GET /replica
     http-check expect status 200
-    default-server inter ${inter}ms fastinter ${Math.max(200, Math.floor(inter / 2))}ms fall 2 rise 1 on-marked-down shutdown-sessions
+    default-server inter ${inter}ms fastinter ${Math.max(200, Math.floor(inter / 2))}ms fall ${fall} rise ${rise} on-marked-down shutdown-sessions
 ${servers}
 `;
 }

@@ -3,7 +3,7 @@ import { sshHostPort } from "../lab/ssh";
 import { labContainer, ownerLabels, type LabContainer } from "../docker/resources";
 import { withNodeExporter } from "../lab/exporters";
 import { HAPROXY_MEMBER, memberHostNumber, type LabNaming } from "../lab/naming";
-import { HAPROXY_RO_PORT, HAPROXY_RW_PORT, HAPROXY_STATS_PORT, renderHaproxyCfg, type HaproxyBackendNode } from "./config";
+import { HAPROXY_RO_PORT, HAPROXY_RW_PORT, HAPROXY_STATS_PORT, renderHaproxyCfg, type HaproxyBackendNode, type HaproxyChecks } from "./config";
 
 export interface HaproxyArgs {
   naming: LabNaming;
@@ -11,6 +11,7 @@ export interface HaproxyArgs {
   /** The lab network's /24: HAProxy takes a fixed address on it. */
   subnet: pulumi.Input<string>;
   nodes: HaproxyBackendNode[];
+  checks: HaproxyChecks;
   readWritePort: number;
   readOnlyPort: number;
   statsPort: number;
@@ -29,7 +30,7 @@ export class Haproxy extends pulumi.ComponentResource {
   constructor(name: string, args: HaproxyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgchaos:lab:Haproxy", name, {}, opts);
     const { naming } = args;
-    this.config = renderHaproxyCfg({ nodes: args.nodes });
+    this.config = renderHaproxyCfg({ nodes: args.nodes, checks: args.checks });
     this.container = labContainer(HAPROXY_MEMBER, naming.container(HAPROXY_MEMBER), {
       subnet: args.subnet,
       spec: pulumi.output(args.image).apply((image) => ({

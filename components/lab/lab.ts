@@ -4,7 +4,7 @@ import type { LabConfig } from "../../stacks/config";
 import { labImage, labNetwork } from "../docker/resources";
 import { EtcdCluster } from "../etcd/cluster";
 import { Haproxy } from "../haproxy/haproxy";
-import { Monitoring, type MonitoringEndpoints } from "../monitoring/monitoring";
+import { Monitoring, type MonitoringEndpoints, type MonitoringHost } from "../monitoring/monitoring";
 import { PatroniCluster } from "../patroni/cluster";
 import { PATRONI_REST_PORT, POSTGRES_PORT } from "../patroni/config";
 import { stackPassword } from "../secrets/password";
@@ -24,7 +24,7 @@ export interface LabArgs {
 
 export interface InventoryMember {
   name: string;
-  kind: "etcd" | "patroni" | "haproxy";
+  kind: "etcd" | "patroni" | "haproxy" | "monitoring";
   roleAtCreation: string;
   container: string;
   ip: string;
@@ -89,7 +89,7 @@ export class Lab extends pulumi.ComponentResource {
 
     const haproxy = new Haproxy("haproxy", {
       naming, image: haproxyImage, subnet,
-      nodes: nodes.map((n) => ({ name: n, postgresPort: POSTGRES_PORT, restPort: PATRONI_REST_PORT })),
+      nodes: nodes.map((n) => ({ name: n, postgresPort: POSTGRES_PORT, restPort: PATRONI_REST_PORT })), checks: config.haproxy,
       readWritePort: config.ports.readWrite, readOnlyPort: config.ports.readOnly, statsPort: config.ports.haproxyStats,
       memoryMiB: config.memoryLimitMiB.haproxy,
       nodeExporter: exporters, ssh,
@@ -108,6 +108,7 @@ export class Lab extends pulumi.ComponentResource {
     }, { ...child, dependsOn: members.map((m) => m.resource) });
     this.leader = readiness.leader;
 
+    let monitoringHosts: MonitoringHost[] = [];
     if (config.monitoring.enabled) {
       // Its image builds with the others; its containers start once the lab is healthy, so the first
       // alerts are about faults, not about the lab coming up.
@@ -116,6 +117,7 @@ export class Lab extends pulumi.ComponentResource {
         members: { etcd: etcdMembers, patroni: nodes, haproxy: [HAPROXY_MEMBER] },
       }, { ...child, dependsOn: [readiness.command] });
       this.monitoring = monitoring.endpoints;
+      monitoringHosts = monitoring.hosts;
     }
     this.secondsToHealthy = readiness.secondsToHealthy;
 
@@ -124,8 +126,8 @@ export class Lab extends pulumi.ComponentResource {
     this.readOnlyConnection = pulumi.secret(url(config.ports.readOnly));
 
     this.inventory = pulumi
-      .all([readiness.leader, etcd.members.map((m) => m.ip), patroni.nodes.map((n) => n.ip), haproxy.container.ip])
-      .apply(([leader, etcdIps, pgIps, haproxyIp]): InventoryMember[] => [
+      .all([readiness.leader, etcd.members.map((m) => m.ip), patroni.nodes.map((n) => n.ip), haproxy.container.ip, monitoringHosts.map((h) => h.ip)])
+      .apply(([leader, etcdIps, pgIps, haproxyIp, monitoringIps]): InventoryMember[] => [
         ...etcd.members.map((m, i): InventoryMember => ({
           name: m.name, kind: "etcd", roleAtCreation: "member", container: m.container, ip: etcdIps[i],
           ports: { client: m.clientPort, peer: 2380 }, hostPorts: { client: m.hostClientPort },
@@ -139,13 +141,19 @@ export class Lab extends pulumi.ComponentResource {
           ports: { readWrite: 5000, readOnly: 5001, stats: 8404 },
           hostPorts: { readWrite: config.ports.readWrite, readOnly: config.ports.readOnly, stats: config.ports.haproxyStats },
         },
+        // Monitoring containers are fault targets too (node-stop only): what does an outage of the monitor do to alerting?
+        ...monitoringHosts.map((h, i): InventoryMember => ({
+          name: h.name, kind: "monitoring", roleAtCreation: "monitoring", container: h.container, ip: monitoringIps[i],
+          ports: { http: h.port }, hostPorts: { http: h.hostPort },
+        })),
       ]);
     if (key) {
       this.sshPrivateKey = key.privateKey;
       this.sshTargets = this.inventory.apply((inv): Targets => ({
         scope: config.scope,
         knownHosts: [],
-        hosts: inv.map((m) => ({
+        // Monitoring containers run no sshd: they stay docker-exec only (node-stop through Docker).
+        hosts: inv.filter((m): m is InventoryMember & { kind: "etcd" | "patroni" | "haproxy" } => m.kind !== "monitoring").map((m) => ({
           name: m.name, address: "127.0.0.1", sshPort: sshHostPort(config.ssh.portBase, m.name), user: LAB_SSH_USER, sudo: true,
           runs: m.kind, clusterAddress: m.ip, lifecycle: "supervised" as const, postgresPort: m.hostPorts.postgres ?? 5432,
           ...(m.kind === "patroni" ? { restUrl: `http://127.0.0.1:${m.hostPorts.rest}`, postgresHost: "127.0.0.1" } : {}),

@@ -33,6 +33,16 @@ export interface MonitoringArgs {
   rulesDir?: string;
 }
 
+/** A monitoring container as the lab's inventory lists it: a fault target for node-stop (monitoring down). */
+export interface MonitoringHost {
+  name: string;
+  container: string;
+  port: number;
+  hostPort: number;
+  /** The container's address on the lab network (docker.Container's networkDatas). */
+  ip: pulumi.Output<string>;
+}
+
 export interface MonitoringEndpoints {
   prometheus: string;
   alertmanager: string;
@@ -51,6 +61,7 @@ export class Monitoring extends pulumi.ComponentResource {
   public readonly alertmanagerYaml: string;
   public readonly ruleFiles: Record<string, string>;
   public readonly containers: LabContainer[];
+  public readonly hosts: MonitoringHost[];
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgchaos:lab:Monitoring", name, {}, opts);
@@ -115,6 +126,10 @@ export class Monitoring extends pulumi.ComponentResource {
     }, [prometheusVolume, alertmanager.resource]);
 
     this.containers = [receiver, alertmanager, prometheus];
+    this.hosts = [
+      { name: MONITORING_HOSTS.prometheus, container: prometheus.containerName, port: PROMETHEUS_PORT, hostPort: config.ports.prometheus, ip: prometheus.ip },
+      { name: MONITORING_HOSTS.alertmanager, container: alertmanager.containerName, port: ALERTMANAGER_PORT, hostPort: config.ports.alertmanager, ip: alertmanager.ip },
+    ];
     this.endpoints = {
       prometheus: `http://127.0.0.1:${config.ports.prometheus}`,
       alertmanager: `http://127.0.0.1:${config.ports.alertmanager}`,

@@ -12,6 +12,12 @@ describe("experiment files", () => {
     for (const e of catalog) expect(e.method.some((s) => s.action === "inject")).toBe(true);
   });
 
+  it("every catalog experiment says which alerts it should raise (an empty list is a stated choice, never an omission)", () => {
+    const dir = path.join(__dirname, "..", "..", "chaos", "experiments", "catalog");
+    const silent = fs.readdirSync(dir).filter((f) => f.endsWith(".yaml") && !/^expectedAlerts:/m.test(fs.readFileSync(path.join(dir, f), "utf8")));
+    expect(silent).toEqual([]);
+  });
+
   it("names the file and the field of an invalid experiment", () => {
     const bad = `id: Bad Id\ntitle: x\ndescription: y\nmethod: []\nexpected: { prose: p, assertions: [{ metric: noSuchMetric, op: "==", value: 0 }] }\n`;
     expect(() => parseExperiment(bad, "bad.yaml")).toThrow(ExperimentFileError);
@@ -24,6 +30,14 @@ describe("experiment files", () => {
       expect(msg).toMatch(/method: /);
       expect(msg).toMatch(/expected\.assertions\.0\.metric/);
     }
+  });
+
+  it("names the line of every error, for YAML and for fields, and applies command-line overrides before validating", () => {
+    const text = `id: x\ntitle: xyz\ndescription: ddd\nmethod:\n  - action: wait\n    seconds: -3\nexpected: { prose: ppp }\n`;
+    expect(() => parseExperiment(text, "x.yaml")).toThrow(/x\.yaml:6: method\.0\.seconds: /);
+    expect(() => parseExperiment("id: x\n  title: : y\n", "y.yaml")).toThrow(/y\.yaml:2: /);
+    expect(parseExperiment(text, "x.yaml", [{ path: ["method", 0, "seconds"], value: 30 }]).method[0]).toEqual({ action: "wait", seconds: 30 });
+    expect(() => parseExperiment(text, "x.yaml", [{ path: ["workload", "writeRate"], value: 9999 }])).toThrow(/x\.yaml:\(--set\): workload\.writeRate/);
   });
 
   it("rejects hostile fault parameters inside an experiment's method", () => {

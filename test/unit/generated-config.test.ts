@@ -2,6 +2,7 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { etcdFlags } from "../../components/etcd/config";
 import { renderHaproxyCfg } from "../../components/haproxy/config";
+import { haproxyChecksFrom } from "../../chaos/gameday/settings";
 import { patroniConfig, renderPatroniYaml } from "../../components/patroni/config";
 import { labConfigSchema } from "../../stacks/config";
 
@@ -32,6 +33,13 @@ describe("generated patroni.yml", () => {
 
 describe("generated haproxy.cfg", () => {
   const cfg = renderHaproxyCfg({ nodes: ["pg1", "pg2", "pg3"].map((name) => ({ name, postgresPort: 5432, restPort: 8008 })) });
+
+  it("takes the check interval, fall and rise from the lab's configuration, and the game day reads them back", () => {
+    const tuned = renderHaproxyCfg({ nodes: [{ name: "pg1", postgresPort: 5432, restPort: 8008 }], checks: { checkIntervalMs: 300, fall: 1, rise: 2 } });
+    expect(tuned).toMatch(/default-server inter 300ms fastinter 200ms fall 1 rise 2 /);
+    expect(haproxyChecksFrom(tuned)).toEqual({ interMs: 300, fall: 1, rise: 2 });
+    expect(haproxyChecksFrom(cfg)).toEqual({ interMs: 1000, fall: 2, rise: 1 });
+  });
 
   it("routes rw by /primary and ro by /replica with fast checks and session shutdown", () => {
     const rw = cfg.slice(cfg.indexOf("listen primary"), cfg.indexOf("listen replicas"));

@@ -108,7 +108,10 @@ describe("lab component graph (Pulumi mocks)", () => {
     expect(inventory.map((m) => `${m.name}:${m.kind}:${m.roleAtCreation}`)).toEqual([
       "etcd1:etcd:member", "etcd2:etcd:member", "etcd3:etcd:member",
       "pg1:patroni:leader", "pg2:patroni:replica", "pg3:patroni:replica", "haproxy:haproxy:proxy",
+      // Monitoring containers are node-stop targets (monitoring down during a failure).
+      "prometheus:monitoring:monitoring", "alertmanager:monitoring:monitoring",
     ]);
+    expect(inventory.find((m) => m.name === "alertmanager")!.hostPorts).toEqual({ http: 19093 });
     expect(inventory.find((m) => m.name === "pg3")!.hostPorts).toEqual({ postgres: 15443, rest: 18011 });
     expect(await resolve(outputs.readWriteConnection)).toBe("postgresql://postgres:pw-password-superuser@127.0.0.1:15432/postgres");
     expect(outputs.network).toBe("pgchaos-unit-net");

@@ -38,7 +38,10 @@ describe("markdown report", () => {
     expect(sections.every((i, k) => i > 0 && (k === 0 || i > sections[k - 1]))).toBe(true);
     expect(md).toContain("| Lost acknowledged writes = 0 | 1 | violated | off by 1 |");
     expect(md).toContain("| Time to new leader ≤ 15 s | 6.000 s | held | 9 s (60 %) under the bound |");
-    expect(md).toContain("Verdict: FAIL: 2/4 held, 2 violated.");
+    expect(md).toContain("Verdict: FAIL: 2/4 held, 2 violated — 2 finding(s), 1 critical: lost-writes, write-unavailability.");
+    // Findings come before everything else, with their numbers.
+    expect(at("## Findings")).toBeLessThan(sections[0]);
+    expect(md).toContain("| critical | lost-writes | 1 acknowledged write lost (1 of");
     expect(md).not.toMatch(/NaN|undefined/);
   });
 

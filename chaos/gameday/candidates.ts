@@ -1,0 +1,133 @@
+import type { PatroniConfigSettings } from "../experiments/definition";
+import type { Finding, FindingClass } from "../experiments/findings";
+
+/**
+ * The table from a finding class to the setting change that may fix it, and the A/B that tests it. The
+ * table is code; every claim made from it is computed from the game day's own runs (see verdict.ts).
+ */
+
+/** Patroni's dynamic settings in effect (GET /config), the ones the game day reports and changes. */
+export interface PatroniSettings {
+  ttl: number;
+  loop_wait: number;
+  retry_timeout: number;
+  maximum_lag_on_failover: number;
+  failsafe_mode: boolean;
+  synchronous_mode: boolean;
+  synchronous_mode_strict: boolean;
+}
+
+/** Keys of compare.ts's measures the candidates judge by. */
+export type MeasureKey = "writeAvailability" | "writeUnavailabilitySeconds" | "lostAckedWrites" | "patroniLeaderChanges" | "timeToNewLeaderSeconds" | "failedWrites" | "doubleWritableIntervals";
+
+export interface Goal {
+  measure: MeasureKey;
+  better: "lower" | "higher";
+  /** The smallest difference worth a claim, in the measure's unit (noise floor on a 2-core lab). */
+  floor: number;
+}
+
+export interface Candidate {
+  id: string;
+  title: string;
+  fixes: FindingClass[];
+  /** The finding's experiments this candidate answers (undefined: any experiment showing the class). */
+  experiments?: string[];
+  /** Side B's settings from side A's; undefined when side A already has them. */
+  sideB: (a: PatroniSettings) => PatroniConfigSettings | undefined;
+  /** Side A's keys set explicitly, so both sides differ only in what the candidate changes. */
+  keys: (keyof PatroniSettings)[];
+  /** Run both sides on this experiment (default: the experiment that showed the finding). */
+  experiment?: string;
+  goal: Goal;
+  /** What the change may cost, measured on the same runs, or on another experiment under both sides. */
+  costs: { measure: MeasureKey; better: "lower" | "higher"; experiment?: string; why: string }[];
+  /** Why this change should help, one line (the mechanism, not the result). */
+  rationale: string;
+}
+
+const pick = (a: PatroniSettings, keys: (keyof PatroniSettings)[]) => Object.fromEntries(keys.map((k) => [k, a[k]])) as PatroniConfigSettings;
+
+/** Patroni's rule: loop_wait + 2 × retry_timeout ≤ ttl. */
+const SHORT_TIMING = { ttl: 6, loop_wait: 1, retry_timeout: 2 };
+const LONG_TIMING = { ttl: 30, loop_wait: 5, retry_timeout: 12 };
+const timingKeys: (keyof PatroniSettings)[] = ["ttl", "loop_wait", "retry_timeout"];
+const isTiming = (a: PatroniSettings, t: typeof SHORT_TIMING) => a.ttl === t.ttl && a.loop_wait === t.loop_wait && a.retry_timeout === t.retry_timeout;
+
+export const CANDIDATES: Candidate[] = [
+  {
+    id: "synchronous-mode",
+    title: "synchronous_mode: true",
+    fixes: ["lost-writes"],
+    experiment: "split-brain",
+    keys: ["synchronous_mode"],
+    sideB: (a) => (a.synchronous_mode ? undefined : { synchronous_mode: true }),
+    goal: { measure: "lostAckedWrites", better: "lower", floor: 1 },
+    costs: [{ measure: "writeAvailability", better: "higher", why: "a commit waits for the synchronous standby" }],
+    rationale: "a commit is acknowledged only once a synchronous standby has it, and Patroni promotes only that standby",
+  },
+  {
+    id: "failsafe-mode",
+    title: "failsafe_mode: true",
+    fixes: ["database-down-with-dcs"],
+    experiments: ["etcd-quorum-loss", "etcd-flapping", "etcd-leader-stop", "etcd-member-down"],
+    keys: ["failsafe_mode"],
+    sideB: (a) => (a.failsafe_mode ? undefined : { failsafe_mode: true }),
+    goal: { measure: "writeAvailability", better: "higher", floor: 5 },
+    costs: [{ measure: "lostAckedWrites", better: "lower", why: "the primary keeps writing without a DCS lock" }],
+    rationale: "while every member still answers the leader's POST /failsafe, the primary keeps running without etcd",
+  },
+  {
+    id: "longer-dcs-timing",
+    title: `ttl ${LONG_TIMING.ttl}, loop_wait ${LONG_TIMING.loop_wait}, retry_timeout ${LONG_TIMING.retry_timeout}`,
+    fixes: ["database-down-with-dcs", "false-failover"],
+    experiments: ["etcd-slow", "loss-primary", "loss-patroni-etcd", "delay-haproxy-primary", "cpu-primary", "io-primary", "memory-primary", "reset-primary"],
+    keys: timingKeys,
+    sideB: (a) => (isTiming(a, LONG_TIMING) ? undefined : { ...LONG_TIMING }),
+    goal: { measure: "patroniLeaderChanges", better: "lower", floor: 1 },
+    costs: [
+      { measure: "writeAvailability", better: "higher", why: "availability during the same fault" },
+      { measure: "timeToNewLeaderSeconds", better: "lower", experiment: "primary-crash", why: "a real failure is detected only once the longer ttl expires" },
+    ],
+    rationale: "Patroni gives up on the DCS only after retry_timeout and the leader key lives ttl: slow or lossy links stop causing demotions",
+  },
+  {
+    id: "shorter-dcs-timing",
+    title: `ttl ${SHORT_TIMING.ttl}, loop_wait ${SHORT_TIMING.loop_wait}, retry_timeout ${SHORT_TIMING.retry_timeout}`,
+    fixes: ["write-unavailability"],
+    experiments: ["primary-crash", "primary-hang", "split-brain"],
+    keys: timingKeys,
+    sideB: (a) => (isTiming(a, SHORT_TIMING) || a.ttl <= SHORT_TIMING.ttl ? undefined : { ...SHORT_TIMING }),
+    goal: { measure: "writeUnavailabilitySeconds", better: "lower", floor: 1 },
+    costs: [{ measure: "patroniLeaderChanges", better: "lower", experiment: "loss-primary", why: "false failovers under packet loss" }],
+    rationale: "a dead primary's leader key expires after ttl: a shorter ttl means an earlier election",
+  },
+];
+
+const subjects = (f: Finding[]) => [...new Set(f.map((x) => x.subject ?? x.experiment))].join(", ");
+
+/** Advice for finding classes no candidate of this table can test on the lab: always labelled untested. */
+export const UNTESTED_ADVICE: Partial<Record<FindingClass, (findings: Finding[]) => string>> = {
+  "two-primaries": (f) => `enable Patroni's watchdog (softdog) so a primary that cannot renew its lock is fenced before ttl runs out (${f.length} run(s) saw two writable nodes)`,
+  "replica-not-caught-up": (f) => `reinitialize the stuck replica (patronictl reinit) and keep the WAL it needs: permanent slots or a larger wal_keep_size (${f.map((x) => x.experiment).join(", ")})`,
+  "replica-reinit": () => "keep WAL for absent members: permanent slots (slots: in the DCS config) or a larger wal_keep_size, sized from the peak pg_wal measured",
+  "alert-missing": (f) => `add a rule or a watchdog for ${subjects(f)}, and an external dead man's switch so an outage of Prometheus or Alertmanager is itself alerted`,
+  "alert-late": (f) => `shorten \`for\` or Alertmanager's group_wait for ${subjects(f)}, or accept the delay: see each alert's bound`,
+  "write-unavailability": () => "shorten HAProxy's health-check interval and fall count, so the new leader takes traffic sooner",
+};
+
+/** The candidates for the findings of a game day, most severe class first, each with the findings it answers. */
+export function candidatesFor(findings: Finding[], max: number): { candidate: Candidate; findings: Finding[] }[] {
+  const out: { candidate: Candidate; findings: Finding[] }[] = [];
+  for (const c of CANDIDATES) {
+    const matched = findings.filter((f) => c.fixes.includes(f.class) && (!c.experiments || c.experiments.includes(f.experiment)) && !f.variant?.startsWith("ab-"));
+    if (matched.length) out.push({ candidate: c, findings: matched });
+  }
+  return out.slice(0, max);
+}
+
+/** Side A (the settings in effect, for the candidate's keys) and side B (the candidate), or undefined when A already is B. */
+export function sides(c: Candidate, inEffect: PatroniSettings): { a: PatroniConfigSettings; b: PatroniConfigSettings } | undefined {
+  const b = c.sideB(inEffect);
+  return b ? { a: pick(inEffect, c.keys), b } : undefined;
+}

@@ -1,0 +1,46 @@
+import { Option, type Command } from "commander";
+import { ChaosStack } from "../../chaos/experiments/stacks";
+import { targetMembers } from "../../chaos/experiments/target";
+import { formatLeftovers, orphans, removeLeftovers, scanMembers } from "../../chaos/doctor";
+import { EXIT, makeLog, selectTarget } from "../common";
+
+export function registerDoctor(program: Command): void {
+  const log = makeLog(false);
+  program
+    .command("doctor")
+    .description("list chaos leftovers (rules, qdiscs, processes, files of faults) that no live fault resource owns; --fix removes them")
+    .option("--lab-stack <name>", "the lab stack; its chaos stack is <name>-chaos (default: dev)")
+    .option("--chaos-stack <name>", "instead of --lab-stack: a chaos stack whose pgchaos:targets is your own cluster (scanned over SSH)")
+    .option("--fix", "remove the leftovers (only objects named after a fault; never anything else)")
+    .addOption(new Option("-o, --output <format>", "json: the scan as JSON (live faults, members not scanned, leftovers)").choices(["json"]))
+    .action(async (opts: { labStack?: string; chaosStack?: string; fix?: boolean; output?: string }) => {
+      if (opts.fix && opts.output === "json") program.error("pgchaos: doctor --fix and -o json exclude each other: scan with -o json, then fix", { exitCode: EXIT.usage });
+      const target = await targetMembers(selectTarget(program, opts));
+      const { members } = target;
+      const chaos = await ChaosStack.ownedFaultsOf(target.chaosStack, log);
+      const owned = chaos.owned;
+      const { leftovers, unreachable } = await scanMembers(members);
+      const stray = orphans(leftovers, owned);
+      if (opts.output === "json") {
+        console.log(JSON.stringify({ target: target.describe, chaosStack: chaos.name, liveFaults: [...owned], notScanned: unreachable, leftovers: stray }, null, 2));
+        if (stray.length || unreachable.length) process.exitCode = 2;
+        return;
+      }
+      console.log(`${target.describe}: live faults (${chaos.name}): ${owned.size ? [...owned].join(", ") : "none"}`);
+      if (unreachable.length) console.log(`not scanned (down): ${unreachable.join(", ")}`);
+      if (!stray.length) {
+        console.log("no chaos leftovers");
+        return;
+      }
+      console.log(`chaos leftovers no live fault owns:\n${formatLeftovers(stray)}`);
+      if (!opts.fix) {
+        console.log("run again with --fix to remove them");
+        process.exitCode = 2;
+        return;
+      }
+      await removeLeftovers(members, stray);
+      const after = orphans((await scanMembers(members)).leftovers, owned);
+      console.log(after.length ? `still there:\n${formatLeftovers(after)}` : "removed");
+      if (after.length) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { alertBound, alertVerdicts } from "../../chaos/experiments/alert-timing";
+import { computeFindings } from "../../chaos/experiments/findings";
+import type { Journal, MonitoringSettings } from "../../chaos/experiments/journal";
+import { computeMetrics } from "../../chaos/experiments/metrics";
+import { monitoringSettingsFrom, promDurationSeconds } from "../../chaos/experiments/monitoring-settings";
+import { exitCodeFor, runOutcome } from "../../chaos/experiments/outcome";
+import { syntheticJournal, T0 } from "../helpers/synthetic-journal";
+
+const SETTINGS: MonitoringSettings = { scrapeIntervalSeconds: 2, evaluationIntervalSeconds: 2, groupWaitSeconds: 1, alertFor: { PostgresDown: 4, PatroniLeaderChanged: 2, EtcdNoLeader: 4 } };
+
+function journal(mutate: (j: Journal) => void = () => undefined, opts: { plantLostWrite?: boolean } = {}): Journal {
+  const j = syntheticJournal(opts);
+  j.monitoringSettings = SETTINGS;
+  j.experiment.failoverExpected = true;
+  mutate(j);
+  return j;
+}
+
+const findingsOf = (j: Journal) => {
+  const m = computeMetrics(j);
+  return computeFindings(j, m, alertVerdicts(j, m, j.experiment.expectedAlerts ?? []));
+};
+
+describe("alert timing", () => {
+  it("bounds an alert by the monitoring settings in effect and measures it from the moment its condition began", () => {
+    expect(alertBound("PostgresDown", SETTINGS)).toEqual({ seconds: 2 * 2 + 2 * 2 + 4 + 1, how: "2 × scrape 2 s + 2 × evaluation 2 s + for 4 s + group_wait 1 s" });
+    expect(alertBound("Nope", SETTINGS).seconds).toBeNull();
+    expect(alertBound("PostgresDown", undefined).seconds).toBeNull();
+    const j = journal((x) => {
+      x.alerts = [
+        { alert: "PostgresDown", labels: {}, firedAt: T0 + 7000, receivedAt: T0 + 9500 },
+        // The leader change is seen at T0+6 s: delivered 9 s after it, inside its 11 s bound, though 15 s after the injection.
+        { alert: "PatroniLeaderChanged", labels: {}, firedAt: T0 + 14000, receivedAt: T0 + 15000 },
+        { alert: "EtcdNoLeader", labels: {}, firedAt: T0 + 3000 },
+      ];
+    });
+    const m = computeMetrics(j);
+    const [down, changed, etcd] = alertVerdicts(j, m, [
+      { alert: "PostgresDown", from: { kind: "injection" } },
+      { alert: "PatroniLeaderChanged", from: { kind: "leader-change" } },
+      { alert: "EtcdNoLeader", from: { kind: "injection" } },
+    ]);
+    expect(down).toMatchObject({ status: "on time", deliveredAfterSeconds: 9.5, boundSeconds: 13, marginSeconds: 3.5 });
+    expect(changed).toMatchObject({ status: "on time", conditionAt: T0 + 6000, deliveredAfterSeconds: 9, boundSeconds: 11 });
+    expect(etcd.status).toBe("missing");
+  });
+
+  it("calls an alert late past its bound, not fired when Prometheus never fired it, and says when nothing was observed", () => {
+    const j = journal((x) => {
+      x.alerts = [{ alert: "PostgresDown", labels: {}, firedAt: T0 + 12000, receivedAt: T0 + 20000 }, { alert: "EtcdNoLeader", labels: {} }];
+    });
+    const m = computeMetrics(j);
+    const v = alertVerdicts(j, m, [{ alert: "PostgresDown", from: { kind: "injection" } }, { alert: "EtcdNoLeader", from: { kind: "injection" } }, { alert: "PatroniLeaderChanged", from: { kind: "injection" } }]);
+    expect(v.map((a) => a.status)).toEqual(["late", "not fired", "not observed"]);
+    expect(v[0].marginSeconds).toBe(-7);
+  });
+
+  it("counts from a recovery's start, and calls an alert late only if it is late even from the recovery's end", () => {
+    const j = journal((x) => {
+      x.alerts = [{ alert: "PostgresDown", labels: {}, firedAt: T0 + 25000, receivedAt: T0 + 26000 }];
+    });
+    // The recover action ran T0+10 s → T0+11 s: 16 s from its start, 15 s from its end, bound 13 s.
+    const [late] = alertVerdicts(j, computeMetrics(j), [{ alert: "PostgresDown", from: { kind: "recover", fault: "stop-primary" } }]);
+    expect(late).toMatchObject({ status: "late", deliveredAfterSeconds: 16, marginSeconds: -2 });
+    const k = journal((x) => { x.alerts = [{ alert: "PostgresDown", labels: {}, firedAt: T0 + 22000, receivedAt: T0 + 23500 }]; });
+    const [ok] = alertVerdicts(k, computeMetrics(k), [{ alert: "PostgresDown", from: { kind: "recover", fault: "stop-primary" } }]);
+    expect(ok).toMatchObject({ status: "on time", deliveredAfterSeconds: 13.5, marginSeconds: 0.5 });
+  });
+
+  it("reads the settings from Prometheus' and Alertmanager's own answers", () => {
+    const rules = { data: { groups: [{ rules: [{ type: "alerting", name: "A", duration: 4 }, { type: "recording", name: "r" }, { type: "alerting", name: "B" }] }] } };
+    expect(monitoringSettingsFrom("global:\n  scrape_interval: 2s\n  evaluation_interval: 1m30s\n", rules, "route:\n  receiver: x\n")).toEqual({
+      scrapeIntervalSeconds: 2, evaluationIntervalSeconds: 90, groupWaitSeconds: 30, alertFor: { A: 4, B: 0 },
+    });
+    expect(promDurationSeconds("500ms")).toBe(0.5);
+    expect(() => promDurationSeconds("2 s")).toThrow(/not a Prometheus duration/);
+  });
+});
+
+describe("findings", () => {
+  it("a run that lost an acknowledged write has a critical finding with the number, though its verdict is about something else", () => {
+    const f = findingsOf(journal(() => undefined, { plantLostWrite: true }));
+    const lost = f.find((x) => x.class === "lost-writes")!;
+    expect(lost).toMatchObject({ severity: "critical", experiment: "primary-stop", numbers: { lostAckedWrites: 1 } });
+    expect(lost.summary).toMatch(/^1 acknowledged write lost/);
+    expect(findingsOf(journal()).some((x) => x.class === "lost-writes")).toBe(false);
+  });
+
+  it("write unavailability over the experiment's own bound is a finding; under it, none", () => {
+    const over = findingsOf(journal()).find((x) => x.class === "write-unavailability")!;
+    expect(over.numbers.boundSeconds).toBe(5);
+    expect(over.numbers.writeUnavailabilitySeconds).toBeGreaterThan(5);
+    const loose = journal((j) => { j.experiment.expected!.assertions = [{ metric: "writeUnavailabilitySeconds", op: "<=", value: 60 }]; });
+    expect(findingsOf(loose).some((x) => x.class === "write-unavailability")).toBe(false);
+  });
+
+  it("a leader change where the method planned none is a false failover; the database failing with etcd is its own finding", () => {
+    expect(findingsOf(journal()).some((x) => x.class === "false-failover")).toBe(false);
+    const unplanned = findingsOf(journal((j) => { j.experiment.failoverExpected = false; }));
+    expect(unplanned.find((x) => x.class === "false-failover")?.summary).toMatch(/pg1 → pg2/);
+    const dcs = findingsOf(journal((j) => { for (const f of j.faults) f.kind = "etcd-outage"; }));
+    expect(dcs.find((x) => x.class === "database-down-with-dcs")?.numbers.failedWrites).toBeGreaterThan(0);
+  });
+
+  it("an expected alert that never came, and one that came late, are findings naming the alert", () => {
+    const j = journal((x) => {
+      x.experiment.expectedAlerts = [{ alert: "PostgresDown", from: { kind: "injection" } }, { alert: "EtcdNoLeader", from: { kind: "injection" } }];
+      x.alerts = [{ alert: "PostgresDown", labels: {}, firedAt: T0 + 12000, receivedAt: T0 + 20000 }, { alert: "EtcdNoLeader", labels: {} }];
+    });
+    const f = findingsOf(j);
+    expect(f.filter((x) => x.class.startsWith("alert-")).map((x) => [x.class, x.subject])).toEqual([["alert-late", "PostgresDown"], ["alert-missing", "EtcdNoLeader"]]);
+  });
+
+  it("a run aborted before any fault has no findings", () => {
+    const j = journal((x) => { x.hypothesis.before[0].ok = false; }, { plantLostWrite: true });
+    expect(findingsOf(j)).toEqual([]);
+  });
+});
+
+describe("outcome and exit codes", () => {
+  const outcome = (j: Journal) => runOutcome(j, computeMetrics(j)).status;
+  it("tells PASS/FAIL from runs that prove nothing", () => {
+    expect(outcome(journal())).toBe("FAIL"); // the synthetic journal's tight unavailability bound
+    expect(outcome(journal((j) => { j.experiment.expected!.assertions = [{ metric: "lostAckedWrites", op: "==", value: 0 }]; }))).toBe("PASS");
+    expect(outcome(journal((j) => { j.hypothesis.before[0].ok = false; }))).toBe("ABORTED");
+    expect(outcome(journal((j) => { j.runnerError = "fault x: effect not achieved within 10 s"; }))).toBe("ERROR");
+    expect(outcome(journal((j) => { j.invalidated = { at: T0 + 3000, reason: "delay process gone" }; }))).toBe("INVALID");
+  });
+
+  it("exits 3 when any run proves nothing, 1 when a hypothesis failed, and 1 for findings only when asked", () => {
+    expect(exitCodeFor(["PASS", "FAIL", "ABORTED"])).toBe(3);
+    expect(exitCodeFor(["PASS", "INVALID"])).toBe(3);
+    expect(exitCodeFor(["PASS", "FAIL"])).toBe(1);
+    expect(exitCodeFor(["PASS"], 2)).toBe(0);
+    expect(exitCodeFor(["PASS"], 2, true)).toBe(1);
+    expect(exitCodeFor(["PASS"], 0, true)).toBe(0);
+  });
+});
