@@ -89,7 +89,9 @@ describe(`command.local.Command conformance (${PLUGIN_MODE} plugin)`, () => {
     const state = stack.plainState();
     expect(inClear(state, secretValue)).toBe(false);
     const run = stack.resourceState("run");
-    for (const k of ["environment", "stdout"]) expect(run.outputs[k]).toHaveProperty("ciphertext");
+    for (const k of ["stdout", "stderr"]) expect(run.outputs[k]).toHaveProperty("ciphertext");
+    // The secret value itself is encrypted wherever it is stored (the whole map, or its one entry).
+    for (const env of [run.inputs.environment, run.outputs.environment]) expect(env.SECRET ?? env).toHaveProperty("ciphertext");
   }, 120_000);
 
   it("delete runs the stored `delete` command", async () => {
