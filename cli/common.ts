@@ -5,9 +5,15 @@ import type { TargetSelector } from "../chaos/experiments/target";
 
 /** What every pgchaos command shares: target options, logging, Ctrl-C, exit codes. */
 
-export const LAB_STACK_HELP = "the lab stack; faults go to <name>-chaos (default: dev)";
-export const CHAOS_STACK_HELP = "instead of --lab-stack: a chaos stack — one whose pgchaos:targets is your own cluster (faults and logs over SSH, workload to its HAProxy/VIP), or one pointed at a lab";
 export const DEFAULT_REPORTS = path.join(PROJECT_DIR, "reports");
+
+/** --lab-stack, --chaos-stack and --out: what every command that runs experiments takes. */
+export function targetOptions(cmd: Command, outHelp = "report directory"): Command {
+  return cmd
+    .option("--lab-stack <name>", "the lab stack; faults go to <name>-chaos (default: dev)")
+    .option("--chaos-stack <name>", "instead of --lab-stack: a chaos stack — one whose pgchaos:targets is your own cluster (faults and logs over SSH, workload to its HAProxy/VIP), or one pointed at a lab")
+    .option("--out <dir>", outHelp, DEFAULT_REPORTS);
+}
 
 /** Exit codes of run, compare, gameday (see `pgchaos --help`). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, invalid: 3 } as const;

@@ -6,6 +6,15 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=env.sh
 . "$ROOT/scripts/env.sh"
 
+# First http(s) Debian archive URI ("…/debian") in apt's deb822 .sources files or one-line .list files
+# under $1 (commented lines never match: both patterns are anchored at the line start).
+debian_mirror() {
+  {
+    grep -hE '^URIs:' "$1"/sources.list.d/*.sources 2>/dev/null | sed 's/^URIs://' | tr ' \t' '\n\n'
+    grep -hE '^deb[[:space:]]' "$1"/sources.list "$1"/sources.list.d/*.list 2>/dev/null | sed -E 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//' | awk '{print $1}'
+  } | grep -E '^https?://[^[:space:]]+/debian/?$' | head -1
+}
+
 step() { printf '\n[setup] %s\n' "$*"; }
 ok() { printf '[setup]   ok: %s\n' "$*"; }
 START=$(date +%s)
@@ -42,9 +51,14 @@ if docker image inspect "$PGCHAOS_BASE_IMAGE" >/dev/null 2>&1; then
 elif timeout 60 docker pull -q "$PGCHAOS_BASE_IMAGE" >/dev/null 2>&1; then
   ok "pulled"
 else
-  mirror=$(grep -hoE '^URIs: *http[^ ]*/debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1 | awk '{print $2}')
-  [ -n "$mirror" ] || mirror=$(grep -hoE '^deb +http[^ ]*/debian/? ' /etc/apt/sources.list 2>/dev/null | head -1 | awk '{print $2}')
-  mirror=${mirror:-http://deb.debian.org/debian}
+  # The Debian archive this machine's apt already uses, and no other: no mirror host is assumed.
+  mirror=$(debian_mirror "${PGCHAOS_APT_DIR:-/etc/apt}" || true)
+  if [ -z "$mirror" ]; then
+    echo "[setup] no Debian mirror configured in ${PGCHAOS_APT_DIR:-/etc/apt}/sources.list or sources.list.d/*.sources|*.list" >&2
+    echo "[setup]   (a URIs: line or a 'deb <mirror>/debian bookworm main' line) and no image $PGCHAOS_BASE_IMAGE to pull:" >&2
+    echo "[setup]   configure apt with your Debian mirror, or load a debian:bookworm-slim image (docker load) and run setup again" >&2
+    exit 1
+  fi
   echo "[setup]   no registry answers: debootstrap --variant=minbase bookworm from $mirror"
   dir=$(mktemp -d)
   debootstrap --variant=minbase bookworm "$dir" "$mirror" >"$PGCHAOS_CACHE/debootstrap.log" 2>&1 \

@@ -4,6 +4,9 @@ import { chaosConfigSchema } from "../chaos/faults/spec";
 import { chaosProgram } from "./chaos";
 import { labProgram } from "./lab";
 import { smokeProgram } from "./smoke";
+import { withDerivedPorts } from "./ports";
+import { assertLabPortsFree } from "./port-check";
+import { labNaming } from "../components/lab/naming";
 
 export { chaosProgram, labProgram, smokeProgram };
 export * from "./config";
@@ -31,8 +34,12 @@ export function selectProgram(): Record<string, unknown> {
   switch (raw.kind ?? "lab") {
     case "smoke":
       return smokeProgram(parseConfig(smokeConfigSchema, "pgchaos", raw).file);
-    case "lab":
-      return labProgram(parseConfig(labConfigSchema, "pgchaos", raw));
+    case "lab": {
+      // Stacks other than dev take unset ports from their name; a taken port stops preview and up here.
+      const config = parseConfig(labConfigSchema, "pgchaos", withDerivedPorts(raw, pulumi.getStack()).raw);
+      assertLabPortsFree(config, labNaming(config.scope, pulumi.getProject(), pulumi.getStack()).owner);
+      return labProgram(config);
+    }
     case "chaos": {
       // Secrets read apart (the SSH key in chaos.ts, the workload's password by the experiment runner):
       // they must never pass through zod's error messages.

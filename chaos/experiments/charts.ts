@@ -35,7 +35,7 @@ const WIDTH = 720;
 const HEIGHT = 220;
 const FAULT_COLOR = "#d62728";
 
-interface TimeFrame {
+export interface TimeFrame {
   /** Epoch ms that is "0 s" on the charts. */
   zero: number;
   zeroLabel: string;
@@ -43,7 +43,7 @@ interface TimeFrame {
   windows: { fault: string; start: number; end: number }[];
 }
 
-function timeFrame(journal: Journal): TimeFrame {
+export function timeFrame(journal: Journal): TimeFrame {
   const anchors = faultAnchors(journal);
   const zero = anchors.injectionAt ?? journal.startedAt;
   const rel = (t: number) => (t - zero) / 1000;
@@ -56,7 +56,7 @@ function timeFrame(journal: Journal): TimeFrame {
 }
 
 /** The shaded fault windows, a layer every chart starts with. */
-function faultLayer(frame: TimeFrame) {
+export function faultLayer(frame: TimeFrame) {
   return {
     data: { values: frame.windows },
     mark: { type: "rect" as const, color: FAULT_COLOR, opacity: 0.12 },
@@ -68,7 +68,7 @@ function faultLayer(frame: TimeFrame) {
   };
 }
 
-const base = (title: string) => ({
+export const base = (title: string) => ({
   $schema: "https://vega.github.io/schema/vega-lite/v6.json",
   width: WIDTH,
   height: HEIGHT,

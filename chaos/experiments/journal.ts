@@ -2,6 +2,7 @@ import type { ExpectedAlertSpec } from "./alert-timing";
 import type { Expectation } from "./expectations";
 import type { ResyncRecord } from "./resync";
 import type { PrimaryProbeSample } from "./single-primary";
+import type { ServerSideRecord } from "./server-panels";
 
 /**
  * The journal of one experiment run: everything observed, with timestamps (epoch milliseconds on the
@@ -178,6 +179,8 @@ export interface Journal {
   resync?: ResyncRecord;
   /** Patroni dynamic configuration set at runtime for this run (PATCH /config), and its restoration. */
   patroniConfig?: PatroniConfigRecord;
+  /** The server side as Prometheus saw it over the run window (range queries, their PromQL and answers). */
+  serverSide?: ServerSideRecord;
   hypothesis: { before: CheckResult[]; after: CheckResult[] };
   /** Anything that went wrong in the runner itself (aborts, rollback output). */
   notes: string[];

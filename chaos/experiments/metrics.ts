@@ -25,6 +25,7 @@ export const METRIC_NAMES = [
   "timeToNewLeaderSeconds",
   "writeUnavailabilitySeconds",
   "failedWriteWindowSeconds",
+  "writeRecoverySeconds",
   "failedWrites",
   "failedReads",
   "lostAckedWrites",
@@ -542,6 +543,14 @@ export function computeMetrics(journal: Journal, options: MetricsOptions = {}): 
     : outage.lastAckBeforeAt === null ? why("no write was acknowledged before the first failure")
     : outage.firstAckAfterAt === null ? why("no write was acknowledged after the last failure before the run ended")
     : seconds(outage.firstAckAfterAt - outage.lastAckBeforeAt));
+
+  // Counted from the end of the recover action: how long the fault took to remove (the tool's own time) is not the system's.
+  s.writeRecoverySeconds = metric("Write recovery after the fault was removed", "s",
+    "end of the last recover action → first write acknowledged after the last failed write; 0 when writes were back before the action ended",
+    outage === null ? noFailedWrite
+    : anchors.recoveryEndAt === null ? why("the fault was not recovered in this run")
+    : outage.firstAckAfterAt === null ? why("no write was acknowledged after the last failure before the run ended")
+    : Math.max(0, seconds(outage.firstAckAfterAt - anchors.recoveryEndAt)));
 
   s.failedWriteWindowSeconds = metric("Failed-write window", "s",
     "send time of the first failed write → error time of the last failed write (failures after the inject action began)",

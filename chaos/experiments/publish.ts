@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { renderCharts } from "./charts";
+import { renderServerCharts } from "./server-report";
 import type { Experiment, MethodStep as DeclaredStep } from "./definition";
 import type { Journal, MethodStep } from "./journal";
 import { computeMetrics } from "./metrics";
@@ -57,7 +58,7 @@ export async function publishExperiment(journal: Journal, outDir: string): Promi
   fs.writeFileSync(path.join(dir, "journal.json"), JSON.stringify(journal));
   const metrics = computeMetrics(journal, { caughtUpLagBytes: CAUGHT_UP_LAG_BYTES });
   const charts = await renderCharts(journal);
-  for (const c of charts) fs.writeFileSync(path.join(dir, c.fileName), c.svg);
+  for (const c of [...charts, ...(await renderServerCharts(journal))]) fs.writeFileSync(path.join(dir, c.fileName), c.svg);
   const report = renderExperimentReport(journal, { metrics, charts: charts.map((c) => ({ title: c.title, fileName: c.fileName })) });
   const file = path.join(dir, "report.md");
   fs.writeFileSync(file, report);

@@ -3,6 +3,7 @@ import { markdownTable } from "./report-table";
 import { alertTable, conclusionsOf, findingsSection, verdictLine } from "./report-findings";
 import type { AlertVerdict } from "./alert-timing";
 import type { Journal, LogLine } from "./journal";
+import { serverSideLines } from "./server-report";
 import { computeMetrics, METRIC_NAMES, RESYNC_METRIC_NAMES, type CategoryMetric, type ExperimentMetrics, type Metric, type OpStats } from "./metrics";
 
 /**
@@ -370,6 +371,7 @@ function resultsSection(journal: Journal, m: ExperimentMetrics, charts: ChartRef
   out.push("### Steady-state hypothesis", "", hypothesisTable(journal), "");
   out.push("### Log excerpts", "", ...logLines(journal, m, maxLogLines), "");
   if (charts.length > 0) out.push("### Charts", "", ...charts.flatMap((c) => [`![${c.title}](${c.fileName})`, ""]));
+  out.push(...serverSideLines(journal));
   if (journal.notes.length > 0) out.push("### Runner notes", "", ...journal.notes.map((n) => `- ${n}`), "");
   return out;
 }

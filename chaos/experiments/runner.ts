@@ -13,6 +13,7 @@ import { ChaosStack } from "./stacks";
 import { fetchMemberLogs, resolveTarget, type ExperimentTarget, type TargetSelector } from "./target";
 import { CREATE_WRITES_TABLE, WRITES_TABLE, Workload } from "./workload";
 import { configDelta, configIncludes, configProjection, CREATE_PROBES_TABLE, getPatroniConfig, mergeRowSnapshots, patchPatroniConfig, PrimaryProber, readNodeRowIds, type ProbeTarget } from "./primary-probes";
+import { fetchServerSide } from "./server-fetch";
 import { generateWal, reinitIfStuck, ResyncSampler, type ResyncRecord } from "./resync";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -179,6 +180,8 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   journal.logs = await fetchMemberLogs(target.members, journal.startedAt, (text) => RELEVANT_LOG.test(text) && !HEARTBEAT_LOG.test(text));
   log(`[${exp.id}] ${journal.logs.length} relevant log lines from ${new Set(journal.logs.map((l) => l.member)).size} member(s) via ${[...new Set(target.members.map((m) => m.transport.describe.split(" ")[0]))].join("/")}`);
   journal.alerts = await collectAlerts(exp, target, journal, log);
+  journal.serverSide = await fetchServerSide(target.monitoring?.prometheus, journal, Date.now());
+  log(`[${exp.id}] server side: ${journal.serverSide.unavailable ?? `${journal.serverSide.panels.filter((p) => !p.missing).length}/${journal.serverSide.panels.length} Prometheus panels with data`}`);
   journal.endedAt = Date.now();
   return journal;
 }

@@ -74,7 +74,7 @@ export function labTarget(labStack: string, lab: LabOutputs, chaosStack = `${lab
  */
 export function inventoryTarget(chaosStack: string, targets: Targets, secrets: { sshPrivateKey: string; postgresPassword: string }): ExperimentTarget {
   if (!targets.workload) {
-    throw new Error(`pgchaos:targets of stack ${chaosStack} has no \`workload\` (readWrite/readOnly: the HAProxy or VIP address the experiment's clients use): see README "Point it at your own cluster"`);
+    throw new Error(`pgchaos:targets of stack ${chaosStack} has no \`workload\` (readWrite/readOnly: the HAProxy or VIP address the experiment's clients use): see docs/ssh-targets.md`);
   }
   useSshSecrets(targets, secrets.sshPrivateKey);
   const { members } = sshMembers(targets);

@@ -39,6 +39,13 @@ export function classifyError(e: unknown): ErrorClass {
   return "other";
 }
 
+/** Rejects when `promise` has not settled within `ms` (the message classifies as a query timeout). */
+export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`query read timeout: no answer within ${ms} ms (client-side deadline)`)), ms); });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
 class ReconnectingClient {
   private client: Client | undefined;
 
@@ -51,11 +58,16 @@ class ReconnectingClient {
       this.client = await connectPostgres({ ...this.address, ...this.opts.credentials }, { connectTimeoutMs: timeout, queryTimeoutMs: timeout, applicationName: "pgchaos-workload", onError: () => this.drop() });
     }
     try {
-      return (await this.client.query(sql, params)).rows as T[];
+      return (await withDeadline(this.client.query(sql, params), this.deadlineMs())).rows as T[];
     } catch (e) {
       this.drop();
       throw e;
     }
+  }
+
+  /** pg's query_timeout, then a margin: a query ended under it by a dropped connection can stay pending forever. */
+  private deadlineMs(): number {
+    return 2 * (this.opts.opTimeoutMs ?? 2000) + 1000;
   }
 
   drop(): void {

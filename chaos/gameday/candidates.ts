@@ -106,8 +106,11 @@ export const CANDIDATES: Candidate[] = [
 
 const subjects = (f: Finding[]) => [...new Set(f.map((x) => x.subject ?? x.experiment))].join(", ");
 
-/** Advice for finding classes no candidate of this table can test on the lab: always labelled untested. */
-export const UNTESTED_ADVICE: Partial<Record<FindingClass, (findings: Finding[]) => string>> = {
+/** Advice for findings no candidate of this table tested in the game day: always labelled untested. */
+export const UNTESTED_ADVICE: Record<FindingClass, (findings: Finding[]) => string> = {
+  "lost-writes": (f) => `synchronous_mode (acknowledge a commit only once a standby has it) for ${subjects(f)}`,
+  "database-down-with-dcs": (f) => `failsafe_mode, or longer ttl/retry_timeout for a slow etcd (${subjects(f)})`,
+  "false-failover": (f) => `longer ttl and retry_timeout, so a slow or lossy link does not cost the leader key (${subjects(f)})`,
   "two-primaries": (f) => `enable Patroni's watchdog (softdog) so a primary that cannot renew its lock is fenced before ttl runs out (${f.length} run(s) saw two writable nodes)`,
   "replica-not-caught-up": (f) => `reinitialize the stuck replica (patronictl reinit) and keep the WAL it needs: permanent slots or a larger wal_keep_size (${f.map((x) => x.experiment).join(", ")})`,
   "replica-reinit": () => "keep WAL for absent members: permanent slots (slots: in the DCS config) or a larger wal_keep_size, sized from the peak pg_wal measured",

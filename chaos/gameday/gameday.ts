@@ -113,11 +113,16 @@ async function recommend(ctx: GameDayContext, settings: PatroniSettings | undefi
     rec.comparisons = [...pairs].map(([expId, runs]) => path.basename(publishComparison(ctx.runDir, `${expId}-ab-${candidate.id}`, `${expId}: ${candidate.title} (A/B)`, runs)));
     out.push(rec);
   }
-  // Classes no tested candidate answered: advice, labelled untested.
-  const answered = new Set(out.flatMap((r) => r.fixes));
-  for (const [cls, advice] of Object.entries(UNTESTED_ADVICE)) {
-    const open = findings.filter((f) => f.class === cls && !answered.has(cls));
-    if (open.length) out.push({ candidate: `advice-${cls}`, title: advice!(open), status: "untested", claim: `untested: no run of this game day tested it (${open.length} finding(s): ${open.map((f) => f.experiment).join(", ")})`, fixes: [cls], because: open.map((f) => f.summary), runs: [] });
+  // Findings no candidate answered: advice per class, labelled untested.
+  const answered = new Set(chosen.flatMap((c) => c.findings));
+  const open = findings.filter((f) => !answered.has(f));
+  for (const cls of [...new Set(open.map((f) => f.class))]) {
+    const these = open.filter((f) => f.class === cls);
+    out.push({
+      candidate: `advice-${cls}`, title: UNTESTED_ADVICE[cls](these), status: "untested",
+      claim: `untested: no run of this game day tested it (${these.length} finding(s): ${these.map((f) => f.experiment).join(", ")})`,
+      fixes: [cls], because: these.map((f) => `${f.experiment}: ${f.summary}`), runs: [],
+    });
   }
   return out;
 }

@@ -3,17 +3,13 @@ import { Option, type Command } from "commander";
 import { readCatalog } from "../../chaos/experiments/definition";
 import { runGameDay } from "../../chaos/gameday/gameday";
 import { MODES } from "../../chaos/gameday/programme";
-import { abortOnInterrupt, CHAOS_STACK_HELP, DEFAULT_REPORTS, EXIT, LAB_STACK_HELP, makeLog, selectTarget, type TargetOptions } from "../common";
+import { abortOnInterrupt, EXIT, targetOptions, makeLog, selectTarget, type TargetOptions } from "../common";
 
 export function registerGameDay(program: Command): void {
-  program
-    .command("gameday")
+  targetOptions(program.command("gameday"), "reports directory (the game day writes <dir>/<run-id>/)")
     .description("the whole homework programme, findings, and A/B runs that test a fix for each finding class; writes reports/<run-id>/game-day.md and results.json, reports/latest → newest")
     .option("--quick", "a short set (crash failover, packet loss, etcd quorum loss) and at most one A/B pair (≤ 10 min)")
     .option("--experiments <ids>", "only these experiments of the programme (comma-separated), with the A/B runs their findings call for")
-    .option("--lab-stack <name>", LAB_STACK_HELP)
-    .option("--chaos-stack <name>", CHAOS_STACK_HELP)
-    .option("--out <dir>", "reports directory (the game day writes <dir>/<run-id>/)", DEFAULT_REPORTS)
     .addOption(new Option("-o, --output <format>", "json: print results.json on stdout; progress goes to stderr").choices(["json"]))
     .option("--fail-on-findings", "exit 1 when there are findings, even if every hypothesis held")
     .action(async (opts: TargetOptions & { quick?: boolean; experiments?: string; out: string; output?: string; failOnFindings?: boolean }) => {

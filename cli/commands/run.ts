@@ -6,7 +6,7 @@ import { exitCodeFor } from "../../chaos/experiments/outcome";
 import { publishComparison, publishExperiment, publishIndex } from "../../chaos/experiments/publish";
 import { runExperiment } from "../../chaos/experiments/runner";
 import { runResult, RESULTS_SCHEMA_VERSION, type GameDayResults, type RunResult } from "../../chaos/gameday/results";
-import { abortOnInterrupt, CHAOS_STACK_HELP, DEFAULT_REPORTS, EXIT, LAB_STACK_HELP, makeLog, selectTarget, type TargetOptions } from "../common";
+import { abortOnInterrupt, EXIT, targetOptions, makeLog, selectTarget, type TargetOptions } from "../common";
 import { chooseExperiments, type ChooseOptions } from "./catalog";
 
 interface RunOptions extends TargetOptions, ChooseOptions {
@@ -16,7 +16,7 @@ interface RunOptions extends TargetOptions, ChooseOptions {
 }
 
 /** Runs experiments one after the other; prints each verdict and finding as it comes. */
-async function runAll(chosen: Experiment[], opts: RunOptions, target: ReturnType<typeof selectTarget>, log: (l: string) => void, label?: (e: Experiment) => string) {
+async function runAll(chosen: Experiment[], opts: RunOptions, target: ReturnType<typeof selectTarget>, log: (l: string) => void) {
   const abort = abortOnInterrupt(log);
   const t0 = Date.now();
   const done: { journal: Journal; result: RunResult }[] = [];
@@ -38,23 +38,19 @@ async function runAll(chosen: Experiment[], opts: RunOptions, target: ReturnType
     exitCode: exitCodeFor(done.map((d) => d.result.status), done.flatMap((d) => d.result.findings).length, opts.failOnFindings ?? false),
   };
   if (abort.signal.aborted && results.exitCode === 0) results.exitCode = EXIT.invalid;
-  log(`${done.length} experiment(s) in ${((Date.now() - t0) / 1000).toFixed(0)}s; index: ${path.relative(process.cwd(), path.join(opts.out, "index.md"))}; exit code ${results.exitCode}${label ? "" : ""}`);
+  log(`${done.length} experiment(s) in ${((Date.now() - t0) / 1000).toFixed(0)}s; index: ${path.relative(process.cwd(), path.join(opts.out, "index.md"))}; exit code ${results.exitCode}`);
   if (opts.output === "json") console.log(JSON.stringify(results, null, 2));
   return { results, done };
 }
 
 export function registerRun(program: Command): void {
-  program
-    .command("run")
+  targetOptions(program.command("run"))
     .description("run experiments against the lab and write a report per experiment plus an index")
     .argument("[ids...]", "experiment ids (see `list`)")
     .option("--all", "run the whole catalog")
     .option("--default", "run the default set")
     .option("-f, --file <file...>", "an experiment file outside the catalog (YAML, validated like the catalog)")
     .option("--set <path=value...>", "override a field before validation, e.g. --set workload.writeRate=100 --set method.1.seconds=30 (value parsed as YAML)")
-    .option("--lab-stack <name>", LAB_STACK_HELP)
-    .option("--chaos-stack <name>", CHAOS_STACK_HELP)
-    .option("--out <dir>", "report directory", DEFAULT_REPORTS)
     .addOption(new Option("-o, --output <format>", "json: print the results (the game day's results.json schema) on stdout; progress goes to stderr").choices(["json"]))
     .option("--fail-on-findings", "exit 1 when a run has findings, even if every hypothesis held")
     .action(async (ids: string[], opts: RunOptions) => {
@@ -64,14 +60,10 @@ export function registerRun(program: Command): void {
       process.exitCode = results.exitCode;
     });
 
-  program
-    .command("compare")
+  targetOptions(program.command("compare"))
     .description("run one experiment under several of its variants (e.g. failsafe_mode off vs on) and write one side-by-side comparison")
     .argument("<id>", "experiment id (see `list`); its YAML declares the variants")
     .option("--variants <names>", "comma-separated variant names, first = baseline (default: every variant the experiment declares)")
-    .option("--lab-stack <name>", LAB_STACK_HELP)
-    .option("--chaos-stack <name>", CHAOS_STACK_HELP)
-    .option("--out <dir>", "report directory", DEFAULT_REPORTS)
     .addOption(new Option("-o, --output <format>", "json: print the results on stdout").choices(["json"]))
     .action(async (id: string, opts: RunOptions & { variants?: string }) => {
       const target = selectTarget(program, opts);

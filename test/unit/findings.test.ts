@@ -118,6 +118,15 @@ describe("findings", () => {
   });
 });
 
+describe("write recovery", () => {
+  it("counts from the end of the recover action, so the tool's own toggle time is not the system's", () => {
+    // Writes fail until T0+8 s; the synthetic recover action ends at T0+11 s: writes were back before it ended.
+    expect(computeMetrics(journal()).scalars.writeRecoverySeconds.value).toBe(0);
+    const early = journal((j) => { const r = j.faults.find((f) => f.action === "recover")!; r.startedAt = T0 + 5000; r.endedAt = T0 + 6000; });
+    expect(computeMetrics(early).scalars.writeRecoverySeconds.value).toBeCloseTo(2.0, 1);
+  });
+});
+
 describe("outcome and exit codes", () => {
   const outcome = (j: Journal) => runOutcome(j, computeMetrics(j)).status;
   it("tells PASS/FAIL from runs that prove nothing", () => {
@@ -135,5 +144,16 @@ describe("outcome and exit codes", () => {
     expect(exitCodeFor(["PASS"], 2)).toBe(0);
     expect(exitCodeFor(["PASS"], 2, true)).toBe(1);
     expect(exitCodeFor(["PASS"], 0, true)).toBe(0);
+  });
+});
+
+describe("workload deadline", () => {
+  it("a query that never settles ends as a query timeout instead of hanging the run", async () => {
+    const { withDeadline, classifyError } = await import("../../chaos/experiments/workload");
+    const started = Date.now();
+    const err = await withDeadline(new Promise(() => undefined), 50).catch((e: Error) => e);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(classifyError(err)).toBe("query_timeout");
+    await expect(withDeadline(Promise.resolve(7), 50)).resolves.toBe(7);
   });
 });

@@ -83,9 +83,9 @@ function fakeRunner(bHelps: boolean) {
   return { ran, run };
 }
 
-async function gameDay(bHelps: boolean) {
+async function gameDay(bHelps: boolean, maxCandidates = 1) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgchaos-gameday-"));
-  const mode: GameDayMode = { name: "quick", programme: [{ id: "primary-stop", question: "failover" }, { id: "split-brain", question: "split-brain" }], maxCandidates: 1, maxRunsPerSide: 2 };
+  const mode: GameDayMode = { name: "quick", programme: [{ id: "primary-stop", question: "failover" }, { id: "split-brain", question: "split-brain" }], maxCandidates, maxRunsPerSide: 2 };
   const fake = fakeRunner(bHelps);
   const results = await runGameDay({
     selector: { labStack: "test" }, mode, reportsDir: dir, catalog: loadCatalog(), log: () => undefined,
@@ -113,6 +113,14 @@ describe("game day", () => {
     expect(saved.runs).toHaveLength(4);
     expect(saved.exitCode).toBe(1); // the split-brain run's own hypothesis (no lost writes) failed
     expect(fs.existsSync(path.join(dir, results.runId, "ab-synchronous-mode.svg"))).toBe(true);
+  });
+
+  it("labels a finding no A/B tested as untested advice, with the findings it answers", async () => {
+    const { results, ran, report } = await gameDay(true, 0);
+    expect(ran.some((r) => r.includes("--ab-"))).toBe(false);
+    expect(results.recommendations).toEqual([expect.objectContaining({ candidate: "advice-lost-writes", status: "untested", fixes: ["lost-writes"] })]);
+    expect(report).toMatch(/— UNTESTED/);
+    expect(report).toMatch(/untested: no run of this game day tested it \(1 finding\(s\): split-brain\)/);
   });
 
   it("says so when side B does not help: not recommended, with both sides' numbers", async () => {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { derivedBlockStart } from "../../stacks/ports";
 
 interface Created {
   type: string;
@@ -92,15 +93,16 @@ describe("lab component graph (Pulumi mocks)", () => {
     expect(created.filter((c) => c.type === "pgchaos:lab:Monitoring")).toHaveLength(1);
     for (const n of ["prometheus", "alertmanager", "alert-receiver"]) {
       const c = container(n).inputs;
-      expect(c.ports).toEqual([expect.objectContaining({ ip: "127.0.0.1", external: expect.any(Number) })]);
-      expect(String(c.ports[0].external)).toMatch(/^1909\d$/);
+      // Stack `unit` is not dev: its ports come from its name's block (stacks/ports.ts).
+      expect(c.ports).toEqual([{ internal: expect.any(Number), external: derivedBlockStart("unit") + { prometheus: 3, alertmanager: 4, "alert-receiver": 5 }[n]!, ip: "127.0.0.1", protocol: "tcp" }]);
       expect(c.memory).toBeGreaterThan(0);
       expect(c.restart).toBe("on-failure");
       expect(c.networksAdvanced[0].ipv4Address).toBeUndefined();
     }
     for (const n of ["etcd1", "pg1", "haproxy"]) expect(container(n).inputs.command[0]).toBe("pgchaos-with-node-exporter");
     expect(container("pg1").inputs.command.join(" ")).toContain("prometheus-postgres-exporter");
-    expect(outputs.monitoring).toEqual({ prometheus: "http://127.0.0.1:19090", alertmanager: "http://127.0.0.1:19093", receiver: "http://127.0.0.1:19094" });
+    const b = derivedBlockStart("unit");
+    expect(outputs.monitoring).toEqual({ prometheus: `http://127.0.0.1:${b + 3}`, alertmanager: `http://127.0.0.1:${b + 4}`, receiver: `http://127.0.0.1:${b + 5}` });
   });
 
   it("exports the inventory, connection strings and the network", async () => {
@@ -111,9 +113,10 @@ describe("lab component graph (Pulumi mocks)", () => {
       // Monitoring containers are node-stop targets (monitoring down during a failure).
       "prometheus:monitoring:monitoring", "alertmanager:monitoring:monitoring",
     ]);
-    expect(inventory.find((m) => m.name === "alertmanager")!.hostPorts).toEqual({ http: 19093 });
-    expect(inventory.find((m) => m.name === "pg3")!.hostPorts).toEqual({ postgres: 15443, rest: 18011 });
-    expect(await resolve(outputs.readWriteConnection)).toBe("postgresql://postgres:pw-password-superuser@127.0.0.1:15432/postgres");
+    const b = derivedBlockStart("unit");
+    expect(inventory.find((m) => m.name === "alertmanager")!.hostPorts).toEqual({ http: b + 4 });
+    expect(inventory.find((m) => m.name === "pg3")!.hostPorts).toEqual({ postgres: b + 16 + 2, rest: b + 24 + 2 });
+    expect(await resolve(outputs.readWriteConnection)).toBe(`postgresql://postgres:pw-password-superuser@127.0.0.1:${b}/postgres`);
     expect(outputs.network).toBe("pgchaos-unit-net");
   });
 });
