@@ -152,6 +152,12 @@ export function labReadiness(name: string, args: Omit<ReadinessArgs, "password">
     environment: { PGCHAOS_READINESS: JSON.stringify(readinessArgsSchema.parse(plain)), PGCHAOS_READINESS_PASSWORD: pulumi.secret(password) },
     triggers: [generation],
   }, opts);
-  const result = pulumi.unsecret(wait.stdout).apply((out) => readinessResultSchema.parse(JSON.parse(out)));
+  const result = pulumi.unsecret(wait.stdout).apply((out) => {
+    try {
+      return readinessResultSchema.parse(JSON.parse(out));
+    } catch (e) {
+      throw new Error(`readiness command (${name}) printed ${JSON.stringify(out.slice(0, 300))}, not its JSON result: ${(e as Error).message}`);
+    }
+  });
   return { command: wait, leader: result.leader, secondsToHealthy: result.secondsToHealthy };
 }
