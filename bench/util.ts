@@ -4,8 +4,9 @@ import * as path from "path";
 /** Shared by the benchmarks: the project's environment (scripts/env.sh) and timed commands. */
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
-export function projectEnv(): NodeJS.ProcessEnv {
-  const out = execFileSync("bash", ["-c", `. ${JSON.stringify(path.join(PROJECT_DIR, "scripts", "env.sh"))} && env -0`], { encoding: "utf8" });
+/** A project's environment: its scripts/env.sh sourced over `base` (another worktree's, for before/after runs). */
+export function projectEnv(dir = PROJECT_DIR, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out = execFileSync("bash", ["-c", `. ${JSON.stringify(path.join(dir, "scripts", "env.sh"))} && env -0`], { encoding: "utf8", env: base });
   return Object.fromEntries(out.split("\0").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 }
 

@@ -1,3 +1,4 @@
+import { spawn } from "child_process";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import type { FaultSpec } from "../faults/spec";
@@ -59,6 +60,30 @@ export async function labOutputs(labStack: string): Promise<LabOutputs> {
   };
 }
 
+/** Writes config keys into the stack's settings file (what `pulumi config set` does, without a CLI run). */
+async function setStackConfig(stack: Stack, values: Record<string, string>): Promise<void> {
+  const settings = await stack.workspace.stackSettings(stack.name);
+  settings.config = { ...(settings.config ?? {}), ...values };
+  await stack.workspace.saveStackSettings(stack.name, settings);
+}
+
+/** One CLI run on the stack with the Automation API's environment; a non-zero exit throws with its output. */
+function runCli(stack: Stack, args: string[], onOutput?: (out: string) => void): Promise<string> {
+  const ws = stack.workspace;
+  const env = { ...process.env, PULUMI_DEBUG_COMMANDS: "true", ...(ws.pulumiHome ? { PULUMI_HOME: ws.pulumiHome } : {}), ...ws.envVars };
+  const full = [...args, "--stack", stack.name];
+  return new Promise((resolve, reject) => {
+    const child = spawn(ws.pulumiCommand.command, full, { cwd: ws.workDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); onOutput?.(d.toString()); });
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => code === 0 ? resolve(stdout)
+      : reject(new Error(`pulumi ${full.join(" ")} failed (exit ${code}):\n${(stderr.trim() || stdout.trim()).split("\n").slice(-40).join("\n")}`)));
+  });
+}
+
 export class ChaosStack {
   private faults: FaultSpec[] = [];
 
@@ -73,8 +98,7 @@ export class ChaosStack {
     const ws = { stackName: name, workDir: PROJECT_DIR };
     if (!target.labStack) return new ChaosStack(await existingStack(name, `create it with \`pgchaos discover --set-stack ${name}\` or \`pulumi stack init ${name}\``), name, log);
     const stack = await LocalWorkspace.createOrSelectStack(ws, { pulumiCommand: await pulumiCommand() });
-    await stack.setConfig("pgchaos:kind", { value: "chaos" });
-    await stack.setConfig("pgchaos:labStack", { value: target.labStack });
+    await setStackConfig(stack, { "pgchaos:kind": "chaos", "pgchaos:labStack": target.labStack });
     return new ChaosStack(stack, name, log);
   }
 
@@ -93,16 +117,22 @@ export class ChaosStack {
     return [...this.faults];
   }
 
-  /** Sets the stack's faults and runs `up`; returns the faults' outputs. */
+  /**
+   * Sets the stack's faults and runs `up`; returns the faults' outputs (none when there are no faults:
+   * recover needs nothing back). One CLI run for the update and at most one for the outputs — not
+   * Automation API's `setConfig` + `up` (which also reads the outputs twice and the history once): on
+   * this machine each CLI run costs a Go start and a passphrase key derivation, before and after the
+   * fault acts.
+   */
   async apply(faults: FaultSpec[]): Promise<AppliedFault[]> {
     // A JSON string: the program's config reader parses it, so lists need no --path gymnastics.
-    await this.stack.setConfig("pgchaos:faults", { value: JSON.stringify(faults) });
-    const result = await this.stack.up({
-      color: "never",
-      onOutput: (out) => out.split("\n").filter((l) => /error|created|deleted|failed/i.test(l)).forEach((l) => this.log(`    pulumi: ${l.trim()}`)),
-    });
+    await setStackConfig(this.stack, { "pgchaos:faults": JSON.stringify(faults) });
+    await runCli(this.stack, ["up", "--yes", "--skip-preview", "--color", "never", "--exec-kind", "auto.local"],
+      (out) => out.split("\n").filter((l) => /error|created|deleted|failed/i.test(l)).forEach((l) => this.log(`    pulumi: ${l.trim()}`)));
     this.faults = faults;
-    return (result.outputs.faults?.value ?? []) as AppliedFault[];
+    if (!faults.length) return [];
+    const outputs = await runCli(this.stack, ["stack", "output", "faults", "--json"]);
+    return JSON.parse(outputs) as AppliedFault[];
   }
 
   /** Recover events for the faults a rollback removed (for the journal). */
