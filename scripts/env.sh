@@ -14,4 +14,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=1
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=1
 export PULUMI_HOME="${PULUMI_HOME:-$HOME/.pulumi}"
 case ":$PATH:" in *":$PGCHAOS_TOOLS_BIN:"*) ;; *) export PATH="$PGCHAOS_TOOLS_BIN:$PATH" ;; esac
+# Provider plugins: the stand-ins (providers/bin/*) at the end of PATH, each only when its real plugin is absent.
+. "$PGCHAOS_ROOT/scripts/plugins.sh"
+pgchaos_plugins_path
 unset _pgchaos_root

@@ -85,6 +85,17 @@ else
   ok "npm ci done"
 fi
 
+# ---------------------------------------------------------------- provider plugins
+step "provider plugins (real where installed, else the offline stand-ins; docs/toolchain.md)"
+# @pulumi/command's npm install script (`pulumi plugin install`, a download) is denied in package.json's
+# allowScripts: npm skips it without hiding any other package's install error; this step decides instead.
+pgchaos_plugins_report | sed 's/^/[setup]   /'
+# The stand-ins start faster compiled (their scripts fall back to tsx when a source is newer than this).
+if [ ! -f "$ROOT/providers/dist/.built" ] || [ -n "$(find "$ROOT/providers" -path "$ROOT/providers/dist" -prune -o -name '*.ts' -newer "$ROOT/providers/dist/.built" -print | head -1)" ]; then
+  (cd "$ROOT" && rm -rf providers/dist && npx tsc -p providers/tsconfig.json && touch providers/dist/.built)
+  ok "stand-ins compiled into providers/dist"
+fi
+
 # ---------------------------------------------------------------- pulumi backend
 step "pulumi backend $PULUMI_BACKEND_URL"
 mkdir -p "$PGCHAOS_STATE_DIR"

@@ -1,5 +1,5 @@
 /**
- * Pure builders of Docker CLI scripts for the lab's ShellCommand resources. Every dynamic value is
+ * Pure builders of the lab's Docker and shell scripts. Every dynamic value is
  * passed through `quote`, and secrets are never put on a command line: they are named with `-e NAME`
  * and taken from the script's environment.
  */
@@ -19,7 +19,6 @@ export interface Labels {
   [key: string]: string;
 }
 
-const labelArgs = (labels: Labels) => Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
 
 export interface PublishedPort {
   host: number;
@@ -50,88 +49,42 @@ export interface ContainerSpec {
   command: string[];
 }
 
-/** `docker run` words for a long-running lab member. */
-export function dockerRunArgs(spec: ContainerSpec): string[] {
-  return [
-    "docker", "run", "-d",
-    "--name", spec.name,
-    "--hostname", spec.hostname,
-    "--network", spec.network,
-    "--network-alias", spec.hostname,
-    "--restart", spec.restart ?? "no",
-    ...labelArgs(spec.labels),
-    ...(spec.user ? ["--user", spec.user] : []),
-    ...(spec.memoryMiB ? ["--memory", `${spec.memoryMiB}m`, "--memory-swap", `${spec.memoryMiB}m`] : []),
-    ...(spec.init ? ["--init"] : []),
-    ...(spec.capAdd ?? []).flatMap((c) => ["--cap-add", c]),
-    ...(spec.ports ?? []).flatMap((p) => ["-p", `127.0.0.1:${p.host}:${p.container}`]),
-    ...(spec.volumes ?? []).flatMap((v) => ["-v", `${v.name}:${v.path}`]),
-    ...Object.entries(spec.env ?? {}).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
-    ...(spec.secretEnv ?? []).flatMap((k) => ["-e", k]),
-    spec.image,
-    ...spec.command,
-  ];
-}
-
-/**
- * Create script: replaces a leftover container of the same name only when it carries this stack's
- * label (a crashed earlier run); refuses to touch a foreign container.
- */
-export function containerCreateScript(spec: ContainerSpec, ownerLabel: { key: string; value: string }): string {
-  const name = sh([spec.name]);
-  return [
-    `owner=$(docker inspect -f ${sh([`{{index .Config.Labels "${ownerLabel.key}"}}`])} ${name} 2>/dev/null || true)`,
-    `if docker inspect ${name} >/dev/null 2>&1; then`,
-    `  if [ "$owner" != ${sh([ownerLabel.value])} ]; then echo "container ${spec.name} exists and is not ours (label ${ownerLabel.key}=$owner)" >&2; exit 1; fi`,
-    `  docker rm -f -v ${name} >/dev/null`,
-    `fi`,
-    // A run that fails (e.g. a port already taken) can leave a "Created" container no state knows of.
-    ...(spec.ipHost !== undefined ? [
-      `subnet=$(docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' ${sh([spec.network])})`,
-      `case "$subnet" in */24) ip="\${subnet%.*}.${spec.ipHost}" ;; *) echo "network ${spec.network} has subnet $subnet, not the /24 pgchaos creates: it predates fixed member addresses; run pulumi destroy, then up" >&2; exit 1 ;; esac`,
-    ] : []),
-    `${sh(dockerRunArgs(spec).slice(0, 3))}${spec.ipHost !== undefined ? ' --ip "$ip"' : ""} ${sh(dockerRunArgs(spec).slice(3))} >/dev/null || { rc=$?; docker rm -f -v ${name} >/dev/null 2>&1 || true; exit "$rc"; }`,
-    // The address the lab's inventory reports (fixed for members: it survives restarts in any order).
-    `docker inspect -f ${sh([`{{(index .NetworkSettings.Networks "${spec.network}").IPAddress}}`])} ${name}`,
-  ].join("\n");
-}
-
-/** Delete script: idempotent (absent container is fine), removes anonymous volumes too. */
-export function containerDeleteScript(name: string): string {
-  return `docker rm -f -v ${sh([name])} >/dev/null 2>&1 || true`;
-}
-
 /** Where lab networks take their /24: 10.213.<x>.0/24, x chosen from the network's name, then the next free. */
 export const LAB_SUBNET_POOL = "10.213";
 
+/** The /24 a lab network starts its search at (a hash of its name), so labs rarely collide. */
+export const subnetSearchStart = (name: string): number => [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 256, 7);
+
 /**
- * A /24 per lab: members get fixed addresses below .128 (memberHostNumber), Docker's own allocation for
- * other containers (monitoring) is confined to .128/25, so it can never take a stopped member's address.
- * Candidates start at a hash of the name; Docker refuses one overlapping another network, then the next.
+ * Script (a local.Command's create) that prints the first 10.213.x.0/24 from the name's hash on that
+ * overlaps no IPv4 subnet of an existing Docker network. The docker.Network is then created with it:
+ * members get fixed addresses below .128 (memberHostNumber), Docker's own allocation for other
+ * containers (monitoring) is confined to .128/25, so it can never take a stopped member's address.
  */
-export function networkCreateScript(name: string, labels: Labels): string {
-  const start = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 256, 7);
-  const create = (x: string) => `${sh(["docker", "network", "create", "--driver", "bridge"])} --subnet "${LAB_SUBNET_POOL}.${x}.0/24" --ip-range "${LAB_SUBNET_POOL}.${x}.128/25" ${sh([...labelArgs(labels), name])}`;
+export function subnetPickScript(name: string): string {
   return [
-    `if ! docker network inspect ${sh([name])} >/dev/null 2>&1; then`,
-    `  created=0`,
-    `  for i in $(seq 0 255); do x=$(( (${start} + i) % 256 )); if ${create("$x")} >/dev/null 2>&1; then created=1; break; fi; done`,
-    `  [ "$created" = 1 ] || { echo "no free ${LAB_SUBNET_POOL}.x.0/24 for network ${name}: every candidate overlaps another Docker network" >&2; exit 1; }`,
-    `fi`,
-    `docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' ${sh([name])}`,
+    "set -eu",
+    `ids=$(docker network ls -q)`,
+    `{ [ -z "$ids" ] || docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{end}}' $ids; } | awk ${shellWord(subnetPickAwk(name))}`,
   ].join("\n");
 }
 
-export function networkDeleteScript(name: string): string {
-  return `docker network rm ${sh([name])} >/dev/null 2>&1 || true`;
+/** The picker's awk program: reads subnets (words a.b.c.d/n), prints the first free candidate /24. */
+export function subnetPickAwk(name: string): string {
+  return [
+    "function ip(a, p) { split(a, p, \".\"); return ((p[1] * 256 + p[2]) * 256 + p[3]) * 256 + p[4] }",
+    "{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+\\/[0-9]+$/) { split($i, c, \"/\"); lo[++n] = ip(c[1]); hi[n] = lo[n] + 2 ^ (32 - c[2]) - 1 } }",
+    `END { for (k = 0; k < 256; k++) { x = (${subnetSearchStart(name)} + k) % 256; s = ip("${LAB_SUBNET_POOL}." x ".0"); e = s + 255; free = 1;`,
+    "  for (j = 1; j <= n; j++) if (s <= hi[j] && lo[j] <= e) free = 0;",
+    `  if (free) { print "${LAB_SUBNET_POOL}." x ".0/24"; exit 0 } } print "no free ${LAB_SUBNET_POOL}.x.0/24: every candidate overlaps a Docker network" > "/dev/stderr"; exit 1 }`,
+  ].join("\n");
 }
 
-export function volumeCreateScript(name: string, labels: Labels): string {
-  return `docker volume inspect ${sh([name])} >/dev/null 2>&1 || ${sh(["docker", "volume", "create", ...labelArgs(labels), name])} >/dev/null`;
-}
-
-export function volumeDeleteScript(name: string): string {
-  return `docker volume rm -f ${sh([name])} >/dev/null 2>&1 || true`;
+/** The member's fixed address on the lab's /24 (host number from memberHostNumber). */
+export function memberAddress(subnet: string, hostNumber: number): string {
+  const m = /^(\d+\.\d+\.\d+)\.0\/24$/.exec(subnet);
+  if (!m) throw new Error(`subnet ${JSON.stringify(subnet)}: not the /24 pgchaos creates (a network from before fixed member addresses: run pulumi destroy, then up)`);
+  return `${m[1]}.${hostNumber}`;
 }
 
 /** Builds an image only when the tag (a hash of its inputs) is not already present. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { sshHostPort } from "../lab/ssh";
-import { DockerContainer, DockerVolume, ownerLabels } from "../docker/resources";
+import { labContainer, labVolume, ownerLabels, type LabContainer } from "../docker/resources";
 import { withNodeExporter } from "../lab/exporters";
 import { memberHostNumber, type LabNaming } from "../lab/naming";
 import { ETCD_CLIENT_PORT, etcdFlags } from "./config";
@@ -8,6 +8,8 @@ import { ETCD_CLIENT_PORT, etcdFlags } from "./config";
 export interface EtcdClusterArgs {
   naming: LabNaming;
   image: pulumi.Input<string>;
+  /** The lab network's /24: members take fixed addresses on it. */
+  subnet: pulumi.Input<string>;
   members: string[];
   clientPortBase: number;
   memoryMiB: number;
@@ -28,15 +30,15 @@ export interface EtcdMemberInfo {
 /** etcd members on the lab network, each with its own data volume and a client port on 127.0.0.1. */
 export class EtcdCluster extends pulumi.ComponentResource {
   public readonly members: EtcdMemberInfo[];
-  public readonly containers: DockerContainer[];
+  public readonly containers: LabContainer[];
 
   constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgchaos:lab:EtcdCluster", name, {}, opts);
     const { naming } = args;
     this.containers = args.members.map((member, i) => {
-      const volume = new DockerVolume(`${member}-data`, { volumeName: naming.volume(member), owner: naming.owner }, { parent: this });
-      return new DockerContainer(member, naming.container(member), {
-        owner: naming.owner,
+      const volume = labVolume(`${member}-data`, { volumeName: naming.volume(member), owner: naming.owner }, { parent: this });
+      return labContainer(member, naming.container(member), {
+        subnet: args.subnet,
         spec: pulumi.output(args.image).apply((image) => ({
           image,
           hostname: member,
@@ -55,7 +57,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
     this.members = args.members.map((member, i) => ({
       name: member,
       container: naming.container(member),
-      ip: this.containers[i].stdout,
+      ip: this.containers[i].ip,
       clientPort: ETCD_CLIENT_PORT,
       hostClientPort: args.clientPortBase + i,
     }));

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { sshHostPort } from "../lab/ssh";
-import { DockerContainer, ownerLabels } from "../docker/resources";
+import { labContainer, ownerLabels, type LabContainer } from "../docker/resources";
 import { withNodeExporter } from "../lab/exporters";
 import { HAPROXY_MEMBER, memberHostNumber, type LabNaming } from "../lab/naming";
 import { HAPROXY_RO_PORT, HAPROXY_RW_PORT, HAPROXY_STATS_PORT, renderHaproxyCfg, type HaproxyBackendNode, type HaproxyChecks } from "./config";
@@ -8,6 +8,8 @@ import { HAPROXY_RO_PORT, HAPROXY_RW_PORT, HAPROXY_STATS_PORT, renderHaproxyCfg,
 export interface HaproxyArgs {
   naming: LabNaming;
   image: pulumi.Input<string>;
+  /** The lab network's /24: HAProxy takes a fixed address on it. */
+  subnet: pulumi.Input<string>;
   nodes: HaproxyBackendNode[];
   checks: HaproxyChecks;
   readWritePort: number;
@@ -22,15 +24,15 @@ export interface HaproxyArgs {
 
 /** HAProxy routing a read-write port to the Patroni leader and a read-only port to replicas. */
 export class Haproxy extends pulumi.ComponentResource {
-  public readonly container: DockerContainer;
+  public readonly container: LabContainer;
   public readonly config: string;
 
   constructor(name: string, args: HaproxyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgchaos:lab:Haproxy", name, {}, opts);
     const { naming } = args;
     this.config = renderHaproxyCfg({ nodes: args.nodes, checks: args.checks });
-    this.container = new DockerContainer(HAPROXY_MEMBER, naming.container(HAPROXY_MEMBER), {
-      owner: naming.owner,
+    this.container = labContainer(HAPROXY_MEMBER, naming.container(HAPROXY_MEMBER), {
+      subnet: args.subnet,
       spec: pulumi.output(args.image).apply((image) => ({
         image,
         hostname: HAPROXY_MEMBER,

@@ -1,16 +1,16 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { LabConfig } from "../../stacks/config";
-import { DockerImage, DockerNetwork } from "../docker/resources";
+import { labImage, labNetwork } from "../docker/resources";
 import { EtcdCluster } from "../etcd/cluster";
 import { Haproxy } from "../haproxy/haproxy";
 import { Monitoring, type MonitoringEndpoints, type MonitoringHost } from "../monitoring/monitoring";
 import { PatroniCluster } from "../patroni/cluster";
 import { PATRONI_REST_PORT, POSTGRES_PORT } from "../patroni/config";
-import { StackPassword } from "../secrets/password";
+import { stackPassword } from "../secrets/password";
 import { etcdMemberNames, HAPROXY_MEMBER, labNaming, patroniNodeNames } from "./naming";
-import { LabReadiness } from "./readiness";
-import { LAB_SSH_USER, SshKeyPair, sshHostPort } from "./ssh";
+import { labReadiness } from "./readiness";
+import { LAB_SSH_USER, labSshKey, sshHostPort } from "./ssh";
 import type { Targets } from "../../chaos/inventory";
 
 export interface LabArgs {
@@ -57,38 +57,38 @@ export class Lab extends pulumi.ComponentResource {
     const naming = labNaming(config.scope, args.project, args.stack);
     const child = { parent: this };
 
-    const base = new DockerImage("image-base", { repository: "pgchaos/base", contextDir: path.join(args.imagesDir, "base"), buildArgs: { BASE_IMAGE: args.baseImage } }, child);
+    const base = labImage("image-base", { repository: "pgchaos/base", contextDir: path.join(args.imagesDir, "base"), buildArgs: { BASE_IMAGE: args.baseImage } }, child);
     const roleImage = (role: string) =>
-      new DockerImage(`image-${role}`, { repository: `pgchaos/${role}`, contextDir: path.join(args.imagesDir, role), buildArgs: { PGCHAOS_BASE: base.tag } }, { ...child, dependsOn: [base] });
+      labImage(`image-${role}`, { repository: `pgchaos/${role}`, contextDir: path.join(args.imagesDir, role), buildArgs: { PGCHAOS_BASE: base.tag } }, { ...child, dependsOn: [base.image] }).image.imageId;
     const [etcdImage, patroniImage, haproxyImage] = ["etcd", "patroni", "haproxy"].map(roleImage);
 
-    const network = new DockerNetwork("network", { networkName: naming.network, owner: naming.owner }, child);
+    const { network, subnet } = labNetwork("network", { networkName: naming.network, owner: naming.owner }, child);
     this.network = naming.network;
-    this.subnet = network.stdout;
+    this.subnet = subnet;
 
-    const password = (role: string) => new StackPassword(`password-${role}`, {}, child).value;
+    const password = (role: string) => stackPassword(`password-${role}`, child);
     const passwords = { superuser: password("superuser"), replication: password("replication"), rewind: password("rewind") };
     this.superuserPassword = passwords.superuser;
 
     const exporters = config.monitoring.enabled;
-    const key = config.ssh.enabled ? new SshKeyPair("ssh-key", { comment: `pgchaos-lab-${args.stack}` }, child) : undefined;
+    const key = config.ssh.enabled ? labSshKey("ssh-key", `pgchaos-lab-${args.stack}`, child) : undefined;
     const ssh = key ? { portBase: config.ssh.portBase, authorizedKey: key.publicKey } : undefined;
     const etcdMembers = etcdMemberNames(config.etcdMembers);
     const etcd = new EtcdCluster("etcd", {
-      naming, image: etcdImage.stdout, members: etcdMembers, clientPortBase: config.ports.etcdClientBase, memoryMiB: config.memoryLimitMiB.etcd,
+      naming, image: etcdImage, subnet, members: etcdMembers, clientPortBase: config.ports.etcdClientBase, memoryMiB: config.memoryLimitMiB.etcd,
       nodeExporter: exporters, ssh,
     }, { ...child, dependsOn: [network] });
 
     const nodes = patroniNodeNames(config.patroniNodes);
     const patroni = new PatroniCluster("patroni", {
-      naming, image: patroniImage.stdout, scope: config.scope, nodes, etcdHosts: etcdMembers, subnet: network.stdout,
+      naming, image: patroniImage, scope: config.scope, nodes, etcdHosts: etcdMembers, subnet,
       dcs: config.dcs, postgresParameters: config.postgresParameters, passwords,
       postgresPortBase: config.ports.postgresBase, restPortBase: config.ports.patroniRestBase, memoryMiB: config.memoryLimitMiB.patroni,
       exporters, ssh,
     }, { ...child, dependsOn: [network, etcd] });
 
     const haproxy = new Haproxy("haproxy", {
-      naming, image: haproxyImage.stdout,
+      naming, image: haproxyImage, subnet,
       nodes: nodes.map((n) => ({ name: n, postgresPort: POSTGRES_PORT, restPort: PATRONI_REST_PORT })), checks: config.haproxy,
       readWritePort: config.ports.readWrite, readOnlyPort: config.ports.readOnly, statsPort: config.ports.haproxyStats,
       memoryMiB: config.memoryLimitMiB.haproxy,
@@ -96,7 +96,7 @@ export class Lab extends pulumi.ComponentResource {
     }, { ...child, dependsOn: [network, patroni] });
 
     const members = [...etcd.containers, ...patroni.containers, haproxy.container];
-    const readiness = new LabReadiness("readiness", {
+    const readiness = labReadiness("readiness", {
       patroniRest: Object.fromEntries(patroni.nodes.map((n) => [n.name, `http://127.0.0.1:${n.hostRestPort}`])),
       containers: Object.fromEntries(patroni.nodes.map((n) => [n.name, n.container])),
       readWritePort: config.ports.readWrite,
@@ -104,8 +104,8 @@ export class Lab extends pulumi.ComponentResource {
       password: passwords.superuser,
       timeoutSeconds: config.readinessTimeoutSeconds,
       // Any recreated member (new create script output) means the wait must run again.
-      generation: pulumi.all(members.map((m) => m.id)).apply((ids) => ids.join(",")),
-    }, { ...child, dependsOn: members });
+      generation: pulumi.all(members.map((m) => m.resource.id)).apply((ids) => ids.join(",")),
+    }, { ...child, dependsOn: members.map((m) => m.resource) });
     this.leader = readiness.leader;
 
     let monitoringHosts: MonitoringHost[] = [];
@@ -113,9 +113,9 @@ export class Lab extends pulumi.ComponentResource {
       // Its image builds with the others; its containers start once the lab is healthy, so the first
       // alerts are about faults, not about the lab coming up.
       const monitoring = new Monitoring("monitoring", {
-        naming, image: roleImage("monitoring").stdout, config: config.monitoring,
+        naming, image: roleImage("monitoring"), subnet, config: config.monitoring,
         members: { etcd: etcdMembers, patroni: nodes, haproxy: [HAPROXY_MEMBER] },
-      }, { ...child, dependsOn: [readiness] });
+      }, { ...child, dependsOn: [readiness.command] });
       this.monitoring = monitoring.endpoints;
       monitoringHosts = monitoring.hosts;
     }
@@ -126,7 +126,7 @@ export class Lab extends pulumi.ComponentResource {
     this.readOnlyConnection = pulumi.secret(url(config.ports.readOnly));
 
     this.inventory = pulumi
-      .all([readiness.leader, etcd.members.map((m) => m.ip), patroni.nodes.map((n) => n.ip), haproxy.container.stdout, monitoringHosts.map((h) => h.ip)])
+      .all([readiness.leader, etcd.members.map((m) => m.ip), patroni.nodes.map((n) => n.ip), haproxy.container.ip, monitoringHosts.map((h) => h.ip)])
       .apply(([leader, etcdIps, pgIps, haproxyIp, monitoringIps]): InventoryMember[] => [
         ...etcd.members.map((m, i): InventoryMember => ({
           name: m.name, kind: "etcd", roleAtCreation: "member", container: m.container, ip: etcdIps[i],

@@ -1,4 +1,7 @@
+import * as path from "path";
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
 import { judgeCluster, type PatroniMember, type ReplicationRow } from "./health";
 
 export interface ReadinessArgs {
@@ -115,26 +118,46 @@ export async function waitForLab(args: ReadinessArgs): Promise<ReadinessResult> 
   );
 }
 
-const readinessProvider: pulumi.dynamic.ResourceProvider = {
-  async create(inputs: ReadinessArgs & { generation: string }) {
-    const result = await waitForLab(inputs);
-    const { password: _omit, ...kept } = inputs;
-    return { id: `ready-${Date.now()}`, outs: { ...kept, ...result } };
-  },
-  async diff(_id: string, olds: { generation: string }, news: { generation: string }) {
-    const changed = olds.generation !== news.generation;
-    return { changes: changed, replaces: changed ? ["generation"] : [] };
-  },
-};
+/** What the readiness command prints on stdout (JSON) and the lab reads back. */
+export const readinessResultSchema = z.object({
+  leader: z.string().min(1),
+  leaderAddress: z.string(),
+  replicas: z.array(z.string()),
+  secondsToHealthy: z.number(),
+});
 
-/** A resource whose creation is the wait for a healthy lab; replaced whenever a member is replaced. */
-export class LabReadiness extends pulumi.dynamic.Resource {
-  declare public readonly leader: pulumi.Output<string>;
-  declare public readonly leaderAddress: pulumi.Output<string>;
-  declare public readonly replicas: pulumi.Output<string[]>;
-  declare public readonly secondsToHealthy: pulumi.Output<number>;
+/** The readiness command's arguments as it reads them from its environment (the password apart). */
+export const readinessArgsSchema = z.object({
+  patroniRest: z.record(z.string(), z.string().url()),
+  containers: z.record(z.string(), z.string()),
+  readWritePort: z.number().int().min(1).max(65535),
+  readOnlyPort: z.number().int().min(1).max(65535),
+  timeoutSeconds: z.number().positive(),
+});
 
-  constructor(name: string, args: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
-    super(readinessProvider, name, { ...args, leader: undefined, leaderAddress: undefined, replicas: undefined, secondsToHealthy: undefined }, opts, "pgchaos", "LabReadiness");
-  }
+/** Where the repository is: the readiness command runs from there (node_modules, its own script). */
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+/**
+ * The wait for a healthy lab as a command.local.Command: its create runs readiness-run.ts (waitForLab);
+ * `triggers` (the members' container ids) replace it — so the wait runs again — whenever a member is
+ * recreated. The password travels in its environment, a secret, so its stdout is stored as a secret
+ * too; that stdout holds no password (readinessResultSchema), hence the unsecret.
+ */
+export function labReadiness(name: string, args: Omit<ReadinessArgs, "password"> & { password: pulumi.Input<string>; generation: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
+  const { password, generation, ...plain } = args;
+  const wait = new command.local.Command(name, {
+    create: "exec node --require tsx/cjs components/lab/readiness-run.ts",
+    dir: REPO_ROOT,
+    environment: { PGCHAOS_READINESS: JSON.stringify(readinessArgsSchema.parse(plain)), PGCHAOS_READINESS_PASSWORD: pulumi.secret(password) },
+    triggers: [generation],
+  }, opts);
+  const result = pulumi.unsecret(wait.stdout).apply((out) => {
+    try {
+      return readinessResultSchema.parse(JSON.parse(out));
+    } catch (e) {
+      throw new Error(`readiness command (${name}) printed ${JSON.stringify(out.slice(0, 300))}, not its JSON result: ${(e as Error).message}`);
+    }
+  });
+  return { command: wait, leader: result.leader, secondsToHealthy: result.secondsToHealthy };
 }

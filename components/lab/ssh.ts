@@ -1,3 +1,4 @@
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerSpec } from "../docker/commands";
 import { SERVICE_LOG, SUPERVISOR_DIR } from "../../chaos/transport";
@@ -77,38 +78,31 @@ export function sshHostPort(base: number, member: string): number {
   return base + 20;
 }
 
+/** Script of the key pair's local.Command: a new ed25519 key (ssh-keygen), printed private key first, then the public line. */
+export const SSH_KEYGEN_SCRIPT = [
+  `d=$(mktemp -d) && trap 'rm -rf "$d"' EXIT`,
+  `ssh-keygen -q -t ed25519 -N '' -C "$KEY_COMMENT" -f "$d/key"`,
+  `cat "$d/key" "$d/key.pub"`,
+].join("\n");
+
+/** Splits the key command's output into the private key (PEM block) and the public key line. */
+export function splitKeyOutput(stdout: string): { privateKey: string; publicKey: string } {
+  const lines = stdout.trim().split("\n");
+  const publicKey = lines.pop() ?? "";
+  if (!publicKey.startsWith("ssh-ed25519 ") || !lines[0]?.startsWith("-----BEGIN")) throw new Error("ssh key command: output is not a private key followed by an ssh-ed25519 public key");
+  return { privateKey: `${lines.join("\n")}\n`, publicKey };
+}
+
 /**
- * An SSH key pair generated once per stack (ssh-keygen on the controller, ed25519) and kept as a Pulumi
- * secret; the public half is authorized on every lab member.
+ * An SSH key pair generated once per stack (ssh-keygen on the controller) by a command.local.Command:
+ * its stdout is stored only as a secret and never logged; the public half is authorized on every member.
  */
-const keyPairProvider: pulumi.dynamic.ResourceProvider = {
-  async create(inputs: { comment: string }) {
-    const { execFileSync } = require("child_process") as typeof import("child_process");
-    const fs = require("fs") as typeof import("fs");
-    const os = require("os") as typeof import("os");
-    const path = require("path") as typeof import("path");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgchaos-key-"));
-    try {
-      const file = path.join(dir, "key");
-      execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", inputs.comment, "-f", file]);
-      const privateKey = fs.readFileSync(file, "utf8");
-      const publicKey = fs.readFileSync(`${file}.pub`, "utf8").trim();
-      return { id: require("crypto").randomBytes(8).toString("hex"), outs: { comment: inputs.comment, publicKey, privateKey } };
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  },
-  async diff(_id: string, olds: { comment: string }, news: { comment: string }) {
-    const changed = olds.comment !== news.comment;
-    return { changes: changed, replaces: changed ? ["comment"] : [] };
-  },
-};
-
-export class SshKeyPair extends pulumi.dynamic.Resource {
-  declare public readonly publicKey: pulumi.Output<string>;
-  declare public readonly privateKey: pulumi.Output<string>;
-
-  constructor(name: string, args: { comment: string }, opts?: pulumi.CustomResourceOptions) {
-    super(keyPairProvider, name, { comment: args.comment, publicKey: undefined, privateKey: undefined }, { ...opts, additionalSecretOutputs: ["privateKey"] }, "pgchaos", "SshKeyPair");
-  }
+export function labSshKey(name: string, comment: string, opts?: pulumi.CustomResourceOptions) {
+  const keygen = new command.local.Command(name, {
+    create: SSH_KEYGEN_SCRIPT,
+    environment: { KEY_COMMENT: comment },
+    logging: "none",
+  }, { ...opts, additionalSecretOutputs: ["stdout"] });
+  const parts = keygen.stdout.apply(splitKeyOutput);
+  return { publicKey: pulumi.unsecret(parts.apply((p) => p.publicKey)), privateKey: pulumi.secret(parts.apply((p) => p.privateKey)) };
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { MonitoringConfig } from "../../stacks/config";
 import type { ContainerSpec } from "../docker/commands";
-import { DockerContainer, DockerVolume, ownerLabels } from "../docker/resources";
+import { labContainer, labVolume, ownerLabels, type LabContainer } from "../docker/resources";
 import type { LabNaming } from "../lab/naming";
 import {
   ALERTMANAGER_PORT,
@@ -25,6 +25,8 @@ export interface MonitoringArgs {
   naming: LabNaming;
   /** The monitoring image (Prometheus, Alertmanager, the receiver). */
   image: pulumi.Input<string>;
+  /** The lab network's /24 (monitoring containers take Docker-assigned addresses on its upper half). */
+  subnet: pulumi.Input<string>;
   config: MonitoringConfig;
   members: LabMembers;
   /** Directory of `*.rules.yml` files; the repository's monitoring/rules by default. */
@@ -37,7 +39,7 @@ export interface MonitoringHost {
   container: string;
   port: number;
   hostPort: number;
-  /** The container's address on the lab network (its create script prints it). */
+  /** The container's address on the lab network (docker.Container's networkDatas). */
   ip: pulumi.Output<string>;
 }
 
@@ -58,7 +60,7 @@ export class Monitoring extends pulumi.ComponentResource {
   public readonly prometheusYaml: string;
   public readonly alertmanagerYaml: string;
   public readonly ruleFiles: Record<string, string>;
-  public readonly containers: DockerContainer[];
+  public readonly containers: LabContainer[];
   public readonly hosts: MonitoringHost[];
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -74,14 +76,14 @@ export class Monitoring extends pulumi.ComponentResource {
     this.alertmanagerYaml = renderAlertmanagerYaml(config.alertmanager);
     this.ruleFiles = loadRuleFiles(args.rulesDir ?? DEFAULT_RULES_DIR);
 
-    const volume = (member: string) => new DockerVolume(`${member}-data`, { volumeName: naming.volume(member), owner: naming.owner }, child);
+    const volume = (member: string) => labVolume(`${member}-data`, { volumeName: naming.volume(member), owner: naming.owner }, child);
     const container = (
       member: string,
       spec: { port: number; hostPort: number; memoryMiB: number; env?: Record<string, string>; volumes?: Array<{ name: string; path: string }>; command: string[] },
       dependsOn: pulumi.Resource[] = [],
     ) =>
-      new DockerContainer(member, naming.container(member), {
-        owner: naming.owner,
+      labContainer(member, naming.container(member), {
+        subnet: args.subnet,
         spec: pulumi.output(args.image).apply((image): Omit<ContainerSpec, "name"> => ({
           image,
           hostname: member,
@@ -110,7 +112,7 @@ export class Monitoring extends pulumi.ComponentResource {
       port: ALERTMANAGER_PORT, hostPort: config.ports.alertmanager, memoryMiB: config.memoryLimitMiB.alertmanager,
       env: { PGCHAOS_FILES_B64: filesEnvValue({ "alertmanager.yml": this.alertmanagerYaml }), GOMEMLIMIT: goMemLimit(config.memoryLimitMiB.alertmanager) },
       command: ["pgchaos-files-then", ...alertmanagerArgs()],
-    }, [receiver]);
+    }, [receiver.resource]);
 
     const prometheusVolume = volume(MONITORING_HOSTS.prometheus);
     const prometheus = container(MONITORING_HOSTS.prometheus, {
@@ -121,12 +123,12 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       volumes: [{ name: naming.volume(MONITORING_HOSTS.prometheus), path: PROMETHEUS_DATA_DIR }],
       command: ["pgchaos-files-then", ...prometheusArgs(config)],
-    }, [prometheusVolume, alertmanager]);
+    }, [prometheusVolume, alertmanager.resource]);
 
     this.containers = [receiver, alertmanager, prometheus];
     this.hosts = [
-      { name: MONITORING_HOSTS.prometheus, container: prometheus.containerName, port: PROMETHEUS_PORT, hostPort: config.ports.prometheus, ip: prometheus.stdout },
-      { name: MONITORING_HOSTS.alertmanager, container: alertmanager.containerName, port: ALERTMANAGER_PORT, hostPort: config.ports.alertmanager, ip: alertmanager.stdout },
+      { name: MONITORING_HOSTS.prometheus, container: prometheus.containerName, port: PROMETHEUS_PORT, hostPort: config.ports.prometheus, ip: prometheus.ip },
+      { name: MONITORING_HOSTS.alertmanager, container: alertmanager.containerName, port: ALERTMANAGER_PORT, hostPort: config.ports.alertmanager, ip: alertmanager.ip },
     ];
     this.endpoints = {
       prometheus: `http://127.0.0.1:${config.ports.prometheus}`,

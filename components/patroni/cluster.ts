@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { sshHostPort } from "../lab/ssh";
 import type { DcsConfig } from "../../stacks/config";
-import { DockerContainer, DockerVolume, ownerLabels } from "../docker/resources";
+import { labContainer, labVolume, ownerLabels, type LabContainer } from "../docker/resources";
 import { POSTGRES_EXPORTER_START, withNodeExporter } from "../lab/exporters";
 import { memberHostNumber, type LabNaming } from "../lab/naming";
 import { PATRONI_CONFIG_PATH, PATRONI_REST_PORT, PG_DATA_DIR, POSTGRES_PORT, renderPatroniYaml } from "./config";
@@ -62,7 +62,7 @@ export const patroniEntrypoint = (exporters = false): string[] =>
 /** PostgreSQL 15 under Patroni 3 (etcd3 DCS), one container and data volume per node. */
 export class PatroniCluster extends pulumi.ComponentResource {
   public readonly nodes: PatroniNodeInfo[];
-  public readonly containers: DockerContainer[];
+  public readonly containers: LabContainer[];
 
   constructor(name: string, args: PatroniClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgchaos:lab:PatroniCluster", name, {}, opts);
@@ -73,12 +73,12 @@ export class PatroniCluster extends pulumi.ComponentResource {
       PATRONI_REWIND_PASSWORD: args.passwords.rewind,
     });
     this.containers = args.nodes.map((node, i) => {
-      const volume = new DockerVolume(`${node}-data`, { volumeName: naming.volume(node), owner: naming.owner }, { parent: this });
+      const volume = labVolume(`${node}-data`, { volumeName: naming.volume(node), owner: naming.owner }, { parent: this });
       const yaml = pulumi.output(args.subnet).apply((subnet) =>
         renderPatroniYaml({ scope: args.scope, name: node, etcdHosts: args.etcdHosts, subnet, dcs: args.dcs, postgresParameters: args.postgresParameters }),
       );
-      return new DockerContainer(node, naming.container(node), {
-        owner: naming.owner,
+      return labContainer(node, naming.container(node), {
+        subnet: args.subnet,
         secretEnvironment,
         spec: pulumi.all([args.image, yaml]).apply(([image, y]) => ({
           image,
@@ -105,7 +105,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
     this.nodes = args.nodes.map((node, i) => ({
       name: node,
       container: naming.container(node),
-      ip: this.containers[i].stdout,
+      ip: this.containers[i].ip,
       postgresPort: POSTGRES_PORT,
       restPort: PATRONI_REST_PORT,
       hostPostgresPort: args.postgresPortBase + i,

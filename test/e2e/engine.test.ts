@@ -4,8 +4,9 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { must, requireEngineAndDocker, TestStack } from "../helpers/engine";
 
-// The smallest proof that our engine build runs this project's TypeScript and honours create/delete.
-describe("pulumi engine (real CLI, language host, dynamic provider)", () => {
+// The smallest proof that our engine build runs this project's TypeScript and honours create/delete
+// through a provider plugin (command.local.Command: the real plugin or the stand-in, docs/toolchain.md).
+describe("pulumi engine (real CLI, language host, command plugin)", () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgchaos-smoke-")), "created.txt");
   let stack: TestStack;
 

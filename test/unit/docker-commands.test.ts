@@ -1,15 +1,8 @@
 import { spawnSync } from "child_process";
 import { memberHostNumber } from "../../components/lab/naming";
 import { describe, expect, it } from "vitest";
-import {
-  containerCreateScript,
-  containerDeleteScript,
-  dockerRunArgs,
-  imageBuildScript,
-  networkCreateScript,
-  sh,
-  type ContainerSpec,
-} from "../../components/docker/commands";
+import { imageBuildScript, memberAddress, sh, subnetPickAwk, subnetPickScript, type ContainerSpec } from "../../components/docker/commands";
+import { labContainerArgs, labContainerEnvs } from "../../components/docker/container-args";
 
 const spec: ContainerSpec = {
   name: "pgchaos-dev-pg1",
@@ -34,25 +27,18 @@ const bashWords = (line: string): string[] => {
   return r.stdout.split("\0").slice(0, -1);
 };
 
-describe("docker command builders", () => {
-  it("docker run publishes on 127.0.0.1 only and names secrets without values", () => {
-    const args = dockerRunArgs(spec);
-    expect(args).toContain("127.0.0.1:15441:5432");
-    const i = args.indexOf("PATRONI_SUPERUSER_PASSWORD");
-    expect(args[i - 1]).toBe("-e");
-    expect(args.join(" ")).not.toMatch(/PATRONI_SUPERUSER_PASSWORD=/);
-    expect(args).toMatchSnapshot();
+describe("lab container inputs (docker.Container)", () => {
+  it("publishes on 127.0.0.1 only, memory without swap, and keeps secret values out of the plain inputs", () => {
+    const args = labContainerArgs(spec, "10.213.7.0/24");
+    expect(args.ports).toEqual([{ internal: 5432, external: 15441, ip: "127.0.0.1", protocol: "tcp" }]);
+    expect(args).toMatchObject({ memory: 512, memorySwap: 512, restart: "no", init: true, user: "postgres", capabilities: { adds: ["NET_ADMIN"] } });
+    expect(args.networksAdvanced).toEqual([{ name: "pgchaos-dev-net", aliases: ["pg1"] }]);
+    expect(JSON.stringify(args)).not.toContain("PATRONI_SUPERUSER_PASSWORD");
+    expect(labContainerEnvs(spec, { PATRONI_SUPERUSER_PASSWORD: "pw" })).toEqual(["PATRONI_YML_B64=c2NvcGU6IHg=", "PATRONI_SUPERUSER_PASSWORD=pw"]);
+    expect(() => labContainerEnvs(spec, {})).toThrow(/no value for PATRONI_SUPERUSER_PASSWORD/);
   });
 
-  it("create script refuses foreign containers and prints the IP; matches snapshot", () => {
-    const script = containerCreateScript(spec, { key: "pgchaos.stack", value: "pgchaos/dev" });
-    expect(script).toContain("is not ours");
-    expect(script).toMatchSnapshot();
-  });
-
-  it("delete, network and image scripts are idempotent by construction", () => {
-    expect(containerDeleteScript("pgchaos-dev-pg1")).toBe("docker rm -f -v pgchaos-dev-pg1 >/dev/null 2>&1 || true");
-    expect(networkCreateScript("n", { a: "b" })).toContain("if ! docker network inspect n");
+  it("image build script matches snapshot", () => {
     expect(imageBuildScript("pgchaos/base:1", "/x/images/base", { BASE_IMAGE: "debian:bookworm-slim" })).toMatchSnapshot();
   });
 
@@ -60,30 +46,32 @@ describe("docker command builders", () => {
     "quotes hostile value %j into exactly one word",
     (hostile) => {
       expect(bashWords(sh(["echo", hostile]))).toEqual(["echo", hostile]);
-      const args = dockerRunArgs({ ...spec, command: ["bash", "-c", hostile] });
-      expect(bashWords(sh(args)).at(-1)).toBe(hostile);
     },
   );
 });
 
 describe("fixed member addresses (they must survive restarts in any order)", () => {
-  const spec = { name: "pgchaos-dev-etcd2", image: "img", hostname: "etcd2", network: "pgchaos-dev-net", labels: {}, command: ["etcd"] };
+  const member = { name: "pgchaos-dev-etcd2", image: "img", hostname: "etcd2", network: "pgchaos-dev-net", labels: {}, command: ["etcd"] };
 
-  it("members have fixed host numbers; other containers take Docker's range above .128", () => {
+  it("members have fixed host numbers on the lab's /24; other containers take Docker's range above .128", () => {
     expect(["etcd1", "etcd3", "pg1", "pg7", "haproxy"].map(memberHostNumber)).toEqual([11, 13, 21, 27, 30]);
     expect(() => memberHostNumber("prometheus")).toThrow(/no fixed address for lab member prometheus/);
-    const net = networkCreateScript("pgchaos-dev-net", { "pgchaos.stack": "pgchaos/dev" });
-    expect(net).toMatch(/--subnet "10\.213\.\$x\.0\/24" --ip-range "10\.213\.\$x\.128\/25"/);
-    expect(spawnSync("bash", ["-n", "-c", net]).status).toBe(0);
+    expect(labContainerArgs({ ...member, ipHost: 12 }, "10.213.57.0/24").networksAdvanced[0].ipv4Address).toBe("10.213.57.12");
+    expect(labContainerArgs(member, "10.213.57.0/24").networksAdvanced[0].ipv4Address).toBeUndefined();
+    expect(() => memberAddress("172.18.0.0/16", 12)).toThrow(/not the \/24 pgchaos creates/);
   });
 
-  it("the create script runs `docker run --ip` with the network's /24 and the member's number, and refuses an older network", () => {
-    const script = containerCreateScript({ ...spec, ipHost: 12 }, { key: "pgchaos.stack", value: "pgchaos/dev" });
-    expect(script).toContain(`ip="\${subnet%.*}.12"`);
-    expect(script).toContain('docker run -d --ip "$ip" --name pgchaos-dev-etcd2 --hostname etcd2');
-    expect(script).toMatch(/not the \/24 pgchaos creates: it predates fixed member addresses; run pulumi destroy, then up/);
-    // The address arithmetic itself, as bash does it.
-    expect(spawnSync("bash", ["-c", `subnet=10.213.57.0/24; echo "\${subnet%.*}.12"`], { encoding: "utf8" }).stdout.trim()).toBe("10.213.57.12");
-    expect(containerCreateScript(spec, { key: "pgchaos.stack", value: "pgchaos/dev" })).not.toContain("--ip");
+  it("the subnet picker skips every /24 another network overlaps, and fails when none is free", () => {
+    const script = subnetPickScript("pgchaos-dev-net");
+    expect(spawnSync("sh", ["-n", "-c", script]).status).toBe(0);
+    // Its awk part on given subnets instead of Docker's.
+    const awk = (input: string) => spawnSync("awk", [subnetPickAwk("pgchaos-dev-net")], { input, encoding: "utf8" });
+    const first = awk("").stdout.trim();
+    expect(first).toMatch(/^10\.213\.\d+\.0\/24$/);
+    const x = Number(first.split(".")[2]);
+    expect(awk(`172.17.0.0/16 ${first} 10.213.${(x + 1) % 256}.128/25\n`).stdout.trim()).toBe(`10.213.${(x + 2) % 256}.0/24`);
+    const none = awk("10.213.0.0/16\n");
+    expect(none.status).toBe(1);
+    expect(none.stderr).toMatch(/no free 10\.213\.x\.0\/24/);
   });
 });

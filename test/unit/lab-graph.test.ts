@@ -20,10 +20,11 @@ describe("lab component graph (Pulumi mocks)", () => {
         newResource(args) {
           created.push({ type: args.type, name: args.name, inputs: args.inputs });
           const extra: Record<string, unknown> = {};
-          if (args.name === "network") extra.stdout = "172.30.0.0/16";
-          else if (args.type.endsWith("ShellCommand")) extra.stdout = `10.0.0.${created.length}`;
-          if (args.type.endsWith("LabReadiness")) Object.assign(extra, { leader: "pg1", leaderAddress: "10.0.0.1", replicas: ["pg2", "pg3"], secondsToHealthy: 1 });
-          if (args.type.endsWith("StackPassword")) extra.value = `pw-${args.name}`;
+          if (args.name === "network-subnet") extra.stdout = "10.213.7.0/24";
+          if (args.type === "docker:index/container:Container") extra.networkDatas = [{ networkName: args.inputs.networksAdvanced[0].name, ipAddress: `10.213.7.${created.length}` }];
+          if (args.type === "docker:index/remoteImage:RemoteImage") extra.imageId = `sha256:${args.name}`;
+          if (args.name === "readiness") extra.stdout = JSON.stringify({ leader: "pg1", leaderAddress: "10.213.7.21", replicas: ["pg2", "pg3"], secondsToHealthy: 1 });
+          if (args.type === "random:index/randomPassword:RandomPassword") extra.result = `pw-${args.name}`;
           return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
         },
         call: (args) => args.inputs,
@@ -40,7 +41,8 @@ describe("lab component graph (Pulumi mocks)", () => {
   }, 60_000);
 
   const names = () => created.map((c) => c.name);
-  const byName = (n: string) => created.find((c) => c.name === n && c.type.endsWith("ShellCommand"))!;
+  const container = (n: string) => created.find((c) => c.name === n && c.type === "docker:index/container:Container")!;
+  const typeOf = (n: string) => created.find((c) => c.name === n && !c.type.startsWith("pgchaos:"))?.type;
   const resolve = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply((v) => r(v)));
 
   it("creates images, network, volumes, members, passwords and the readiness wait", () => {
@@ -51,25 +53,37 @@ describe("lab component graph (Pulumi mocks)", () => {
     ]));
     expect(created.filter((c) => c.type === "pgchaos:lab:PatroniCluster")).toHaveLength(1);
     expect(created.filter((c) => c.type === "pgchaos:lab:EtcdCluster")).toHaveLength(1);
+    // Through the SDKs' resource types (served by the real plugins or the stand-ins, docs/toolchain.md).
+    expect(["image-base", "network", "etcd1-data", "pg1", "password-superuser", "readiness", "network-subnet"].map(typeOf)).toEqual([
+      "docker:index/remoteImage:RemoteImage", "docker:index/network:Network", "docker:index/volume:Volume", "docker:index/container:Container",
+      "random:index/randomPassword:RandomPassword", "command:local:Command", "command:local:Command",
+    ]);
+    expect(created.find((c) => c.name === "network")!.inputs.ipamConfigs).toEqual([{ subnet: "10.213.7.0/24", ipRange: "10.213.7.128/25" }]);
   });
 
   it("members are containers on the lab network, published on 127.0.0.1 only", () => {
-    for (const n of ["etcd1", "pg2", "haproxy"]) {
-      const script: string = byName(n).inputs.create;
-      expect(script).toContain("--network pgchaos-unit-net");
-      expect(script).not.toMatch(/-p (?!127\.0\.0\.1)/);
-      expect(script).toMatch(/-p 127\.0\.0\.1:/);
-      expect(byName(n).inputs.delete).toContain(`docker rm -f -v pgchaos-unit-${n}`);
+    for (const [n, ip] of [["etcd1", "10.213.7.11"], ["pg2", "10.213.7.22"], ["haproxy", "10.213.7.30"]]) {
+      const c = container(n).inputs;
+      expect(c.name).toBe(`pgchaos-unit-${n}`);
+      expect(c.networksAdvanced).toEqual([{ name: "pgchaos-unit-net", aliases: [n], ipv4Address: ip }]);
+      expect(c.ports.length).toBeGreaterThan(0);
+      expect(c.ports.every((p: { ip: string }) => p.ip === "127.0.0.1")).toBe(true);
+      expect(c.restart).toBe("no");
     }
   });
 
   it("passes passwords only through the secret environment", () => {
-    const pg1 = byName("pg1");
-    expect(pg1.inputs.create).not.toContain("pw-password");
-    const env = pg1.inputs.environment;
-    // Pulumi's secret signature: the environment reaches the engine as a secret value.
-    expect(env["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
-    expect(Object.keys(env.value).sort()).toEqual(["PATRONI_REPLICATION_PASSWORD", "PATRONI_REWIND_PASSWORD", "PATRONI_SUPERUSER_PASSWORD"]);
+    const pg1 = container("pg1").inputs;
+    const { envs, ...rest } = pg1;
+    expect(JSON.stringify(rest)).not.toContain("pw-password");
+    // Pulumi's secret signature: envs reach the engine as a secret value, holding the three passwords.
+    expect(envs["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
+    expect((envs.value as string[]).filter((e) => e.includes("=pw-password-")).map((e) => e.split("=")[0]).sort())
+      .toEqual(["PATRONI_REPLICATION_PASSWORD", "PATRONI_REWIND_PASSWORD", "PATRONI_SUPERUSER_PASSWORD"]);
+    // The readiness command gets the superuser password through its (secret) environment only.
+    const readiness = created.find((c) => c.name === "readiness")!.inputs;
+    expect(readiness.create).not.toContain("pw-");
+    expect(readiness.environment["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
   });
 
   it("adds monitoring: image, Prometheus/Alertmanager/receiver containers with volumes, exporters on members", async () => {
@@ -78,14 +92,15 @@ describe("lab component graph (Pulumi mocks)", () => {
     expect(names()).toEqual(expect.arrayContaining(["image-monitoring", "prometheus", "alertmanager", "alert-receiver", "prometheus-data", "alert-receiver-data"]));
     expect(created.filter((c) => c.type === "pgchaos:lab:Monitoring")).toHaveLength(1);
     for (const n of ["prometheus", "alertmanager", "alert-receiver"]) {
-      const script: string = byName(n).inputs.create;
-      expect(script).toMatch(new RegExp(`-p 127\\.0\\.0\\.1:${derivedBlockStart("unit") + { prometheus: 3, alertmanager: 4, "alert-receiver": 5 }[n]!}:`));
-      expect(script).toContain("--memory");
-      expect(script).toContain("--restart on-failure");
+      const c = container(n).inputs;
+      // Stack `unit` is not dev: its ports come from its name's block (stacks/ports.ts).
+      expect(c.ports).toEqual([{ internal: expect.any(Number), external: derivedBlockStart("unit") + { prometheus: 3, alertmanager: 4, "alert-receiver": 5 }[n]!, ip: "127.0.0.1", protocol: "tcp" }]);
+      expect(c.memory).toBeGreaterThan(0);
+      expect(c.restart).toBe("on-failure");
+      expect(c.networksAdvanced[0].ipv4Address).toBeUndefined();
     }
-    for (const n of ["etcd1", "pg1", "haproxy"]) expect(byName(n).inputs.create).toContain("pgchaos-with-node-exporter");
-    expect(byName("pg1").inputs.create).toContain("prometheus-postgres-exporter");
-    // Stack `unit` is not dev: its ports come from its name's block (stacks/ports.ts).
+    for (const n of ["etcd1", "pg1", "haproxy"]) expect(container(n).inputs.command[0]).toBe("pgchaos-with-node-exporter");
+    expect(container("pg1").inputs.command.join(" ")).toContain("prometheus-postgres-exporter");
     const b = derivedBlockStart("unit");
     expect(outputs.monitoring).toEqual({ prometheus: `http://127.0.0.1:${b + 3}`, alertmanager: `http://127.0.0.1:${b + 4}`, receiver: `http://127.0.0.1:${b + 5}` });
   });
