@@ -9,7 +9,8 @@ import type { ExperimentMetrics } from "./metrics";
  * The bound is what the monitoring configuration in effect allows, measured from the moment the alert's
  * condition began: 2 × scrape_interval (the next scrape, plus a scrape that times out against a stopped or
  * frozen target) + 2 × evaluation_interval (the evaluation that sees the sample, and the one at which `for`
- * has elapsed) + the rule's `for` + Alertmanager's group_wait. A delivery after it is late; none is missing.
+ * has elapsed) + the expression's averaging window (rate/avg_over_time ranges) + the rule's `for` +
+ * Alertmanager's group_wait. A delivery after it is late; none is missing.
  */
 
 /** When an alert's condition begins, as declared by the experiment (default: the first injection). */
@@ -52,8 +53,9 @@ export function alertBound(alert: string, s: MonitoringSettings | undefined): { 
   if (!s) return { seconds: null, how: "monitoring settings were not read in this run" };
   const forS = s.alertFor[alert];
   if (forS === undefined) return { seconds: null, how: `no rule named ${alert} in Prometheus' loaded rules` };
-  const seconds = 2 * s.scrapeIntervalSeconds + 2 * s.evaluationIntervalSeconds + forS + s.groupWaitSeconds;
-  return { seconds, how: `2 × scrape ${s.scrapeIntervalSeconds} s + 2 × evaluation ${s.evaluationIntervalSeconds} s + for ${forS} s + group_wait ${s.groupWaitSeconds} s` };
+  const window = s.alertWindow?.[alert] ?? 0;
+  const seconds = 2 * s.scrapeIntervalSeconds + 2 * s.evaluationIntervalSeconds + window + forS + s.groupWaitSeconds;
+  return { seconds, how: `2 × scrape ${s.scrapeIntervalSeconds} s + 2 × evaluation ${s.evaluationIntervalSeconds} s + ${window ? `averaging window ${window} s + ` : ""}for ${forS} s + group_wait ${s.groupWaitSeconds} s` };
 }
 
 /** The instant a condition began, from the run's faults and leader changes. */

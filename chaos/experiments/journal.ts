@@ -193,6 +193,8 @@ export interface MonitoringSettings {
   groupWaitSeconds: number;
   /** Each alerting rule's `for`, seconds, by alert name. */
   alertFor: Record<string, number>;
+  /** Rules whose expression averages over a range (rate, avg_over_time): the longest range, seconds (older journals lack it). */
+  alertWindow?: Record<string, number>;
 }
 
 export interface PatroniConfigRecord {

@@ -22,8 +22,19 @@ const prometheusConfig = z.object({
 }).passthrough();
 
 const rulesResponse = z.object({
-  data: z.object({ groups: z.array(z.object({ rules: z.array(z.object({ type: z.string(), name: z.string(), duration: z.number().optional() }).passthrough()) }).passthrough()) }),
+  data: z.object({ groups: z.array(z.object({ rules: z.array(z.object({ type: z.string(), name: z.string(), duration: z.number().optional(), query: z.string().optional() }).passthrough()) }).passthrough()) }),
 });
+
+/**
+ * How long a rule's expression averages before its condition can hold: the longest range inside rate() or
+ * avg_over_time() (a saturation must fill most of the window). changes(), increase() and irate() react to one
+ * new sample, so they add nothing.
+ */
+export function averagingWindowSeconds(query: string): number {
+  const windows = [...query.matchAll(/\b(?:rate|avg_over_time)\s*\(([^()]|\([^()]*\))*?\[(\d+(?:ms|s|m|h|d|w|y))+\]/g)]
+    .map((m) => promDurationSeconds(/\[([^\]]+)\]$/.exec(m[0])![1]));
+  return windows.length ? Math.max(...windows) : 0;
+}
 
 const alertmanagerConfig = z.object({ route: z.object({ group_wait: z.string().optional() }).passthrough().optional() }).passthrough();
 
@@ -32,13 +43,22 @@ export function monitoringSettingsFrom(prometheusYaml: string, rules: unknown, a
   const prom = prometheusConfig.parse(parse(prometheusYaml) ?? {});
   const am = alertmanagerConfig.parse(parse(alertmanagerYaml) ?? {});
   const alertFor: Record<string, number> = {};
-  for (const g of rulesResponse.parse(rules).data.groups) for (const r of g.rules) if (r.type === "alerting") alertFor[r.name] = r.duration ?? 0;
+  const alertWindow: Record<string, number> = {};
+  for (const g of rulesResponse.parse(rules).data.groups) {
+    for (const r of g.rules) {
+      if (r.type !== "alerting") continue;
+      alertFor[r.name] = r.duration ?? 0;
+      const w = averagingWindowSeconds(r.query ?? "");
+      if (w > 0) alertWindow[r.name] = Math.max(alertWindow[r.name] ?? 0, w);
+    }
+  }
   return {
     scrapeIntervalSeconds: promDurationSeconds(prom.global.scrape_interval ?? "1m"),
     evaluationIntervalSeconds: promDurationSeconds(prom.global.evaluation_interval ?? "1m"),
     // Alertmanager's default group_wait is 30s.
     groupWaitSeconds: promDurationSeconds(am.route?.group_wait ?? "30s"),
     alertFor,
+    alertWindow,
   };
 }
 

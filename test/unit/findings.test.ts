@@ -3,7 +3,7 @@ import { alertBound, alertVerdicts } from "../../chaos/experiments/alert-timing"
 import { computeFindings } from "../../chaos/experiments/findings";
 import type { Journal, MonitoringSettings } from "../../chaos/experiments/journal";
 import { computeMetrics } from "../../chaos/experiments/metrics";
-import { monitoringSettingsFrom, promDurationSeconds } from "../../chaos/experiments/monitoring-settings";
+import { averagingWindowSeconds, monitoringSettingsFrom, promDurationSeconds } from "../../chaos/experiments/monitoring-settings";
 import { exitCodeFor, runOutcome } from "../../chaos/experiments/outcome";
 import { syntheticJournal, T0 } from "../helpers/synthetic-journal";
 
@@ -71,9 +71,16 @@ describe("alert timing", () => {
   it("reads the settings from Prometheus' and Alertmanager's own answers", () => {
     const rules = { data: { groups: [{ rules: [{ type: "alerting", name: "A", duration: 4 }, { type: "recording", name: "r" }, { type: "alerting", name: "B" }] }] } };
     expect(monitoringSettingsFrom("global:\n  scrape_interval: 2s\n  evaluation_interval: 1m30s\n", rules, "route:\n  receiver: x\n")).toEqual({
-      scrapeIntervalSeconds: 2, evaluationIntervalSeconds: 90, groupWaitSeconds: 30, alertFor: { A: 4, B: 0 },
+      scrapeIntervalSeconds: 2, evaluationIntervalSeconds: 90, groupWaitSeconds: 30, alertFor: { A: 4, B: 0 }, alertWindow: {},
     });
     expect(promDurationSeconds("500ms")).toBe(0.5);
+    // A saturation averaged over 30 s must fill the window before the condition holds; a change is seen at once.
+    expect(averagingWindowSeconds('(1 - avg by (member) (rate(node_cpu_seconds_total{job="node", mode="idle"}[30s]))) > 0.9')).toBe(30);
+    expect(averagingWindowSeconds("max by (member) (rate(a[30s])) > 0.9 or max by (member) (rate(b[1m])) > 0.3")).toBe(60);
+    expect(averagingWindowSeconds('(patroni_primary == 1) and changes(patroni_primary[1m]) > 0')).toBe(0);
+    expect(averagingWindowSeconds("increase(etcd_server_leader_changes_seen_total[5m]) >= 3")).toBe(0);
+    const withWindow = monitoringSettingsFrom("global: {scrape_interval: 2s, evaluation_interval: 2s}\n", { data: { groups: [{ rules: [{ type: "alerting", name: "Cpu", duration: 30, query: "rate(x[30s]) > 0.9" }] }] } }, "route: {group_wait: 1s}\n");
+    expect(alertBound("Cpu", withWindow)).toEqual({ seconds: 4 + 4 + 30 + 30 + 1, how: "2 × scrape 2 s + 2 × evaluation 2 s + averaging window 30 s + for 30 s + group_wait 1 s" });
     expect(() => promDurationSeconds("2 s")).toThrow(/not a Prometheus duration/);
   });
 });
