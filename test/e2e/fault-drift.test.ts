@@ -35,7 +35,7 @@ describe("faults that never lie (real engine, real lab)", () => {
   beforeAll(async () => {
     requireEngineAndDocker();
     Object.assign(process.env, engineEnv()); // the runner below drives the engine from this process
-    lab = ChaosLab.create("h14-drift", PORTS, { "pgchaos:monitoring.enabled": "false" });
+    lab = ChaosLab.create("e2e-drift", PORTS, { "pgchaos:monitoring.enabled": "false" });
     await lab.waitHealthy();
   }, 900_000);
 
