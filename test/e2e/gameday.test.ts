@@ -106,4 +106,23 @@ describe("game day: etcd quorum loss found, failsafe_mode tested by A/B and reco
     const comparison = fs.readFileSync(path.join(runDir, rec.comparisons![0]), "utf8");
     expect(comparison).toMatch(/\| Primary demotion \| \d+\.\d{3} s \| n\/a \(\S+ never demoted\) \|/);
   });
+
+  it("the alert checker fails on a planted silence: Alertmanager stopped, so PostgresDown fires but never reaches the receiver", () => {
+    const alertmanager = `pgchaos-${lab.name}-alertmanager`;
+    run("docker", ["stop", "-t", "5", alertmanager]);
+    let res: RunResult;
+    try {
+      res = run("npx", ["pgchaos", "run", "replica-stop", "--lab-stack", lab.name, "--out", path.join(out, "silence"), "-o", "json"], { timeoutMs: 900_000 });
+    } finally {
+      run("docker", ["start", alertmanager]);
+    }
+    const r = (JSON.parse(res.stdout) as GameDayResults).runs[0];
+    const down = r.alerts.find((a) => a.alert === "PostgresDown")!;
+    console.log(`[checker] Alertmanager stopped: PostgresDown ${down.status} (fired ${down.firedAfterSeconds} s after ${down.conditionHow}); findings: ${r.findings.map((f) => f.summary).join("; ")}`);
+    expect(down.status).toBe("missing");
+    expect(down.firedAfterSeconds).toBeGreaterThan(0);
+    expect(r.findings.find((f) => f.class === "alert-missing")).toMatchObject({ subject: "PostgresDown", severity: "major" });
+    expect(r.verdict).toMatch(/^PASS/); // the cluster did what it should; the finding is about the alerting
+    expect(res.status).toBe(0); // findings alone do not fail a run without --fail-on-findings
+  });
 });
