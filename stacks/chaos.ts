@@ -42,7 +42,7 @@ export function withSshKeyPlan(plan: FaultPlan): FaultPlan {
   const probes = (ps: FaultPlan["verification"]["probes"]) => ps.map((p) => ({ ...p, script: withSshKey(p.script) }));
   return {
     ...plan,
-    inject: withSshKey(plan.inject), recover: withSshKey(plan.recover), check: withSshKey(plan.check),
+    inject: withSshKey(plan.inject), recover: withSshKey(plan.recover), check: withSshKey(plan.check), mechanismCheck: withSshKey(plan.mechanismCheck),
     verification: { ...plan.verification, baseline: probes(plan.verification.baseline), probes: probes(plan.verification.probes) },
   };
 }

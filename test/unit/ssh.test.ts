@@ -11,6 +11,7 @@ import { SshTransport, supervisedLifecycle } from "../../chaos/transport";
 import type { World } from "../../chaos/world";
 import { supervisorScript, sshHostPort, withSshMode } from "../../components/lab/ssh";
 import { labConfigSchema } from "../../stacks/config";
+import { withSshKeyPlan } from "../../stacks/chaos";
 
 const HOSTILE = [
   `it's "quoted" $HOME $(id -u) \`id\` ; | & > < \\ !x $!`,
@@ -98,6 +99,14 @@ describe("SSH command assembly", () => {
     const r = runVia(t, `printf '%s' ${"'" + s.replace(/'/g, `'\\''`) + "'"}`);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe(s);
+  });
+
+  it("every controller-side script of an SSH plan writes the key file first, the mechanism check included (refresh ran it without)", () => {
+    const plan = { inject: "i", recover: "r", check: "c", mechanismCheck: "m", verification: { baseline: [], probes: [] } } as unknown as Parameters<typeof withSshKeyPlan>[0];
+    const keyed = withSshKeyPlan(plan);
+    for (const script of [keyed.inject, keyed.recover, keyed.check, keyed.mechanismCheck]) expect(script.startsWith(withSshKey(""))).toBe(true);
+    const r = spawnSync("bash", ["-c", `set -euo pipefail\n${keyed.mechanismCheck.replace(/m$/, 'test -s "$PGCHAOS_SSH_KEY_FILE"')}`], { env: { ...process.env, PGCHAOS_SSH_KEY: "k" }, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
   });
 
   it("the same through execAsUser (no sudo)", () => {
