@@ -1,4 +1,5 @@
 import type { AlertObservation, Journal, MonitoringSettings } from "./journal";
+import { demotionAt } from "./demotion";
 import type { ExperimentMetrics } from "./metrics";
 
 /**
@@ -18,6 +19,8 @@ export type ConditionStart =
   | { kind: "injection" }
   | { kind: "fault"; fault: string }
   | { kind: "leader-change" }
+  /** The old primary stopped accepting writes (a demotion's shutdown: PostgresDown in a split-brain). */
+  | { kind: "demotion" }
   | { kind: "recover"; fault: string };
 
 export interface ExpectedAlertSpec {
@@ -75,6 +78,10 @@ export function conditionStart(journal: Journal, m: ExperimentMetrics, from: Con
       return r
         ? { at: r.startedAt, latest: r.endedAt, how: `the recovery of ${from.fault} (back between its start and ${((r.endedAt - r.startedAt) / 1000).toFixed(1)} s later)` }
         : { at: null, how: `${from.fault} was never recovered` };
+    }
+    case "demotion": {
+      const d = demotionAt(journal, m);
+      return { at: d?.at ?? null, how: d ? `the old primary's demotion (${d.how})` : "the old primary never stopped accepting writes" };
     }
     case "leader-change": {
       const c = t0 === null ? undefined : m.patroniLeaderChanges.find((x) => x.at >= t0);

@@ -54,7 +54,7 @@ export const methodStep = z.discriminatedUnion("action", [
 export type MethodStep = z.infer<typeof methodStep>;
 
 const alertName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,80}$/, "must be an alert name");
-const conditionStart = z.string().regex(/^(injection|leader-change|(fault|recover):[a-z][a-z0-9-]{0,19})$/, "must be injection, leader-change, fault:NAME or recover:NAME");
+const conditionStart = z.string().regex(/^(injection|leader-change|demotion|(fault|recover):[a-z][a-z0-9-]{0,19})$/, "must be injection, leader-change, demotion, fault:NAME or recover:NAME");
 
 export const workloadSchema = z.object({
   writers: z.number().int().min(0).max(32).default(4),
@@ -153,7 +153,8 @@ export const experimentSchema = z.object({
   expected: z.object({ prose: z.string().min(3), assertions: ExpectationsSchema.default([]) }).strict(),
   /**
    * Alerts expected to fire (when monitoring is on): a name, or `{alert, from}` where `from` says when the
-   * alert's condition begins — injection (default), leader-change (default for PatroniLeaderChanged),
+   * alert's condition begins — injection (default), leader-change (default for PatroniLeaderChanged), demotion
+   * (the old primary stopped accepting writes),
    * fault:NAME (that fault's injection) or recover:NAME (that fault's recovery, e.g. monitoring back).
    */
   expectedAlerts: z.array(z.union([alertName, z.object({ alert: alertName, from: conditionStart }).strict()])).default([]),
@@ -189,7 +190,7 @@ export function expectedAlertSpecs(e: Pick<Experiment, "expectedAlerts">): Expec
   return e.expectedAlerts.map((a): ExpectedAlertSpec => {
     const alert = typeof a === "string" ? a : a.alert;
     const from = typeof a === "string" ? (alert === "PatroniLeaderChanged" ? "leader-change" : "injection") : a.from;
-    if (from === "injection" || from === "leader-change") return { alert, from: { kind: from } };
+    if (from === "injection" || from === "leader-change" || from === "demotion") return { alert, from: { kind: from } };
     const [kind, fault] = from.split(":") as ["fault" | "recover", string];
     return { alert, from: { kind, fault } };
   });

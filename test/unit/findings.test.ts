@@ -68,6 +68,20 @@ describe("alert timing", () => {
     expect(ok).toMatchObject({ status: "on time", deliveredAfterSeconds: 13.5, marginSeconds: 0.5 });
   });
 
+  it("measures an alert on the old primary's PostgreSQL from its demotion, not from the cut", () => {
+    const j = journal((x) => {
+      const w = x.writes.find((e) => e.error && e.sentAt >= T0 + 3000)!;
+      w.error = "read_only";
+      x.alerts = [{ alert: "PostgresDown", labels: {}, firedAt: w.doneAt! + 8000, receivedAt: w.doneAt! + 9000 }];
+    });
+    const m = computeMetrics(j);
+    const [down] = alertVerdicts(j, m, [{ alert: "PostgresDown", from: { kind: "demotion" } }]);
+    expect(down).toMatchObject({ status: "on time", deliveredAfterSeconds: 9 });
+    expect(down.conditionHow).toMatch(/^the old primary's demotion \(first write refused \(read-only\)\)/);
+    const [none] = alertVerdicts(journal(), computeMetrics(journal()), [{ alert: "PostgresDown", from: { kind: "demotion" } }]);
+    expect(none.status).toBe("not observed");
+  });
+
   it("reads the settings from Prometheus' and Alertmanager's own answers", () => {
     const rules = { data: { groups: [{ rules: [{ type: "alerting", name: "A", duration: 4 }, { type: "recording", name: "r" }, { type: "alerting", name: "B" }] }] } };
     expect(monitoringSettingsFrom("global:\n  scrape_interval: 2s\n  evaluation_interval: 1m30s\n", rules, "route:\n  receiver: x\n")).toEqual({
