@@ -53,7 +53,7 @@ export interface GameDayContext {
 }
 
 const settingsLabel = (c: PatroniConfigSettings) => Object.entries(c).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ");
-const mmss = (s: number) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}`;
+const mmss = (s: number) => { const t = Math.round(s); return `${Math.floor(t / 60)}:${String(t % 60).padStart(2, "0")}`; };
 
 /** Runs one experiment, publishes its report under the game day's directory and prints its verdict and findings. */
 export async function runOne(ctx: GameDayContext, exp: Experiment, role: RunResult["role"], label: string, remaining: number[], question?: Question): Promise<{ journal: Journal; result: RunResult }> {
