@@ -103,8 +103,13 @@ async function recommend(ctx: GameDayContext, settings: PatroniSettings | undefi
       continue;
     }
     const pairs = new Map<string, { label: string; journal: Journal }[]>();
+    // What is left at least: one pair per remaining candidate and its cost experiment (repeats come on top).
+    const planned = chosen.slice(i).flatMap(({ candidate: c, findings: f }) => [c.experiment ?? f[0].experiment, ...c.costs.flatMap((x) => (x.experiment ? [x.experiment] : []))])
+      .flatMap((id) => { const e = ctx.opts.catalog.find((x) => x.id === id); return e ? [estimateSeconds(e), estimateSeconds(e)] : []; });
+    let ran = 0;
     const runAb: AbRun = async (exp, side, n) => {
-      const { journal } = await runOne(ctx, abExperiment(exp, candidate, side, side === "a" ? s.a : s.b, n), "ab", `A/B ${i + 1} of ${chosen.length} (${candidate.id}, side ${side.toUpperCase()}, run ${n}):`, []);
+      const left = planned.slice(Math.min(planned.length, ++ran));
+      const { journal } = await runOne(ctx, abExperiment(exp, candidate, side, side === "a" ? s.a : s.b, n), "ab", `A/B ${i + 1} of ${chosen.length} (${candidate.id}, side ${side.toUpperCase()}, run ${n}):`, left);
       pairs.set(exp.id, [...(pairs.get(exp.id) ?? []), { label: `${side.toUpperCase()}${n > 1 ? ` run ${n}` : ""}: ${settingsLabel(side === "a" ? s.a : s.b)}`, journal }]);
       return journal;
     };
