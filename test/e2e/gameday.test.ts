@@ -124,5 +124,5 @@ describe("game day: etcd quorum loss found, failsafe_mode tested by A/B and reco
     expect(r.findings.find((f) => f.class === "alert-missing")).toMatchObject({ subject: "PostgresDown", severity: "major" });
     expect(r.verdict).toMatch(/^PASS/); // the cluster did what it should; the finding is about the alerting
     expect(res.status).toBe(0); // findings alone do not fail a run without --fail-on-findings
-  });
+  }, 900_000);
 });
