@@ -41,6 +41,10 @@ export function judgeAb(goal: Goal, a: SideValues, b: SideValues): AbJudgement {
   const sign = goal.better === "lower" ? -1 : 1;
   const diff = (mean(bv) - mean(av)) * sign; // > 0: B better
   const spread = `A ${range(av)}, B ${range(bv)} (${av.length} run(s) per side)`;
+  // Both sides at the ideal (no lost write, no leader change): side A did not reproduce the finding, so the pair
+  // says nothing about the fix — run it again rather than call the fix useless.
+  const ideal = goal.better === "lower" ? 0 : 100;
+  if ([...av, ...bv].every((v) => v === ideal)) return { decision: "inconclusive", a: av, b: bv, why: `neither side showed it (side A did not reproduce the finding): ${spread}` };
   if (mean(bv) === mean(av) || Math.abs(mean(bv) - mean(av)) < goal.floor) return { decision: "no difference", a: av, b: bv, why: `difference below ${fmt(goal.floor)}: ${spread}` };
   const separated = av.length === 1 && bv.length === 1
     ? Math.abs(bv[0] - av[0]) >= ONE_RUN_RELATIVE * Math.max(Math.abs(av[0]), Math.abs(bv[0]))
@@ -65,5 +69,5 @@ export function recommendationStatus(goal: AbJudgement): RecommendationStatus {
 export function claimText(c: Candidate, label: string, unit: string, j: AbJudgement, experiment: string): string {
   const side = (xs: number[]) => (xs.length === 0 ? "n/a" : xs.length === 1 ? `${fmt(xs[0])}${unit}` : `${fmt(mean(xs))}${unit} (${range(xs)})`);
   const verb = j.decision === "better" ? "improved" : j.decision === "worse" ? "got worse" : j.decision === "no difference" ? "did not change" : "could not be separated from the noise";
-  return `${label} ${side(j.a)} → ${side(j.b)} with ${c.title} (${experiment}, ${Math.max(j.a.length, j.b.length)} run(s) per side): ${verb}`;
+  return `${label} ${side(j.a)} → ${side(j.b)} with ${c.title} (${experiment}, ${Math.max(j.a.length, j.b.length)} run(s) per side): ${verb}${j.decision === "inconclusive" ? ` — ${j.why}` : ""}`;
 }

@@ -35,6 +35,10 @@ describe("A/B judgement", () => {
     expect(judgeAb(g, { values: [12.0, 7.0] }, { values: [7.9, 8.4] }).decision).toBe("inconclusive");
     expect(judgeAb(g, { values: [10.2] }, { values: [9.9] }).decision).toBe("no difference");
     expect(judgeAb(g, { values: [null] }, { values: [3] }).decision).toBe("not measured");
+    // Side A did not reproduce the finding: nothing is learnt about the fix, so the pair is run again.
+    const neither = judgeAb({ measure: "patroniLeaderChanges", better: "lower", floor: 1 }, { values: [0] }, { values: [0] });
+    expect(neither.decision).toBe("inconclusive");
+    expect(needsAnotherPair(neither, 1, 2)).toBe(true);
   });
 });
 
