@@ -1,5 +1,6 @@
 import { parse } from "yaml";
 import { z } from "zod";
+import { getJson } from "../live";
 import type { MonitoringSettings } from "./journal";
 
 /**
@@ -62,16 +63,10 @@ export function monitoringSettingsFrom(prometheusYaml: string, rules: unknown, a
   };
 }
 
-async function getJson(url: string): Promise<unknown> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
-  return res.json();
-}
-
 /** Reads the settings from a running Prometheus and Alertmanager. */
 export async function readMonitoringSettings(prometheusUrl: string, alertmanagerUrl: string): Promise<MonitoringSettings> {
-  const config = z.object({ data: z.object({ yaml: z.string() }) }).parse(await getJson(`${prometheusUrl}/api/v1/status/config`));
-  const rules = await getJson(`${prometheusUrl}/api/v1/rules?type=alert`);
-  const status = z.object({ config: z.object({ original: z.string() }) }).parse(await getJson(`${alertmanagerUrl}/api/v2/status`));
+  const config = z.object({ data: z.object({ yaml: z.string() }) }).parse(await getJson(`${prometheusUrl}/api/v1/status/config`, undefined, 5000));
+  const rules = await getJson(`${prometheusUrl}/api/v1/rules?type=alert`, undefined, 5000);
+  const status = z.object({ config: z.object({ original: z.string() }) }).parse(await getJson(`${alertmanagerUrl}/api/v2/status`, undefined, 5000));
   return monitoringSettingsFrom(config.data.yaml, rules, status.config.original);
 }

@@ -2,6 +2,7 @@ import { execFile } from "child_process";
 import { promisify } from "util";
 import { judgeCluster, type PatroniMember, type ReplicationRow } from "../../components/lab/health";
 import { queryPostgres } from "../../components/lab/postgres";
+import { patroniCluster } from "../live";
 import { readMonitoringSettings } from "../experiments/monitoring-settings";
 import { getPatroniConfig } from "../experiments/primary-probes";
 import type { ExperimentTarget } from "../experiments/target";
@@ -70,16 +71,7 @@ export async function readSettings(target: ExperimentTarget): Promise<Settings> 
 
 /** One leader and every replica streaming from it, as Patroni and the leader's pg_stat_replication say. */
 export async function clusterHealth(target: ExperimentTarget): Promise<{ healthy: boolean; problems: string[]; leader?: string }> {
-  let members: PatroniMember[] | undefined;
-  for (const m of target.patroni) {
-    try {
-      const res = await fetch(`${m.rest}/cluster`, { signal: AbortSignal.timeout(3000) });
-      members = ((await res.json()) as { members: PatroniMember[] }).members;
-      break;
-    } catch {
-      // the next member answers for the cluster
-    }
-  }
+  const members: PatroniMember[] | undefined = await patroniCluster(target.patroni.map((m) => m.rest), 3000).catch(() => undefined);
   if (!members) return { healthy: false, problems: ["no Patroni member answered /cluster"] };
   const leader = members.find((x) => x.role === "leader")?.name;
   const node = target.patroni.find((x) => x.name === leader);
