@@ -2,7 +2,7 @@ import { abortedBefore, evaluateExpectations, invalidBecause, summarizeVerdicts 
 import type { Journal } from "./journal";
 import { computeMetrics, type ExperimentMetrics, type MetricsOptions } from "./metrics";
 import { demotionAt, DEMOTED_PROBES } from "./demotion";
-import { markdownTable } from "./report";
+import { markdownTable } from "./report-table";
 
 /**
  * One experiment under several settings (variants: failsafe_mode off vs on, default vs tuned ttl, ...),

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from "vega-lite/build/index";
-import { markdownTable } from "../experiments/report";
+import { markdownTable } from "../experiments/report-table";
 import { answerLines } from "./answers";
 import type { GameDayResults, RecommendationResult } from "./results";
 import { fmt } from "./verdict";
