@@ -11,7 +11,7 @@ import { estimateSeconds, remainingSeconds, resolveProgramme, type GameDayMode, 
 import { testCandidate, untestedRecommendation, type AbRun } from "./recommend";
 import { restoreHealth, type Repair } from "./repair";
 import { publishGameDay } from "./publish";
-import { runResult, type GameDayResults, type RecommendationResult, type RunResult, type Settings } from "./results";
+import { RESULTS_SCHEMA_VERSION, runResult, type GameDayResults, type RecommendationResult, type RunResult, type Settings } from "./results";
 import { readSettings } from "./settings";
 
 /**
@@ -148,7 +148,7 @@ export async function runGameDay(opts: GameDayOptions): Promise<GameDayResults> 
   const findings = programmeRuns.flatMap((r) => r.findings);
   const statuses = [...programmeRuns.map((r) => r.status), ...ctx.runs.filter((r) => r.role === "ab" && r.status !== "PASS" && r.status !== "FAIL").map((r) => r.status)];
   const results: GameDayResults = {
-    schemaVersion: 1, runId, mode: opts.mode.name, target: target.describe,
+    schemaVersion: RESULTS_SCHEMA_VERSION, runId, mode: opts.mode.name, target: target.describe,
     startedAt: new Date(t0).toISOString(), endedAt: new Date().toISOString(), wallSeconds: Math.round((Date.now() - t0) / 1000),
     settings: { ...settings, notes: [...settings.notes, ...ctx.repairs.map((r) => `repair before ${r.before}: ${r.action} (${r.reason}) — ${r.ok ? "healthy after" : "NOT healthy after"}`)] },
     runs: ctx.runs, findings, recommendations,
