@@ -21,12 +21,12 @@ export interface RunOutcome {
 export function runOutcome(journal: Journal, m: ExperimentMetrics): RunOutcome {
   const verdicts = evaluateExpectations(m, journal.experiment.expected?.assertions ?? []);
   const aborted = abortedBefore(journal);
-  if (aborted) return { status: "ABORTED", text: `ABORTED: ${aborted}`, verdicts };
   const invalid = invalidBecause(journal);
-  if (invalid) return { status: "INVALID", text: `INVALID: ${invalid}`, verdicts };
-  if (journal.runnerError) return { status: "ERROR", text: `ERROR: ${journal.runnerError}`, verdicts };
-  const summary = summarizeVerdicts(verdicts);
-  return { status: summary.pass ? "PASS" : "FAIL", text: summary.text, verdicts };
+  if (journal.runnerError && !aborted && !invalid) return { status: "ERROR", text: `ERROR: ${journal.runnerError}`, verdicts };
+  // The text (ABORTED/INVALID/PASS/FAIL) is summarizeVerdicts' own; the status only names which it was.
+  const summary = summarizeVerdicts(verdicts, aborted, invalid);
+  const status: RunStatus = aborted ? "ABORTED" : invalid ? "INVALID" : summary.pass ? "PASS" : "FAIL";
+  return { status, text: summary.text, verdicts };
 }
 
 /**
