@@ -16,6 +16,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import { Client } from "pg";
+import { endPostgres } from "../components/lab/postgres";
 import { alertDelays, firstFiring, resolvedDelays, scrapeTargets, type AlertTiming, type ExpectedAlert, type MatrixSeries, type ResolvedTiming } from "../components/monitoring/alerts";
 import { durationSeconds, monitoringSchema } from "../stacks/config";
 import { PROJECT_DIR, TestStack } from "../test/helpers/engine";
@@ -204,7 +205,7 @@ async function errorStorm(o: { endpoints: Endpoints; readWritePort: number; pass
         reconnects++;
         await sleep(100);
       } finally {
-        await c.end().catch(() => undefined);
+        await endPostgres(c);
       }
     }
   };

@@ -1,5 +1,5 @@
 import { Client } from "pg";
-import { connectPostgres, queryPostgres, type PostgresCredentials } from "../../components/lab/postgres";
+import { connectPostgres, endPostgres, queryPostgres, type PostgresCredentials } from "../../components/lab/postgres";
 import type { PrimaryProbeSample } from "./single-primary";
 
 /**
@@ -59,7 +59,7 @@ export class PrimaryProber {
   private async loop(t: ProbeTarget): Promise<void> {
     let client: Client | undefined;
     const drop = () => {
-      client?.end().catch(() => undefined);
+      if (client) void endPostgres(client);
       client = undefined;
     };
     const timeout = this.opts.timeoutMs ?? Math.max(500, Math.min(2000, this.opts.intervalMs * 3));

@@ -1,4 +1,4 @@
-import { connectPostgres, queryPostgres, type PostgresEndpoint } from "../../components/lab/postgres";
+import { connectPostgres, endPostgres, queryPostgres, type PostgresEndpoint } from "../../components/lab/postgres";
 import type { Journal, LogLine } from "./journal";
 
 /**
@@ -535,6 +535,6 @@ export async function generateWal(member: string, endpoint: PostgresEndpoint, me
     const after = (await c.query("select (select coalesce(sum(size), 0) from pg_ls_waldir())::float8 as d, (select min(name) from pg_ls_waldir() where name ~ '^[0-9A-F]{24}$') as o")).rows[0];
     return { member, startedAt, endedAt: Date.now(), bytes: (await lsn()) - start, checkpoint, walDirBytesAfter: Number(after.d), oldestSegmentAfter: after.o ?? undefined };
   } finally {
-    await c.end().catch(() => undefined);
+    await endPostgres(c);
   }
 }

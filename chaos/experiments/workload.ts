@@ -1,5 +1,5 @@
 import { Client } from "pg";
-import { connectPostgres, type PostgresCredentials } from "../../components/lab/postgres";
+import { connectPostgres, endPostgres, type PostgresCredentials } from "../../components/lab/postgres";
 import type { ErrorClass, ReadEvent, WriteEvent } from "./journal";
 
 /**
@@ -73,7 +73,7 @@ class ReconnectingClient {
   drop(): void {
     const c = this.client;
     this.client = undefined;
-    c?.end().catch(() => undefined);
+    if (c) void endPostgres(c);
   }
 }
 

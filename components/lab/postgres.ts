@@ -28,10 +28,25 @@ export async function connectPostgres(e: PostgresEndpoint, opts: { connectTimeou
   try {
     await c.connect();
   } catch (err) {
-    await c.end().catch(() => undefined);
+    await endPostgres(c);
     throw err;
   }
   return c;
+}
+
+/**
+ * Ends a client within `withinMs`, then destroys its socket: pg's end() can stay pending forever once the
+ * socket has dropped (brianc/node-postgres#2788, #2923) and, with nothing else alive, node then exits 0
+ * with its work unfinished. The timer is kept referenced on purpose, so the process waits for the end.
+ */
+export async function endPostgres(c: Client, withinMs = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([
+    c.end().then(() => true, () => true),
+    new Promise<boolean>((r) => { timer = setTimeout(() => r(false), withinMs); }),
+  ]);
+  clearTimeout(timer);
+  if (!ended) (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
 /** One query on its own short-lived connection, bounded in connect and query time; throws on failure. */
@@ -40,6 +55,6 @@ export async function queryPostgres<T = Record<string, any>>(e: PostgresEndpoint
   try {
     return (await c.query(sql, params)).rows as T[];
   } finally {
-    await c.end().catch(() => undefined);
+    await endPostgres(c);
   }
 }

@@ -10,7 +10,17 @@ async function main(): Promise<void> {
   const password = process.env.PGCHAOS_READINESS_PASSWORD;
   if (!password) throw new Error("PGCHAOS_READINESS_PASSWORD is empty: the readiness command needs the superuser password");
   process.stdout.write(`${JSON.stringify(await waitForLab({ ...args, password }))}\n`);
+  printed = true;
 }
+
+// Node exits 0 when its event loop empties under a promise that never settles (a pg client whose end()
+// waits for a socket already gone did that in CI): without a result, that is a failure, never success.
+let printed = false;
+process.on("beforeExit", () => {
+  if (printed) return;
+  process.stderr.write("readiness wait ended without a result (a promise never settled): failing rather than reporting a healthy lab\n");
+  process.exit(1);
+});
 
 main().catch((e: Error) => {
   process.stderr.write(`${e.message}\n`);

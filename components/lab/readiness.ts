@@ -28,7 +28,8 @@ export interface ReadinessResult {
  * On timeout it throws a message naming each member that is not ready, with its last log lines.
  */
 export async function waitForLab(args: ReadinessArgs): Promise<ReadinessResult> {
-  const { Client } = require("pg") as typeof import("pg");
+  // Required here, not imported: the Pulumi program loads this module and never needs pg itself.
+  const { queryPostgres } = require("./postgres") as typeof import("./postgres");
   const { execFileSync } = require("child_process") as typeof import("child_process");
   const started = Date.now();
   const deadline = started + args.timeoutSeconds * 1000;
@@ -37,16 +38,8 @@ export async function waitForLab(args: ReadinessArgs): Promise<ReadinessResult> 
   let suspects: string[] = names;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  const query = async (port: number, sql: string, params: unknown[] = []) => {
-    const client = new Client({ host: "127.0.0.1", port, user: "postgres", password: args.password, database: "postgres", connectionTimeoutMillis: 3000, statement_timeout: 5000 });
-    client.on("error", () => undefined);
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  };
+  const query = (port: number, sql: string, params: unknown[] = []) =>
+    queryPostgres({ host: "127.0.0.1", port, password: args.password }, sql, params, 5000);
 
   while (Date.now() < deadline) {
     try {
