@@ -1,5 +1,5 @@
 import { comparisonMeasures } from "../experiments/compare";
-import type { Experiment, PatroniConfigSettings } from "../experiments/definition";
+import type { Experiment } from "../experiments/definition";
 import type { Finding } from "../experiments/findings";
 import type { Journal } from "../experiments/journal";
 import { computeMetrics } from "../experiments/metrics";
@@ -42,7 +42,7 @@ async function runPairs(c: Candidate, base: Experiment, maxRuns: number, run: Ab
   }
 }
 
-export async function testCandidate(c: Candidate, because: Finding[], s: { a: PatroniConfigSettings; b: PatroniConfigSettings }, catalog: Experiment[], maxRuns: number, run: AbRun): Promise<RecommendationResult> {
+export async function testCandidate(c: Candidate, because: Finding[], s: { a: Record<string, unknown>; b: Record<string, unknown> }, catalog: Experiment[], maxRuns: number, run: AbRun): Promise<RecommendationResult> {
   const expId = c.experiment ?? because[0].experiment;
   const base = catalog.find((e) => e.id === expId);
   if (!base) return untestedRecommendation(c, because, "untested", `untested: the catalog has no experiment ${expId} to run the A/B on`);
