@@ -18,7 +18,10 @@ export interface PatroniSettings {
 }
 
 /** Keys of compare.ts's measures the candidates judge by. */
-export type MeasureKey = "writeAvailability" | "writeUnavailabilitySeconds" | "lostAckedWrites" | "patroniLeaderChanges" | "timeToNewLeaderSeconds" | "failedWrites" | "doubleWritableIntervals";
+export type MeasureKey =
+  | "writeAvailability" | "writeUnavailabilitySeconds" | "lostAckedWrites" | "patroniLeaderChanges" | "timeToNewLeaderSeconds" | "failedWrites" | "doubleWritableIntervals"
+  // Resync measures (recommend.ts): replicas that needed a full copy, and the primary's pg_wal peak.
+  | "replicaReinits" | "primaryWalPeakMiB";
 
 export interface Goal {
   measure: MeasureKey;
@@ -57,13 +60,16 @@ interface CandidateBase {
 
 /**
  * A candidate changes one component: Patroni's dynamic configuration (PATCH /config, set per run by the
- * runner), or HAProxy's checks (the lab's `pgchaos:haproxy` config, applied by a `pulumi up` of the lab).
+ * runner), or HAProxy's checks (the lab's `pgchaos:haproxy` config, applied by a `pulumi up` of the lab);
+ * or it is a pair of the programme's own variants of one experiment that differ in the candidate's setting
+ * (side A: the variant that showed the finding), so its A/B needs no run of its own.
  * `sideB` gives side B's settings from side A's (undefined when A already has them); `keys` are side A's
  * keys set explicitly, so both sides differ only in what the candidate changes.
  */
 export type Candidate =
   | (CandidateBase & { layer: "patroni"; keys: (keyof PatroniSettings)[]; sideB: (a: PatroniSettings) => PatroniConfigSettings | undefined })
-  | (CandidateBase & { layer: "haproxy"; keys: (keyof HaproxyTiming)[]; sideB: (a: HaproxyTiming) => HaproxyTiming | undefined });
+  | (CandidateBase & { layer: "haproxy"; keys: (keyof HaproxyTiming)[]; sideB: (a: HaproxyTiming) => HaproxyTiming | undefined })
+  | (CandidateBase & { layer: "programme"; experiment: string; variants: { a: string; b: string } });
 
 const pick = <T extends object>(a: T, keys: (keyof T)[]): Record<string, unknown> => Object.fromEntries(keys.map((k) => [k, a[k]]));
 
@@ -139,6 +145,18 @@ export const CANDIDATES: Candidate[] = [
     costs: [{ measure: "writeAvailability", better: "higher", experiment: "loss-primary", why: "a shorter fall marks the primary down on a few lost checks" }],
     rationale: "after an election HAProxy sends writes to the new leader only once its check has passed rise times, and drops the old one after fall failed checks",
   },
+  {
+    id: "permanent-slots",
+    layer: "programme",
+    title: "permanent physical slots for every member (slots: in the DCS config)",
+    fixes: ["replica-reinit"],
+    experiments: ["replica-long-isolation"],
+    experiment: "replica-long-isolation",
+    variants: { a: "wal-too-small", b: "wal-retained" },
+    goal: { measure: "replicaReinits", better: "lower", floor: 1 },
+    costs: [{ measure: "primaryWalPeakMiB", better: "lower", why: "the primary keeps every byte an absent member's slot holds: size pg_wal's disk for it, or cap it with max_slot_wal_keep_size" }],
+    rationale: "the leader keeps a slot named after each member, also while that member is absent from the DCS, so the WAL it missed stays on the primary",
+  },
 ];
 
 const subjects = (f: Finding[]) => [...new Set(f.map((x) => x.subject ?? x.experiment))].join(", ");
@@ -168,6 +186,7 @@ export function candidatesFor(findings: Finding[], max: number): { candidate: Ca
 
 /** Side A (the settings in effect, for the candidate's keys) and side B (the candidate), or undefined when A already is B. */
 export function sides(c: Candidate, inEffect: InEffect): { a: Record<string, unknown>; b: Record<string, unknown> } | undefined {
+  if (c.layer === "programme") return undefined; // its sides are the variants' own settings (gameday.ts)
   if (c.layer === "patroni") {
     const b = inEffect.patroni && c.sideB(inEffect.patroni);
     return inEffect.patroni && b ? { a: pick(inEffect.patroni, c.keys), b } : undefined;
@@ -180,4 +199,5 @@ export function sides(c: Candidate, inEffect: InEffect): { a: Record<string, unk
 export const LAYER_SOURCE: Record<Candidate["layer"], string> = {
   patroni: "Patroni's settings in effect (GET /config)",
   haproxy: "HAProxy's check timing (its haproxy.cfg)",
+  programme: "the programme's variants",
 };

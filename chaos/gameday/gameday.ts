@@ -9,7 +9,7 @@ import { resolveTarget, type ExperimentTarget, type TargetSelector } from "../ex
 import { candidatesFor, LAYER_SOURCE, sides, UNTESTED_ADVICE, type Candidate, type HaproxyTiming, type InEffect } from "./candidates";
 import { labHaproxyChanger, type HaproxyChanger } from "./haproxy-checks";
 import { estimateSeconds, remainingSeconds, resolveProgramme, type GameDayMode, type Question } from "./programme";
-import { testCandidate, untestedRecommendation, type AbRun } from "./recommend";
+import { conclude, testCandidate, untestedRecommendation, type AbRun } from "./recommend";
 import { restoreHealth, type Repair } from "./repair";
 import { publishGameDay } from "./publish";
 import { RESULTS_SCHEMA_VERSION, runResult, type GameDayResults, type RecommendationResult, type RunResult, type Settings } from "./results";
@@ -50,11 +50,14 @@ export interface GameDayContext {
   deps: GameDayDeps;
   runDir: string;
   runs: RunResult[];
+  /** Each programme run's journal by `<id>[--<variant>]`: a candidate may be judged from two of them. */
+  journals: Map<string, Journal>;
   repairs: Repair[];
   t0: number;
   done: { estimated: number; actual: number }[];
 }
 
+const runKey = (id: string, variant?: string) => `${id}${variant ? `--${variant}` : ""}`;
 const settingsLabel = (c: Record<string, unknown>) => Object.entries(c).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ");
 const mmss = (s: number) => { const t = Math.round(s); return `${Math.floor(t / 60)}:${String(t % 60).padStart(2, "0")}`; };
 
@@ -73,6 +76,7 @@ export async function runOne(ctx: GameDayContext, exp: Experiment, role: RunResu
   opts.log(`[game day] ${exp.id}${exp.variant ? ` [${exp.variant}]` : ""}: ${result.verdict}`);
   for (const f of result.findings) opts.log(`[game day]   FINDING (${f.severity}) ${f.class}: ${f.summary}`);
   ctx.runs.push(result);
+  if (role === "programme") ctx.journals.set(runKey(exp.id, exp.variant), journal);
   return { journal, result };
 }
 
@@ -101,6 +105,7 @@ type Chosen = ReturnType<typeof candidatesFor>;
 /** One candidate's A/B (its pairs, then its cost runs) and the recommendation computed from them. */
 async function testOne(ctx: GameDayContext, chosen: Chosen, i: number, inEffect: InEffect, target: ExperimentTarget): Promise<RecommendationResult> {
   const { candidate, findings: because } = chosen[i];
+  if (candidate.layer === "programme") return fromProgrammePair(ctx, candidate, because);
   const s = sides(candidate, inEffect);
   const read = candidate.layer === "patroni" ? inEffect.patroni : inEffect.haproxy;
   if (!read || !s) {
@@ -135,6 +140,18 @@ async function testOne(ctx: GameDayContext, chosen: Chosen, i: number, inEffect:
   return rec;
 }
 
+/** A candidate judged from two variants the programme already ran (side A: the one that showed the finding). */
+function fromProgrammePair(ctx: GameDayContext, c: Extract<Candidate, { layer: "programme" }>, because: Chosen[number]["findings"]): RecommendationResult {
+  const a = ctx.journals.get(runKey(c.experiment, c.variants.a));
+  const b = ctx.journals.get(runKey(c.experiment, c.variants.b));
+  if (!a || !b) return untestedRecommendation(c, because, "untested", `untested: the programme did not run both ${runKey(c.experiment, c.variants.a)} and ${runKey(c.experiment, c.variants.b)}`);
+  const config = (j: Journal) => ({ variant: j.experiment.variant, ...(j.patroniConfig?.requested ?? {}) });
+  const rec = conclude(c, because, { a: config(a), b: config(b) }, c.experiment, [a], [b], new Map());
+  const runs = [{ label: `A: ${c.variants.a}`, journal: a }, { label: `B: ${c.variants.b}`, journal: b }];
+  rec.comparisons = [path.basename(publishComparison(ctx.runDir, `${c.experiment}-ab-${c.id}`, `${c.experiment}: ${c.title} (the programme's two variants)`, runs))];
+  return rec;
+}
+
 async function recommend(ctx: GameDayContext, inEffect: InEffect, target: ExperimentTarget): Promise<RecommendationResult[]> {
   const findings = ctx.runs.filter((r) => r.role === "programme").flatMap((r) => r.findings);
   const chosen = candidatesFor(findings, ctx.opts.mode.maxCandidates);
@@ -163,7 +180,7 @@ export async function runGameDay(opts: GameDayOptions): Promise<GameDayResults> 
   const target = await deps.resolveTarget(opts.selector);
   const settings = await deps.readSettings(target);
   opts.log(`[game day] ${runId}: ${opts.mode.programme.length} experiments (${opts.mode.name}) against ${target.describe}; reports in ${path.relative(process.cwd(), runDir)}`);
-  const ctx: GameDayContext = { opts, deps, runDir, runs: [], repairs: [], t0, done: [] };
+  const ctx: GameDayContext = { opts, deps, runDir, runs: [], journals: new Map(), repairs: [], t0, done: [] };
   await runProgramme(ctx);
   const recommendations = await recommend(ctx, { patroni: settings.patroni, haproxy: settings.haproxy }, target);
   const programmeRuns = ctx.runs.filter((r) => r.role === "programme");
