@@ -117,7 +117,7 @@ async function testOne(ctx: GameDayContext, chosen: Chosen, i: number, inEffect:
   }
   const pairs = new Map<string, { label: string; journal: Journal }[]>();
   // What is left at least: one pair per remaining candidate and its cost experiment (repeats come on top).
-  const planned = chosen.slice(i).flatMap(({ candidate: c, findings: f }) => [c.experiment ?? f[0].experiment, ...c.costs.flatMap((x) => (x.experiment ? [x.experiment] : []))])
+  const planned = chosen.slice(i).filter(({ candidate: c }) => c.layer !== "programme").flatMap(({ candidate: c, findings: f }) => [c.experiment ?? f[0].experiment, ...c.costs.flatMap((x) => (x.experiment ? [x.experiment] : []))])
     .flatMap((id) => { const e = ctx.opts.catalog.find((x) => x.id === id); return e ? [estimateSeconds(e), estimateSeconds(e)] : []; });
   let ran = 0;
   const runAb: AbRun = async (exp, side, n) => {
