@@ -19,11 +19,16 @@ export type CampaignSelector = (typeof CAMPAIGN_SELECTORS)[number];
 /** Kinds whose menu entry names one target per toggle (picked from `targets`); partitions isolate it. */
 const TARGETED = new Set(["node-stop", "delay", "loss", "reset", "stress", "partition"]);
 
-const seconds = (key: string, min: number, max: number) =>
-  z.number({ error: (i) => `${key}: must be a number of seconds from ${min} to ${max} (got ${JSON.stringify(i.input)})` })
-    .int({ error: (i) => `${key}: must be a whole number of seconds from ${min} to ${max} (got ${JSON.stringify(i.input)})` })
-    .min(min, { error: (i) => `${key}: must be ≥ ${min} s (got ${JSON.stringify(i.input)}; allowed ${min}–${max})` })
-    .max(max, { error: (i) => `${key}: must be ≤ ${max} s (got ${JSON.stringify(i.input)}; allowed ${min}–${max})` });
+/** A whole number in [min, max]; every message names the key, the value and the range. */
+const whole = (key: string, min: number, max: number, unit = "") => {
+  const range = `${min}${unit}–${max}${unit}`;
+  const got = (v: unknown) => JSON.stringify(v);
+  return z.number({ error: (i) => `${key}: must be a whole number from ${range} (got ${got(i.input)})` })
+    .int({ error: (i) => `${key}: must be a whole number from ${range} (got ${got(i.input)})` })
+    .min(min, { error: (i) => `${key}: must be ≥ ${min}${unit} (got ${got(i.input)}; allowed ${range})` })
+    .max(max, { error: (i) => `${key}: must be ≤ ${max}${unit} (got ${got(i.input)}; allowed ${range})` });
+};
+const seconds = (key: string, min: number, max: number) => whole(key, min, max, " s");
 
 /**
  * One entry of the menu: a fault of the catalog's kinds without its name (the planner names it) and, for
@@ -33,7 +38,7 @@ export const menuEntrySchema = z.object({
   kind: z.enum(["node-stop", "delay", "loss", "reset", "partition", "stress", "etcd-outage"]),
   targets: z.array(z.enum(CAMPAIGN_SELECTORS, { error: (i) => `must be one of ${CAMPAIGN_SELECTORS.join(", ")} (got ${JSON.stringify(i.input)})` })).min(1).max(8).optional(),
   /** Relative odds of this entry when the planner draws a fault. */
-  weight: z.number({ error: (i) => `weight: must be a number from 1 to 100 (got ${JSON.stringify(i.input)})` }).int().min(1).max(100).default(1),
+  weight: whole("weight", 1, 100).default(1),
 }).catchall(z.unknown());
 export type MenuEntry = z.infer<typeof menuEntrySchema>;
 
@@ -42,11 +47,11 @@ export const campaignSchema = z.object({
   title: z.string().min(3).max(120),
   description: z.string().min(3).optional(),
   /** Same seed + same file + same cluster size → the same planned schedule. */
-  seed: z.number({ error: (i) => `seed: must be a whole number from 0 to 4294967295 (got ${JSON.stringify(i.input)})` }).int().min(0).max(0xffffffff),
+  seed: whole("seed", 0, 0xffffffff),
   /** Length of the fault schedule (steady state before and after not counted). */
   durationSeconds: seconds("durationSeconds", 30, 86_400),
   /** At most this many faults active at once. */
-  maxConcurrent: z.number({ error: (i) => `maxConcurrent: must be 1 to 4 (got ${JSON.stringify(i.input)})` }).int().min(1).max(4).default(2),
+  maxConcurrent: whole("maxConcurrent", 1, 4).default(2),
   /** Faults on for `onSeconds`, healed for `offSeconds`, each ± a uniform draw of up to `jitterSeconds`. */
   period: z.object({
     onSeconds: seconds("period.onSeconds", 10, 3600),
@@ -58,8 +63,8 @@ export const campaignSchema = z.object({
   }),
   /** The cluster the schedule is planned for; the executor refuses a lab of another size. */
   cluster: z.object({
-    etcd: z.number().int().min(1).max(7).default(3),
-    patroni: z.number().int().min(2).max(7).default(3),
+    etcd: whole("cluster.etcd", 1, 7).default(3),
+    patroni: whole("cluster.patroni", 2, 7).default(3),
   }).strict().default({ etcd: 3, patroni: 3 }),
   /** By default at most a minority of etcd is ever down at once: set true to plan quorum losses too. */
   allowEtcdQuorumLoss: z.boolean().default(false),
