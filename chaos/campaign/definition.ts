@@ -72,6 +72,8 @@ export const campaignSchema = z.object({
   workload: workloadSchema.default({ writers: 2, readers: 1, writeRate: 20, readRate: 20 }),
   steadySeconds: z.object({ before: seconds("steadySeconds.before", 1, 600).default(10), after: seconds("steadySeconds.after", 1, 1800).default(30) })
     .strict().default({ before: 10, after: 30 }),
+  /** A cycle whose longest time without an acknowledged write exceeds this is an anomaly. */
+  bounds: z.object({ writeUnavailabilitySeconds: seconds("bounds.writeUnavailabilitySeconds", 1, 3600).default(60) }).strict().default({ writeUnavailabilitySeconds: 60 }),
   /** Added to each fault's planned active time for its watchdog: a dead controller leaves nothing behind after it. */
   watchdogSlackSeconds: seconds("watchdogSlackSeconds", 30, 3600).default(120),
 }).strict().superRefine((c, ctx) => {
