@@ -74,8 +74,8 @@ export const campaignSchema = z.object({
     .strict().default({ before: 10, after: 30 }),
   /** A cycle whose longest time without an acknowledged write exceeds this is an anomaly. */
   bounds: z.object({ writeUnavailabilitySeconds: seconds("bounds.writeUnavailabilitySeconds", 1, 3600).default(60) }).strict().default({ writeUnavailabilitySeconds: 60 }),
-  /** Added to each fault's planned active time for its watchdog: a dead controller leaves nothing behind after it. */
-  watchdogSlackSeconds: seconds("watchdogSlackSeconds", 30, 3600).default(120),
+  /** Added to each fault's planned active time for its watchdog: a dead controller leaves nothing behind after it. Toggles are late by a pulumi up or two (tens of seconds on a loaded 2-core machine), so the default is generous. */
+  watchdogSlackSeconds: seconds("watchdogSlackSeconds", 30, 3600).default(300),
 }).strict().superRefine((c, ctx) => {
   c.faults.forEach((entry, i) => {
     const problem = entryProblem(entry);
