@@ -222,7 +222,7 @@ function combinationRows(cycles: CycleStats[]): CombinationRow[] {
 /** INVALID when the run proves nothing (error, abort, a fault not acting or not recovered); FAIL on any anomaly. */
 function judge(j: Journal, faults: FaultInterval[], anomalies: Anomaly[]): { status: CampaignAnalysis["status"]; reasons: string[] } {
   const invalid: string[] = [];
-  if (j.runnerError) invalid.push(`runner error: ${j.runnerError}`);
+  if (j.runnerError) invalid.push(`runner error: ${briefError(j.runnerError)}`);
   for (const n of j.notes.filter((x) => x.startsWith("aborted"))) invalid.push(n);
   for (const n of j.notes.filter((x) => x.startsWith("rollback failed"))) invalid.push(n);
   const unrecovered = faults.filter((f) => f.activeFrom !== undefined && f.activeTo === undefined);
@@ -235,6 +235,12 @@ function judge(j: Journal, faults: FaultInterval[], anomalies: Anomaly[]): { sta
   if (j.hypothesis.after.length === 0) return { status: "INVALID", reasons: ["the steady state after the campaign was never checked"] };
   if (failing.length || failedAfter.length) return { status: "FAIL", reasons: [...failedAfter, ...[...groupBy(failing, (a) => a.type)].map(([t, as]) => `${as.length} ${t} anomal${as.length === 1 ? "y" : "ies"}`)] };
   return { status: "PASS", reasons: [] };
+}
+
+/** A failed `pulumi up` reduced to its own error lines (its whole output is in the journal's notes). */
+function briefError(text: string): string {
+  const lines = [...new Set(text.split("\n").map((l) => l.trim()).filter((l) => /^error: /.test(l) && l !== "error: update failed"))];
+  return lines.length ? lines.join("; ") : text.split("\n")[0];
 }
 
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {

@@ -87,7 +87,7 @@ export function renderCampaignReport(r: CampaignResults, chartFile: string): str
     `# Campaign ${r.campaign}: ${a.status}`, "",
     `${r.title}. Target ${r.target}; ${r.startedAt} → ${r.endedAt} (${Math.floor(r.wallSeconds / 60)} min ${r.wallSeconds % 60} s).`, "",
     `**Seed ${r.seed}**, schedule ${r.scheduleHash}: rerun with \`${r.rerun}\` (\`--plan-only\` prints the same schedule without touching the lab).`, "",
-    `${r.schedule.faults.length} faults planned in ${r.schedule.cycles} cycles over ${r.schedule.durationSeconds} s (${r.schedule.toggles.length} toggles); ${injected.length} injected and ${injected.filter((f) => f.activeTo !== undefined).length} recovered, ${a.faults.filter((f) => f.skipped).length} skipped.`,
+    `${r.schedule.faults.length} faults planned in ${r.schedule.cycles} cycles over ${r.schedule.durationSeconds} s (${r.schedule.toggles.length} toggles); ${injected.length} injected and ${injected.filter((f) => f.activeTo !== undefined).length} recovered, ${a.faults.filter((f) => f.skipped).length} skipped or not reached.`,
     ...(a.reasons.length ? ["", ...a.reasons.map((x) => `- ${x}`)] : []), "",
     "## Anomalies", "",
     a.anomalies.length ? markdownTable(["at", "type", "what", "faults active then"], a.anomalies.map((x) => [new Date(x.at).toISOString().slice(11, 23), x.type, x.summary, x.activeFaults.join(" + ")])) : "None: no acknowledged write lost, no unexpected row, never two writable primaries, every cycle within its unavailability bound and caught up.", "",
