@@ -69,6 +69,9 @@ function sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Time between two toggles while faults are active, at least: a few of the fault watch's 2 s rounds. */
+const MIN_WATCHED_MS = 8000;
+
 export interface CampaignOptions {
   target: TargetSelector;
   log: (line: string) => void;
@@ -86,9 +89,11 @@ export async function runCampaign(c: Campaign, schedule: Schedule, opts: Campaig
   const prepareStep = async (step: MethodStep, index: number): Promise<MethodStep> => {
     const toggle = schedule.toggles[index];
     if (!toggle) return step; // the closing wait-healthy
-    run.scheduleStartedAt ??= Date.now();
+    const previousEnded = Date.now();
+    run.scheduleStartedAt ??= previousEnded;
     const plannedAt = run.scheduleStartedAt + toggle.atSeconds * 1000;
-    await sleepUntil(plannedAt, opts.abortSignal);
+    // The fault watch re-checks active faults only between changes: a late schedule still leaves it a few rounds.
+    await sleepUntil(Math.max(plannedAt, index > 0 && active.size ? previousEnded + MIN_WATCHED_MS : 0), opts.abortSignal);
     const record: ToggleRecord = { index, action: toggle.action, plannedSeconds: toggle.atSeconds, plannedAt, preparedAt: Date.now(), faults: [] };
     run.toggles.push(record);
     const late = ((record.preparedAt - plannedAt) / 1000).toFixed(1);

@@ -137,6 +137,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
         checkAbort();
         const step = opts.prepareStep ? await opts.prepareStep(planned, index) : planned;
         checkAbort();
+        if (step.action === "inject") watch.start(); // a full recover stopped it (campaigns inject again)
         await runStep(step, {
           chaos, journal, observers, target, log, expId: exp.id, leaderBefore, onRecovered: () => { void watch.stop(); endPhase(); phase("recovery", Date.now()); }, resync, resyncSampler, watch,
           snapshotRows: prober ? () => readNodeRowIds(probeTargets, target.credentials, WRITES_TABLE, runId) : undefined,

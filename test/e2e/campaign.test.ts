@@ -61,7 +61,8 @@ describe("campaign: a short seeded campaign on a real lab", () => {
     }
     const pinned = r.toggles.flatMap((t) => t.faults).filter((f) => f.selector === "primary");
     expect(pinned.length).toBeGreaterThan(0);
-    expect(r.faultWatch!.checks).toBeGreaterThan(10);
+    // Between two toggles with faults active the campaign leaves the watch ≥ 8 s: each fault checked at least once.
+    expect(r.faultWatch!.checks).toBeGreaterThanOrEqual(r.analysis.faults.length);
     expect(r.faultWatch!.events).toBe(0);
     expect(chaos!.pulumi(["stack", "export"])).not.toMatch(/"name": "c\d+-\d-/);
   });
