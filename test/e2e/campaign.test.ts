@@ -68,13 +68,13 @@ describe("campaign: a short seeded campaign on a real lab", () => {
   });
 
   it("leaves nothing behind: doctor finds no leftover and scans every member", () => {
-    const doctor = run("npx", ["pgchaos", "doctor", "--lab-stack", lab.name, "-o", "json"]);
+    const doctor = run("npx", ["pgchaos", "doctor", "--lab-stack", lab.name, "-o", "json"], { timeoutMs: 540_000 });
     expect(doctor.status, doctor.stderr).toBe(0);
     const report = JSON.parse(doctor.stdout) as { leftovers: unknown[]; notScanned: unknown[]; liveFaults: unknown[] };
     expect(report.leftovers).toEqual([]);
     expect(report.notScanned).toEqual([]);
     expect(report.liveFaults).toEqual([]);
-  });
+  }, 600_000);
 
   it("the checkers covered the whole history: writes, probes and cycles from before the first toggle to after the last", () => {
     const c = r.analysis.coverage;
