@@ -165,10 +165,12 @@ function notCaughtUpAt(j: Journal, at: number): string[] {
 
 /** Cycle windows: from the cycle's first toggle to the next cycle's (the last one to the end of the run). */
 function cycleWindows(run: Pick<CampaignRun, "toggles" | "schedule" | "journal">, faults: FaultInterval[]): Array<{ cycle: number; from: number; to: number; combination: string }> {
-  const starts = run.schedule.toggles.map((t, i) => ({ t, rec: run.toggles.find((r) => r.index === i) }))
-    .filter((x) => x.t.action === "inject" && x.rec)
-    .map((x) => ({ cycle: run.schedule.faults.find((f) => f.name === x.t.faults[0])!.cycle, at: x.rec!.preparedAt }));
-  const firsts = [...new Map(starts.map((s) => [s.cycle, s.at] as const)).entries()].map(([cycle, at]) => ({ cycle, at: Math.min(...starts.filter((s) => s.cycle === cycle).map((s) => s.at), at) }));
+  const cycleStart = new Map<number, number>();
+  for (const rec of run.toggles.filter((t) => t.action === "inject")) {
+    const cycle = run.schedule.faults.find((f) => f.name === rec.faults[0]?.name)?.cycle;
+    if (cycle !== undefined) cycleStart.set(cycle, Math.min(cycleStart.get(cycle) ?? Infinity, rec.preparedAt));
+  }
+  const firsts = [...cycleStart].map(([cycle, at]) => ({ cycle, at })).sort((a, b) => a.at - b.at);
   const end = run.journal.phases.find((p) => p.name === "steady-after")?.end ?? run.journal.endedAt;
   return firsts.map((c, i) => {
     const injected = faults.filter((f) => f.cycle === c.cycle && f.activeFrom !== undefined).map((f) => f.role).sort();
