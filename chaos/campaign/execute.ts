@@ -93,7 +93,9 @@ export async function runCampaign(c: Campaign, schedule: Schedule, opts: Campaig
     run.scheduleStartedAt ??= previousEnded;
     const plannedAt = run.scheduleStartedAt + toggle.atSeconds * 1000;
     // The fault watch re-checks active faults only between changes: a late schedule still leaves it a few rounds.
-    await sleepUntil(Math.max(plannedAt, index > 0 && active.size ? previousEnded + MIN_WATCHED_MS : 0), opts.abortSignal);
+    // A late schedule keeps its healed periods too: the cluster gets the planned time to catch up before the next cycle.
+    const healedMs = index > 0 && !active.size ? (toggle.atSeconds - schedule.toggles[index - 1].atSeconds) * 1000 : 0;
+    await sleepUntil(Math.max(plannedAt, index > 0 && active.size ? previousEnded + MIN_WATCHED_MS : 0, previousEnded + healedMs), opts.abortSignal);
     const record: ToggleRecord = { index, action: toggle.action, plannedSeconds: toggle.atSeconds, plannedAt, preparedAt: Date.now(), faults: [] };
     run.toggles.push(record);
     const late = ((record.preparedAt - plannedAt) / 1000).toFixed(1);
