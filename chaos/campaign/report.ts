@@ -38,7 +38,7 @@ export function campaignResults(run: CampaignRun, analysis: CampaignAnalysis, fi
   const j = run.journal;
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION, mode: "campaign", runId, campaign: run.campaign.id, title: run.campaign.title, file, seed: run.campaign.seed,
-    scheduleHash: scheduleHash(run.schedule), rerun: `pgchaos campaign ${file} --seed ${run.campaign.seed}`, target: j.target ?? "",
+    scheduleHash: scheduleHash(run.schedule), rerun: `pgchaos campaign ${file} --seed ${run.campaign.seed} --duration ${run.campaign.durationSeconds}`, target: j.target ?? "",
     startedAt: new Date(j.startedAt).toISOString(), endedAt: new Date(j.endedAt).toISOString(), wallSeconds: Math.round((j.endedAt - j.startedAt) / 1000),
     scheduleStartedAt: run.scheduleStartedAt, schedule: run.schedule, toggles: run.toggles, analysis,
     faultWatch: j.faultWatch ? { checks: j.faultWatch.checks, effectChecks: j.faultWatch.effectChecks, maxGapMs: j.faultWatch.maxGapMs, events: j.faultWatch.events.length } : undefined,
