@@ -27,6 +27,8 @@ export interface RunOptions {
   log: (line: string) => void;
   /** Set by Ctrl-C: the runner stops at the next step and rolls back. */
   abortSignal?: AbortSignal;
+  /** Campaigns: waits for a step's planned time and resolves its role selectors to members, just before it runs. */
+  prepareStep?: (step: MethodStep, index: number) => Promise<MethodStep>;
 }
 
 class Aborted extends Error {}
@@ -131,8 +133,11 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
       leaderBefore = observers.currentLeader();
       phase("fault", Date.now());
       watch.start();
-      for (const step of exp.method) {
+      for (const [index, planned] of exp.method.entries()) {
         checkAbort();
+        const step = opts.prepareStep ? await opts.prepareStep(planned, index) : planned;
+        checkAbort();
+        if (step.action === "inject") watch.start(); // a full recover stopped it (campaigns inject again)
         await runStep(step, {
           chaos, journal, observers, target, log, expId: exp.id, leaderBefore, onRecovered: () => { void watch.stop(); endPhase(); phase("recovery", Date.now()); }, resync, resyncSampler, watch,
           snapshotRows: prober ? () => readNodeRowIds(probeTargets, target.credentials, WRITES_TABLE, runId) : undefined,
