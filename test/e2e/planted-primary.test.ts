@@ -1,6 +1,4 @@
 import { execFile } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
 import { promisify } from "util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluateExpectations } from "../../chaos/experiments/expectations";
@@ -9,8 +7,8 @@ import { computeFindings } from "../../chaos/experiments/findings";
 import { computeMetrics } from "../../chaos/experiments/metrics";
 import { runExperiment } from "../../chaos/experiments/runner";
 import { DockerExecTransport } from "../../chaos/transport";
-import { ChaosLab } from "../helpers/chaos-lab";
-import { engineEnv, PROJECT_DIR, requireEngineAndDocker, run, TestStack } from "../helpers/engine";
+import type { ChaosLab } from "../helpers/chaos-lab";
+import { createRunnerLab, disposeRunnerLab } from "../helpers/runner-lab";
 
 // The single-primary checker shown to fail on a planted violation through a real run on a real lab, with
 // a control run beside it. Why the earlier plant (pg_ctl promote alone, probes every 300 ms) read 0:
@@ -51,17 +49,10 @@ describe("single-primary checker through a real run (real engine, real lab)", ()
   };
 
   beforeAll(async () => {
-    requireEngineAndDocker();
-    Object.assign(process.env, engineEnv()); // the runner below drives the engine from this process
-    lab = ChaosLab.create("ha-e2e-sp", PORTS, { "pgchaos:monitoring.enabled": "false" });
-    await lab.waitHealthy();
+    lab = await createRunnerLab("ha-e2e-sp", PORTS);
   }, 900_000);
 
-  afterAll(() => {
-    if (lab && run("pulumi", ["stack", "ls", "--json"]).stdout.includes(`"${lab.lab.name}-chaos"`)) new TestStack(`${lab.lab.name}-chaos`).dispose();
-    fs.rmSync(path.join(PROJECT_DIR, `Pulumi.${lab?.lab.name}-chaos.yaml`), { force: true });
-    lab?.dispose();
-  }, 600_000);
+  afterAll(() => disposeRunnerLab(lab), 600_000);
 
   it("control: the same run without a plant has no double-writable interval and its expectation holds", async () => {
     const exp = experiment("sp-control");
