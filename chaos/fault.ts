@@ -142,7 +142,10 @@ export const faultProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(_id: string, props: FaultState) {
-    await runScript(props.recover, props.environment, 180);
+    await runScript(props.recover, props.environment, 180).catch((e: Error) => {
+      // Failing keeps the resource in state; the message says so and what to run once the target is fixed.
+      throw new Error(`fault ${props.name}: RECOVER FAILED — ${e.message.trim()}\nthe fault stays in state: fix the target, then run \`pulumi destroy\` (or up) again, or \`pgchaos doctor\``);
+    });
     if (!props.verify) return;
     const { achieved, outcome } = await verifyUntil(props, "recovered");
     if (!achieved) {
