@@ -8,9 +8,9 @@ import type { CampaignResults } from "../../chaos/campaign/report";
 import { requireEngineAndDocker, run, TestStack, type RunResult } from "../helpers/engine";
 
 // The CI campaign (campaigns/ci-short.yaml: ≈3 min of faults, up to two at once) on a lab of its own through
-// the real engine and the CLI. Ports in HC's range (42000–42999), apart from every other test's.
-const PORTS = { readWrite: 42532, readOnly: 42533, haproxyStats: 42504, postgresBase: 42541, patroniRestBase: 42109, etcdClientBase: 42480 };
-const MONITORING = { "monitoring.ports.prometheus": 42190, "monitoring.ports.alertmanager": 42193, "monitoring.ports.receiver": 42194 };
+// the real engine and the CLI. Ports 24xxx: apart from every other test's, below the ephemeral range (32768+) where the engine's own listeners bind.
+const PORTS = { readWrite: 24532, readOnly: 24533, haproxyStats: 24504, postgresBase: 24541, patroniRestBase: 24109, etcdClientBase: 24480 };
+const MONITORING = { "monitoring.ports.prometheus": 24190, "monitoring.ports.alertmanager": 24193, "monitoring.ports.receiver": 24194 };
 const FILE = "campaigns/ci-short.yaml";
 
 describe("campaign: a short seeded campaign on a real lab", () => {

@@ -16,7 +16,7 @@ import { createRunnerLab, disposeRunnerLab } from "../helpers/runner-lab";
 // that test ran the promote with a synchronous docker exec in the process that runs the probes, so the
 // probe loop stood still for most of that window. Here Patroni on the replica is paused (SIGSTOP) first,
 // so nothing reverts the promotion while it lasts, and every member-side command is asynchronous.
-const PORTS = { readWrite: 40200, readOnly: 40201, haproxyStats: 40202, postgresBase: 40216, patroniRestBase: 40224, etcdClientBase: 40208 };
+const PORTS = { readWrite: 23200, readOnly: 23201, haproxyStats: 23202, postgresBase: 23216, patroniRestBase: 23224, etcdClientBase: 23208 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Patroni's own process in the member (pid 1 is docker-init); the anchored pattern does not match the shell running it. */
 const PATRONI = "$(pgrep -f '^/usr/bin/python3 /usr/bin/patroni')";

@@ -7,7 +7,7 @@ import { requireEngineAndDocker, run } from "../helpers/engine";
 // but partition (fault-drift.test.ts has it), in one `up` on one shared lab. The removal is broken inside
 // the target (a stand-in that swallows rule deletions, a delayer that cannot act on its TERM, a shell that
 // swallows the stress recover) or the target refuses to start (its host port taken); never a config key.
-const PORTS = { readWrite: 40300, readOnly: 40301, haproxyStats: 40302, postgresBase: 40316, patroniRestBase: 40324, etcdClientBase: 40308 };
+const PORTS = { readWrite: 23300, readOnly: 23301, haproxyStats: 23302, postgresBase: 23316, patroniRestBase: 23324, etcdClientBase: 23308 };
 const SBIN = "/usr/local/sbin"; // first in the members' PATH
 const NOT_REMOVED = (name: string) => new RegExp(`fault ${name}: RECOVER DID NOT REMOVE THE EFFECT within \\d+ s — measured [^\\n]*; the fault stays in state: run \`pulumi destroy\` \\(or up\\) again, or \`pgchaos doctor\``);
 const FAILED = (name: string) => new RegExp(`fault ${name}: RECOVER FAILED — script failed \\(exit \\d+\\):[\\s\\S]*?(address already in use|port is already allocated)[\\s\\S]*?the fault stays in state: fix the target, then run \`pulumi destroy\` \\(or up\\) again`);
