@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Fault } from "../chaos/fault";
-import { formatLeftovers, orphans, scanMembers } from "../chaos/doctor";
-import { observe, type ApiEndpoints } from "../chaos/live";
+import { Fault } from "../chaos/faults/resource";
+import { formatLeftovers, orphans, scanMembers } from "../chaos/targets/doctor";
+import { observe, type ApiEndpoints } from "../chaos/targets/live";
 import { blastRadius, findConflicts, planFault, type FaultPlan } from "../chaos/faults/plan";
 import { readOwnDeployment, stateFaultsOf, successions } from "../chaos/faults/succession";
 import type { ChaosConfig } from "../chaos/faults/spec";
-import { SSH_KEY_VAR, SSH_KNOWN_HOSTS_VAR, sshMembers, withSshKey, type Targets } from "../chaos/inventory";
-import { preflight } from "../chaos/preflight-run";
-import { DockerExecTransport } from "../chaos/transport";
-import { PlanError, resolveSelector, type Member, type World } from "../chaos/world";
+import { SSH_KEY_VAR, SSH_KNOWN_HOSTS_VAR, sshMembers, withSshKey, type Targets } from "../chaos/targets/inventory";
+import { preflight } from "../chaos/targets/preflight-run";
+import { DockerExecTransport } from "../chaos/targets/transport";
+import { PlanError, resolveSelector, type Member, type World } from "../chaos/targets/world";
 import type { InventoryMember } from "../components/lab/lab";
 import type { DcsConfig } from "./config";
 

@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { z } from "zod";
-import { getJson } from "../live";
-import type { MonitoringSettings } from "./journal";
+import { getJson } from "../targets/live";
+import type { MonitoringSettings } from "../checkers/journal";
 
 /**
  * The monitoring settings in effect, read from Prometheus and Alertmanager themselves (not from our own

@@ -1,4 +1,4 @@
-import type { ClusterSample, EtcdSample, HaproxySample, PatroniMemberSample } from "./journal";
+import type { ClusterSample, EtcdSample, HaproxySample, PatroniMemberSample } from "../checkers/journal";
 
 /**
  * Samplers of the cluster's own view while an experiment runs: Patroni's /cluster from every member

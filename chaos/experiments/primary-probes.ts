@@ -1,6 +1,6 @@
 import { Client } from "pg";
 import { connectPostgres, endPostgres, queryPostgres, type PostgresCredentials } from "../../components/lab/postgres";
-import type { PrimaryProbeSample } from "./single-primary";
+import type { PrimaryProbeSample } from "../checkers/single-primary";
 
 /**
  * Direct per-node probes for split-brain experiments: every PostgreSQL node is asked, on its own

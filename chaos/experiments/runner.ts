@@ -4,19 +4,19 @@ import { judgeCluster, type ReplicationRow } from "../../components/lab/health";
 import type { FaultSpec } from "../faults/spec";
 import { expectedAlertSpecs, failoverExpected, type Experiment, type HypothesisCheck, type MethodStep } from "./definition";
 import { readMonitoringSettings } from "./monitoring-settings";
-import type { AlertObservation, CheckResult, Journal, Phase } from "./journal";
-import { formatLeftovers, orphans, scanMembers } from "../doctor";
+import type { AlertObservation, CheckResult, Journal, Phase } from "../checkers/journal";
+import { formatLeftovers, orphans, scanMembers } from "../targets/doctor";
 import { alertDelays, resolvedDelays } from "../../components/monitoring/alerts";
 import { Observers } from "./observers";
-import { describeSteps } from "./publish";
+import { describeSteps } from "../report/publish";
 import { ChaosStack } from "./stacks";
-import { FaultWatch } from "./fault-watch";
-import { runControllerScript } from "../live";
+import { FaultWatch } from "../faults/watch";
+import { runControllerScript } from "../targets/live";
 import { fetchMemberLogs, resolveTarget, type ExperimentTarget, type TargetSelector } from "./target";
 import { CREATE_WRITES_TABLE, WRITES_TABLE, Workload } from "./workload";
 import { configDelta, configIncludes, configProjection, CREATE_PROBES_TABLE, getPatroniConfig, mergeRowSnapshots, patchPatroniConfig, PrimaryProber, readNodeRowIds, type ProbeTarget } from "./primary-probes";
 import { fetchServerSide } from "./server-fetch";
-import { generateWal, reinitIfStuck, ResyncSampler, type ResyncRecord } from "./resync";
+import { generateWal, reinitIfStuck, ResyncSampler, type ResyncRecord } from "../checkers/resync";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,5 +1,5 @@
 import { sh } from "../../components/docker/commands";
-import type { Member } from "../world";
+import type { Member } from "../targets/world";
 import * as ms from "./member-scripts";
 import * as nf from "./netfilter";
 

@@ -1,11 +1,11 @@
 import { sh } from "../../components/docker/commands";
 import type { DcsConfig } from "../../stacks/config";
-import { PlanError, resolveAll, resolveSelector, type Member, type World } from "../world";
+import { PlanError, resolveAll, resolveSelector, type Member, type World } from "../targets/world";
 import type { FaultSpec } from "./spec";
-import { httpProbeScript, tcpProbeScript, usageProbeScript } from "../probes";
-import type { Rule } from "../verify";
-import { withSshKey } from "../inventory";
-import { HOST_WATCHDOG_DIR } from "../transport";
+import { httpProbeScript, tcpProbeScript, usageProbeScript } from "./probes";
+import type { Rule } from "./verify";
+import { withSshKey } from "../targets/inventory";
+import { HOST_WATCHDOG_DIR } from "../targets/transport";
 import * as ms from "./member-scripts";
 import * as nf from "./netfilter";
 import * as mech from "./mechanism";

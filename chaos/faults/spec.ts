@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { targetsSchema } from "../inventory";
+import { targetsSchema } from "../targets/inventory";
 
 /**
  * Fault declarations as they appear in stack config (`pgchaos:faults`), validated at the edge.
@@ -125,7 +125,7 @@ export const chaosConfigSchema = z.object({
   verify: z.boolean().default(true),
   faults: z.array(faultSpec).max(16).default([]),
   /**
-   * A user's own cluster reached over SSH (see chaos/inventory.ts): when set, the faults target these
+   * A user's own cluster reached over SSH (see chaos/targets/inventory.ts): when set, the faults target these
    * hosts and `labStack` is not read. The key is the secret config value `pgchaos:sshPrivateKey`.
    */
   targets: targetsSchema.optional(),

@@ -1,9 +1,9 @@
-import { comparisonMeasures } from "../experiments/compare";
+import { comparisonMeasures } from "../report/compare";
 import type { Experiment, PatroniConfigSettings } from "../experiments/definition";
-import type { Finding } from "../experiments/findings";
-import type { Journal } from "../experiments/journal";
-import { computeMetrics } from "../experiments/metrics";
-import { CAUGHT_UP_LAG_BYTES, runDirName } from "../experiments/publish";
+import type { Finding } from "../checkers/findings";
+import type { Journal } from "../checkers/journal";
+import { computeMetrics } from "../checkers/metrics";
+import { CAUGHT_UP_LAG_BYTES, runDirName } from "../report/publish";
 import type { Candidate, MeasureKey } from "./candidates";
 import type { RecommendationResult } from "./results";
 import { claimText, fmt, judgeAb, needsAnotherPair, recommendationStatus, type AbJudgement, type RecommendationStatus } from "./verdict";

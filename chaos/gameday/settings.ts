@@ -2,7 +2,7 @@ import { execFile } from "child_process";
 import { promisify } from "util";
 import { judgeCluster, type PatroniMember, type ReplicationRow } from "../../components/lab/health";
 import { queryPostgres } from "../../components/lab/postgres";
-import { patroniCluster } from "../live";
+import { patroniCluster } from "../targets/live";
 import { readMonitoringSettings } from "../experiments/monitoring-settings";
 import { getPatroniConfig } from "../experiments/primary-probes";
 import type { ExperimentTarget } from "../experiments/target";

@@ -11,7 +11,7 @@ import { stackPassword } from "../secrets/password";
 import { etcdMemberNames, HAPROXY_MEMBER, labNaming, patroniNodeNames } from "./naming";
 import { labReadiness } from "./readiness";
 import { LAB_SSH_USER, labSshKey, sshHostPort } from "./ssh";
-import type { Targets } from "../../chaos/inventory";
+import type { Targets } from "../../chaos/targets/inventory";
 
 export interface LabArgs {
   config: LabConfig;

@@ -4,12 +4,12 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { describe, expect, it } from "vitest";
-import { chartFileName, chartSpecs } from "../../../chaos/experiments/charts";
-import type { Journal } from "../../../chaos/experiments/journal";
-import { computeMetrics } from "../../../chaos/experiments/metrics";
-import { CAUGHT_UP_LAG_BYTES, publishComparison } from "../../../chaos/experiments/publish";
-import { renderExperimentReport, renderReportIndex } from "../../../chaos/experiments/report";
-import { abChartSpec, renderGameDay } from "../../../chaos/gameday/report";
+import { chartFileName, chartSpecs } from "../../../chaos/report/charts";
+import type { Journal } from "../../../chaos/checkers/journal";
+import { computeMetrics } from "../../../chaos/checkers/metrics";
+import { CAUGHT_UP_LAG_BYTES, publishComparison } from "../../../chaos/report/publish";
+import { renderExperimentReport, renderReportIndex } from "../../../chaos/report/experiment";
+import { abChartSpec, renderGameDay } from "../../../chaos/report/gameday";
 import type { GameDayResults } from "../../../chaos/gameday/results";
 
 const FIXTURES = path.join(__dirname, "../../fixtures");

@@ -1,0 +1,82 @@
+import { execFile } from "child_process";
+import { promisify } from "util";
+import type { LiveView, Member } from "./world";
+import { NETEM_PROBE } from "../faults/member-scripts";
+import { withSshKey } from "./inventory";
+
+const run = promisify(execFile);
+
+/** Where the controller reads the cluster's APIs (127.0.0.1-published ports in the lab). */
+export interface ApiEndpoints {
+  /** Patroni member name → REST base URL. */
+  patroniRest: Record<string, string>;
+  /** etcd member name → client URL. */
+  etcdClient: Record<string, string>;
+}
+
+/** GET a JSON document, bounded in time; an HTTP error status is an error. */
+export async function getJson(url: string, init?: RequestInit, timeoutMs = 2000): Promise<any> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.json();
+}
+
+/** Patroni's /cluster members as the first member that answers reports them; throws when none answers. */
+export async function patroniCluster(restUrls: string[], timeoutMs = 2000): Promise<Array<{ name: string; role: string; state: string }>> {
+  let lastError = "no Patroni REST endpoint";
+  for (const url of restUrls) {
+    try {
+      return (await getJson(`${url}/cluster`, undefined, timeoutMs)).members;
+    } catch (e) {
+      lastError = (e as Error).message;
+    }
+  }
+  throw new Error(lastError);
+}
+
+/** The Patroni leader, as any member's /cluster reports it. */
+export async function readPatroniLeader(endpoints: ApiEndpoints): Promise<string | undefined> {
+  return (await patroniCluster(Object.values(endpoints.patroniRest))).find((m) => m.role === "leader")?.name;
+}
+
+/** The etcd leader's member name, through etcd's v3 JSON gateway. */
+export async function readEtcdLeader(endpoints: ApiEndpoints): Promise<string | undefined> {
+  let lastError = "no etcd endpoint";
+  for (const url of Object.values(endpoints.etcdClient)) {
+    try {
+      const status = await getJson(`${url}/v3/maintenance/status`, { method: "POST", body: "{}" });
+      const list = await getJson(`${url}/v3/cluster/member/list`, { method: "POST", body: "{}" });
+      const leader = (list.members as Array<{ ID: string; name: string }>).find((m) => m.ID === status.leader);
+      return leader?.name;
+    } catch (e) {
+      lastError = (e as Error).message;
+    }
+  }
+  throw new Error(lastError);
+}
+
+/**
+ * Runs a controller-side script (a transport's wrapper) and returns its stdout. SSH members read the key
+ * from the environment (PGCHAOS_SSH_KEY, set by the chaos program from the secret config value).
+ */
+export async function runControllerScript(script: string, timeoutMs = 15_000): Promise<string> {
+  // maxBuffer: log fetches return megabytes (Node's default of 1 MiB would fail them).
+  const { stdout } = await run("bash", ["-c", `set -euo pipefail\n${withSshKey(script)}`], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  return stdout.trim();
+}
+
+/** Reads leaders and, for the members that need it, whether their kernel has netem. */
+export async function observe(endpoints: ApiEndpoints, netemProbeFor: Member[]): Promise<LiveView> {
+  const notes: string[] = [];
+  const patroniLeader = await readPatroniLeader(endpoints).catch((e: Error) => void notes.push(`Patroni: ${e.message}`));
+  const etcdLeader = await readEtcdLeader(endpoints).catch((e: Error) => void notes.push(`etcd: ${e.message}`));
+  const netem: Record<string, boolean | undefined> = {};
+  await Promise.all(netemProbeFor.map(async (m) => {
+    try {
+      netem[m.name] = (await runControllerScript(m.transport.exec(NETEM_PROBE))) === "yes";
+    } catch (e) {
+      notes.push(`netem probe on ${m.name}: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }));
+  return { reachable: patroniLeader !== undefined || etcdLeader !== undefined, patroniLeader: patroniLeader ?? undefined, etcdLeader: etcdLeader ?? undefined, netem, notes };
+}
