@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Fault } from "../chaos/faults/resource";
 import { formatLeftovers, orphans, scanMembers } from "../chaos/targets/doctor";
 import { observe, type ApiEndpoints } from "../chaos/targets/live";
-import { blastRadius, findConflicts, planFault, type FaultPlan } from "../chaos/faults/plan";
+import { blastRadius, findConflicts, netemSelectors, planFault, type FaultPlan } from "../chaos/faults/plan";
 import { readOwnDeployment, stateFaultsOf, successions } from "../chaos/faults/succession";
 import type { ChaosConfig } from "../chaos/faults/spec";
 import { SSH_KEY_VAR, SSH_KNOWN_HOSTS_VAR, sshMembers, withSshKey, type Targets } from "../chaos/targets/inventory";
@@ -24,8 +24,7 @@ export function labMembers(inventory: InventoryMember[]): { members: Member[]; e
 
 /** Members a delay may touch: their kernels are probed for netem so preview can show the mechanism. */
 function delayTargets(config: ChaosConfig, world: World): Member[] {
-  const selectors = config.faults.flatMap((f) =>
-    f.kind === "delay" ? [f.target] : f.kind === "etcd-outage" && f.variant === "slow" ? ["all-etcd"] : []);
+  const selectors = netemSelectors(config.faults);
   const out = new Map<string, Member>();
   for (const s of selectors) {
     try {

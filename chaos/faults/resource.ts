@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runScript } from "../../components/command/shell-command";
-import type { FaultPlan, ProbeSpec, Verification } from "./plan";
+import type { ProbeSpec, Verification } from "./kind-plan";
+import type { FaultPlan } from "./plan";
 import { judgeInjected, judgeRecovered, type ProbeResult } from "./verify";
 import { judgeMechanism, type MechanismStatus } from "./mechanism";
 

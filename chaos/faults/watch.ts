@@ -1,6 +1,6 @@
 import { parseInjections } from "./resource";
 import { EXPIRY_SLACK_SECONDS, judgeMechanism, type MechanismStatus } from "./mechanism";
-import type { Verification } from "./plan";
+import type { Verification } from "./kind-plan";
 import type { ProbeResult, Rule } from "./verify";
 
 /**

@@ -1,5 +1,5 @@
 import { sh } from "../../components/docker/commands";
-import type { FaultPlan } from "../faults/plan";
+import { toolNeed, type FaultPlan } from "../faults/plan";
 import { NETEM_PROBE } from "../faults/member-scripts";
 import type { TargetHost } from "./inventory";
 import { SUPERVISOR_DIR } from "./transport";
@@ -32,12 +32,7 @@ export function needsFor(plans: FaultPlan[], verify: boolean, memberNames: strin
   const out = new Map<string, Set<Need>>(memberNames.map((n) => [n, new Set<Need>()]));
   const add = (member: string, need: Need) => out.get(member)?.add(need);
   for (const p of plans) {
-    const spec = p.spec as { kind: string; variant?: string };
-    const need: Need =
-      p.kind === "node-stop" || (p.kind === "etcd-outage" && spec.variant === "stop") ? "lifecycle"
-        : p.kind === "delay" || (p.kind === "etcd-outage" && spec.variant === "slow") ? "delay"
-          : p.kind === "stress" ? "stress-ng"
-            : "iptables";
+    const need = toolNeed(p);
     for (const t of p.targets) add(t, need);
   }
   // Verification probes (TCP connects, usage) are Python and run on targets and their peers alike.

@@ -1,6 +1,7 @@
 import { spawnSync } from "child_process";
 import { describe, expect, it } from "vitest";
-import { blastRadius, findConflicts, planFault, type PlanContext } from "../../../chaos/faults/plan";
+import type { PlanContext } from "../../../chaos/faults/kind-plan";
+import { blastRadius, findConflicts, planFault } from "../../../chaos/faults/plan";
 import { chaosConfigSchema, faultSpec, type FaultSpec } from "../../../chaos/faults/spec";
 import { DockerExecTransport, SshTransport } from "../../../chaos/targets/transport";
 import type { Member, World } from "../../../chaos/targets/world";
