@@ -8,7 +8,8 @@
  * Usage: npx tsx bench/controller-death.ts --lab-stack h14-lab [--iterations 6] [--duration 20]
  */
 import { spawn, spawnSync } from "child_process";
-import { judgeCluster, type PatroniMember, type ReplicationRow } from "../components/lab/health";
+import { judgeCluster, type ReplicationRow } from "../components/lab/health";
+import type { PatroniMember } from "../components/patroni/rest";
 import { queryPostgres } from "../components/lab/postgres";
 import { labOutputs } from "../chaos/experiments/stacks";
 import { PROJECT_DIR, projectEnv } from "./util";

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { getJson } from "../components/lab/http";
 import { Fault } from "../chaos/faults/resource";
 import { formatLeftovers, orphans, scanMembers } from "../chaos/targets/doctor";
 import { observe, type ApiEndpoints } from "../chaos/targets/live";
@@ -51,9 +52,7 @@ export async function readDcs(endpoints: ApiEndpoints): Promise<DcsConfig> {
   let last = "no Patroni REST endpoint";
   for (const url of Object.values(endpoints.patroniRest)) {
     try {
-      const res = await fetch(`${url}/config`, { signal: AbortSignal.timeout(3000) });
-      if (!res.ok) throw new Error(`${url}/config: HTTP ${res.status}`);
-      const c = (await res.json()) as Record<string, any>;
+      const c = await getJson<Record<string, any>>(`${url}/config`, {}, 3000);
       return {
         ttl: c.ttl ?? 30, loopWait: c.loop_wait ?? 10, retryTimeout: c.retry_timeout ?? 10,
         maximumLagOnFailover: c.maximum_lag_on_failover ?? 1048576, failsafeMode: !!c.failsafe_mode, synchronousMode: !!c.synchronous_mode,

@@ -1,4 +1,5 @@
 import type { ClusterSample, ErrorClass, Journal, Phase, WriteEvent } from "./journal";
+import { isLeaderRole } from "../../components/patroni/rest";
 import { accountDivergence, checkSinglePrimary, probeLag, type Divergence, type ProbeLagSeries, type SinglePrimaryCheck } from "./single-primary";
 import { analyseResync, RESYNC_METHODS, type ResyncAnalysis } from "./resync";
 
@@ -178,7 +179,6 @@ export function leaderChanges(observations: LeaderObservation[]): { initial: str
   return { initial, changes };
 }
 
-const isLeaderRole = (role: string) => role === "leader" || role === "standby_leader";
 
 export function patroniLeaderObservations(samples: ClusterSample[]): LeaderObservation[] {
   return samples.flatMap((s) => {

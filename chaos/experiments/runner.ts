@@ -1,4 +1,6 @@
 import { randomBytes } from "crypto";
+import { HEARTBEAT_LOG, RECORDED_LOG } from "../checkers/log-lines";
+import { patroniLeader } from "../../components/patroni/rest";
 import { queryPostgres } from "../../components/lab/postgres";
 import { judgeCluster, type ReplicationRow } from "../../components/lab/health";
 import type { FaultSpec } from "../faults/spec";
@@ -30,12 +32,6 @@ export interface RunOptions {
 }
 
 class Aborted extends Error {}
-
-/** Lines of Patroni's and etcd's logs worth quoting in a report (leadership, failover, rewind, DCS). */
-const RELEVANT_LOG = /leader|lock|promot|demot|failover|rewind|follow|elect|dcs|etcd|timeline|no action|shutdown|starting|lost|quorum|failsafe|replication slot|recover|requested WAL segment|reinitiali|basebackup/i;
-
-/** Patroni's every-loop "no action" lines: they say nothing changed, and would crowd out what did. */
-const HEARTBEAT_LOG = /no action\. I am|Lock owner: .* I am/;
 
 /** Runs one experiment end to end and returns its journal. Always recovers every fault before returning. */
 export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<Journal> {
@@ -186,7 +182,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   journal.etcd = observers.etcd;
   journal.haproxy = observers.haproxy;
   await readFinalRows(target, runId, journal, log, exp.id);
-  journal.logs = await fetchMemberLogs(target.members, journal.startedAt, (text) => RELEVANT_LOG.test(text) && !HEARTBEAT_LOG.test(text));
+  journal.logs = await fetchMemberLogs(target.members, journal.startedAt, (text) => RECORDED_LOG.test(text) && !HEARTBEAT_LOG.test(text));
   log(`[${exp.id}] ${journal.logs.length} relevant log lines from ${new Set(journal.logs.map((l) => l.member)).size} member(s) via ${[...new Set(target.members.map((m) => m.transport.describe.split(" ")[0]))].join("/")}`);
   journal.alerts = await collectAlerts(exp, target, journal, log);
   journal.serverSide = await fetchServerSide(target.monitoring?.prometheus, journal, Date.now());
@@ -382,16 +378,9 @@ function logChecks(log: (l: string) => void, id: string, when: string, checks: C
 }
 
 async function currentLeaderName(target: ExperimentTarget): Promise<string> {
-  for (const m of target.patroni) {
-    try {
-      const res = await fetch(`${m.rest}/cluster`, { signal: AbortSignal.timeout(2000) });
-      const leader = ((await res.json()) as { members: Array<{ name: string; role: string }> }).members.find((x) => x.role === "leader");
-      if (leader) return leader.name;
-    } catch {
-      // next member
-    }
-  }
-  throw new Error(`no Patroni leader on ${target.describe}: the cluster is not healthy`);
+  const leader = await patroniLeader(target.patroni.map((m) => m.rest), { untilLeader: true }).catch(() => undefined);
+  if (!leader) throw new Error(`no Patroni leader on ${target.describe}: the cluster is not healthy`);
+  return leader;
 }
 
 /** A query straight to one node (not through HAProxy). */

@@ -5,7 +5,7 @@ import type { Journal, MonitoringSettings } from "../checkers/journal";
 import { computeMetrics, type ExperimentMetrics, type MetricName } from "../checkers/metrics";
 import { runOutcome, type RunStatus } from "../checkers/outcome";
 import { CAUGHT_UP_LAG_BYTES } from "../report/publish";
-import { ELECTION_LOG } from "../report/experiment";
+import { ELECTION_LOG } from "../checkers/log-lines";
 import type { PatroniSettings } from "./candidates";
 import type { Question } from "./programme";
 import type { RecommendationStatus } from "./verdict";

@@ -1,4 +1,5 @@
 import { abortedBefore, describeExpectation, formatNumber, metricOf, summarizeVerdicts, type ExpectationVerdict } from "../checkers/expectations";
+import { ELECTION_LOG, QUOTED_FIRST_LOG } from "../checkers/log-lines";
 import { markdownTable } from "./table";
 import { alertTable, conclusionsOf, findingsSection, verdictLine } from "./findings";
 import type { AlertVerdict } from "../checkers/alert-timing";
@@ -333,14 +334,12 @@ function hypothesisTable(journal: Journal): string {
   return markdownTable(["Check", "Before", "After"], names.map((n) => [n, show(journal.hypothesis.before, n), show(journal.hypothesis.after, n)]));
 }
 
-const RELEVANT_LOG = /leader|promot|demot|failover|switchover|timeline|lock|elect|rewind|reinit|fail|error|fatal|panic|lost|timeout|shut/i;
-
 /** Lines around the fault (5 s before the inject action to 30 s after recovery), leadership and failures first when capped. */
 export function selectLogLines(journal: Journal, m: ExperimentMetrics, max: number): LogLine[] {
   const from = (m.anchors.injectActionStartAt ?? journal.startedAt) - 5000;
   const to = (m.anchors.recoveryEndAt ?? journal.endedAt) + 30000;
   const inWindow = journal.logs.filter((l) => l.at >= from && l.at <= to);
-  const picked = inWindow.length <= max ? inWindow : [...inWindow.filter((l) => RELEVANT_LOG.test(l.text)), ...inWindow.filter((l) => !RELEVANT_LOG.test(l.text))].slice(0, max);
+  const picked = inWindow.length <= max ? inWindow : [...inWindow.filter((l) => QUOTED_FIRST_LOG.test(l.text)), ...inWindow.filter((l) => !QUOTED_FIRST_LOG.test(l.text))].slice(0, max);
   return [...picked].sort((a, b) => a.at - b.at || a.member.localeCompare(b.member));
 }
 
@@ -375,9 +374,6 @@ function resultsSection(journal: Journal, m: ExperimentMetrics, charts: ChartRef
   if (journal.notes.length > 0) out.push("### Runner notes", "", ...journal.notes.map((n) => `- ${n}`), "");
   return out;
 }
-
-/** Patroni's log lines that explain a leader race: candidates compared, the lock taken, the promotion. */
-export const ELECTION_LOG = /Got response from|healthiest|promot|acquired session lock|failover|candidate|Lock owner|is not the healthiest|wal position|following a different leader|demot/i;
 
 /**
  * How Patroni chose the new leader: the candidates as the last /cluster sample before the injection

@@ -1,3 +1,4 @@
+import { getJson as fetchJson } from "../../components/lab/http";
 import { targetsSchema, type Targets } from "./inventory";
 
 /**
@@ -104,11 +105,7 @@ async function resolveNames(cluster: PatroniClusterDoc, etcd: EtcdMemberList | u
   return out;
 }
 
-async function getJson(url: string, init?: RequestInit): Promise<unknown> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  return res.json();
-}
+const getJson = (url: string, init?: RequestInit): Promise<unknown> => fetchJson(url, init, 5000);
 
 /** Reads one Patroni member's /cluster and /patroni, and (optional) one etcd member's member list. */
 export async function discover(patroniUrl: string, etcdUrl: string | undefined, d: DiscoveryDefaults): Promise<Draft> {

@@ -1,4 +1,6 @@
 import { execFile } from "child_process";
+import { getJson } from "../../components/lab/http";
+import { patroniLeader } from "../../components/patroni/rest";
 import { promisify } from "util";
 import type { LiveView, Member } from "./world";
 import { NETEM_PROBE } from "../faults/member-scripts";
@@ -14,29 +16,9 @@ export interface ApiEndpoints {
   etcdClient: Record<string, string>;
 }
 
-/** GET a JSON document, bounded in time; an HTTP error status is an error. */
-export async function getJson(url: string, init?: RequestInit, timeoutMs = 2000): Promise<any> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  return res.json();
-}
-
-/** Patroni's /cluster members as the first member that answers reports them; throws when none answers. */
-export async function patroniCluster(restUrls: string[], timeoutMs = 2000): Promise<Array<{ name: string; role: string; state: string }>> {
-  let lastError = "no Patroni REST endpoint";
-  for (const url of restUrls) {
-    try {
-      return (await getJson(`${url}/cluster`, undefined, timeoutMs)).members;
-    } catch (e) {
-      lastError = (e as Error).message;
-    }
-  }
-  throw new Error(lastError);
-}
-
-/** The Patroni leader, as any member's /cluster reports it. */
+/** The Patroni leader, as the first member that answers reports it. */
 export async function readPatroniLeader(endpoints: ApiEndpoints): Promise<string | undefined> {
-  return (await patroniCluster(Object.values(endpoints.patroniRest))).find((m) => m.role === "leader")?.name;
+  return patroniLeader(Object.values(endpoints.patroniRest));
 }
 
 /** The etcd leader's member name, through etcd's v3 JSON gateway. */

@@ -1,14 +1,11 @@
+import { getJson as fetchJson } from "../../components/lab/http";
 import type { FaultPlan } from "../faults/plan";
 import { hostTransport, withSshKey, type Targets } from "./inventory";
 import { formatPreflight, judgeHost, needsFor, probeScript, type ApiFacts, type HostProbe, type HostVerdict } from "./preflight";
 
 /** The I/O of preflight: one SSH probe per host and the cluster's APIs read from the controller. */
 
-async function getJson(url: string, init?: RequestInit): Promise<any> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(3000) });
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  return res.json();
-}
+const getJson = (url: string, init?: RequestInit): Promise<any> => fetchJson(url, init, 3000);
 
 export async function readApiFacts(targets: Targets): Promise<ApiFacts> {
   const facts: ApiFacts = { patroni: {}, etcd: {} };
