@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { evaluateExpectation, evaluateExpectations, ExpectationSchema, summarizeVerdicts, type Expectation } from "../../../chaos/checkers/expectations";
 import type { Journal } from "../../../chaos/checkers/journal";
-import { computeMetrics, faultAnchors, leaderChanges, METRIC_NAMES, percentile, type ExperimentMetrics } from "../../../chaos/checkers/metrics";
+import { computeMetrics, faultAnchors, METRIC_NAMES, type ExperimentMetrics } from "../../../chaos/checkers/metrics";
+import { leaderChanges } from "../../../chaos/checkers/leaders";
+import { percentile } from "../../../chaos/checkers/operations";
 import { INDETERMINATE_ID, LOST_ID, syntheticJournal, T0, UNKNOWN_ID } from "../../helpers/synthetic-journal";
 
 const noNaN = (m: ExperimentMetrics) => {
