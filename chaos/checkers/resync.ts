@@ -1,4 +1,4 @@
-import { connectPostgres, endPostgres, queryPostgres, type PostgresEndpoint } from "../../components/lab/postgres";
+// How an isolated replica got back in sync after healing, classified from the primary's samples (pure: no I/O).
 import type { Journal, LogLine } from "./journal";
 
 /**
@@ -82,93 +82,6 @@ export interface ResyncRecord {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Sampling.
-
-/** One round trip: everything the classifier needs from the primary. Fails on a replica (pg_current_wal_lsn). */
-export const RESYNC_SQL = `select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 as current_lsn,
-  (select coalesce(sum(size), 0) from pg_ls_waldir())::float8 as wal_dir_bytes,
-  (select min(name) from pg_ls_waldir() where name ~ '^[0-9A-F]{24}$') as oldest_segment,
-  (select setting::float8 from pg_settings where name = 'wal_segment_size') as wal_segment_bytes,
-  coalesce((select json_agg(json_build_object('name', application_name, 'state', state,
-      'sent', pg_wal_lsn_diff(pg_current_wal_lsn(), sent_lsn), 'replay', pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn),
-      'flush', pg_wal_lsn_diff(flush_lsn, '0/0'))) from pg_stat_replication), '[]'::json) as replication,
-  coalesce((select json_agg(json_build_object('name', slot_name, 'type', slot_type, 'active', active, 'walStatus', wal_status,
-      'restart', pg_wal_lsn_diff(restart_lsn, '0/0'), 'retained', pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn))) from pg_replication_slots), '[]'::json) as slots`;
-
-const num = (v: unknown): number | null => (v === null || v === undefined || Number.isNaN(Number(v)) ? null : Number(v));
-
-/** A row of RESYNC_SQL as a sample. */
-export function parseResyncRow(at: number, leader: string, row: Record<string, any>): ResyncSample {
-  return {
-    at, leader, ok: true,
-    currentLsnBytes: num(row.current_lsn) ?? undefined,
-    walDirBytes: num(row.wal_dir_bytes) ?? undefined,
-    walSegmentBytes: num(row.wal_segment_bytes) ?? undefined,
-    oldestSegment: row.oldest_segment ?? undefined,
-    replication: (row.replication as any[]).map((r) => ({ name: String(r.name), state: String(r.state), sentLagBytes: num(r.sent), replayLagBytes: num(r.replay), flushLsnBytes: num(r.flush) })),
-    slots: (row.slots as any[]).map((s) => ({
-      name: String(s.name), type: String(s.type), active: Boolean(s.active), walStatus: s.walStatus ?? null, restartLsnBytes: num(s.restart), retainedBytes: num(s.retained),
-    })),
-  };
-}
-
-export async function sampleLeader(leader: string, endpoint: PostgresEndpoint, timeoutMs = 3000): Promise<ResyncSample> {
-  const at = Date.now();
-  try {
-    const [row] = await queryPostgres(endpoint, RESYNC_SQL, [], timeoutMs);
-    return parseResyncRow(at, leader, row);
-  } catch (e) {
-    return { at, leader, ok: false, error: (e as Error).message.slice(0, 200), replication: [], slots: [] };
-  }
-}
-
-export interface ResyncSamplerOptions {
-  /** The current leader's name (Patroni's view), undefined when there is none. */
-  leader: () => string | undefined;
-  endpoint: (member: string) => PostgresEndpoint;
-  intervalMs: number;
-}
-
-/** Samples the current leader every intervalMs until stopped; a tick with no leader is skipped. */
-export class ResyncSampler {
-  readonly samples: ResyncSample[] = [];
-  private running = false;
-  private loop: Promise<void> | undefined;
-
-  constructor(private readonly opts: ResyncSamplerOptions) {}
-
-  start(): void {
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
-  }
-
-  /** One sample now, outside the loop (the reinit step decides on a fresh one). */
-  async sampleNow(): Promise<ResyncSample | undefined> {
-    const leader = this.opts.leader();
-    if (!leader) return undefined;
-    const s = await sampleLeader(leader, this.opts.endpoint(leader), Math.min(3000, this.opts.intervalMs * 2));
-    this.samples.push(s);
-    return s;
-  }
-
-  private async run(): Promise<void> {
-    let next = Date.now();
-    while (this.running) {
-      const wait = next - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      if (!this.running) break;
-      next = Math.max(next + this.opts.intervalMs, Date.now());
-      await this.sampleNow();
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Pure helpers.
 
 /** Patroni's slot name for a member (slot_name_from_member_name): lower case, '-' and '.' → '_', others → uNNNN. */
@@ -209,7 +122,7 @@ export function walGoneReason(member: string, sample: ResyncSample, memberPositi
 export const lsnText = (bytes: number) => `${Math.floor(bytes / 0x100000000).toString(16).toUpperCase()}/${(bytes % 0x100000000).toString(16).toUpperCase()}`;
 
 const rowOf = (s: ResyncSample, member: string) => s.replication.find((r) => r.name === member);
-const isStreaming = (s: ResyncSample, member: string) => rowOf(s, member)?.state === "streaming";
+export const isStreaming = (s: ResyncSample, member: string) => rowOf(s, member)?.state === "streaming";
 
 /** The member's last flush position the primary reported before `before` (what it has received). */
 export function lastFlushBefore(samples: ResyncSample[], member: string, before: number): number | undefined {
@@ -431,110 +344,4 @@ export function decideStuck(replicas: string[], sample: ResyncSample, positions:
     const gone = walGoneReason(member, sample, positions[member]);
     return gone ? { member, action: "reinit", reason: gone } : { member, action: "not-gone", reason: "not streaming, but the WAL it needs is still on the primary" };
   });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export interface ReinitStepOptions {
-  graceSeconds: number;
-  timeoutSeconds: number;
-  /** End of the recover action that healed the isolation: the grace period starts here. */
-  healedAt: number;
-  /** Patroni members that should be streaming from the leader now. */
-  replicas: () => string[];
-  /** A fresh sample of the leader (also kept in the journal). */
-  sample: () => Promise<ResyncSample | undefined>;
-  samples: () => ResyncSample[];
-  /** The member's received (else replayed) WAL position from its own Patroni (GET /patroni), bytes. */
-  memberPosition: (member: string) => Promise<number | undefined>;
-  /** POST /reinitialize {"force": true} on the member. */
-  reinitialize: (member: string) => Promise<{ status: number; body: string }>;
-  log: (line: string) => void;
-  reinits: ReinitRecord[];
-  notes: string[];
-}
-
-/**
- * The reinit-if-stuck step: waits until every replica streams; a replica still not streaming after the
- * grace period whose WAL is gone is reinitialized (once; a refused request is retried every 10 s), and
- * why is recorded. Returns when all stream or the timeout ends (then a note says who did not).
- */
-export async function reinitIfStuck(o: ReinitStepOptions): Promise<void> {
-  const graceEndsAt = o.healedAt + o.graceSeconds * 1000;
-  const deadline = Math.max(Date.now(), graceEndsAt) + o.timeoutSeconds * 1000;
-  const requested = new Set<string>();
-  const retryAt = new Map<string, number>();
-  const toldNotGone = new Set<string>();
-  let last: StuckDecision[] = [];
-  while (Date.now() < deadline) {
-    const sample = await o.sample();
-    if (!sample?.ok) {
-      await sleep(1000);
-      continue;
-    }
-    const now = Date.now();
-    const replicas = o.replicas();
-    const positions: Record<string, number | undefined> = {};
-    for (const m of replicas) {
-      if (!isStreaming(sample, m) && now >= graceEndsAt && !requested.has(m)) positions[m] = (await o.memberPosition(m).catch(() => undefined)) ?? lastFlushBefore(o.samples(), m, now);
-    }
-    last = decideStuck(replicas, sample, positions, now, graceEndsAt, requested);
-    for (const d of last) {
-      if (d.action === "streaming") {
-        const rec = o.reinits.find((r) => r.member === d.member && r.status < 300 && r.streamingAt === undefined);
-        if (rec) {
-          rec.streamingAt = sample.at;
-          o.log(`    ${d.member} streaming again ${((sample.at - rec.requestedAt) / 1000).toFixed(1)} s after the reinitialize request`);
-        }
-      } else if (d.action === "reinit" && (retryAt.get(d.member) ?? 0) <= now) {
-        o.log(`    ${d.member} not streaming ${((now - o.healedAt) / 1000).toFixed(0)} s after healing and ${d.reason}: POST /reinitialize {"force": true}`);
-        const requestedAt = Date.now();
-        const answer = await o.reinitialize(d.member).catch((e: Error) => ({ status: 0, body: e.message }));
-        o.reinits.push({ member: d.member, requestedAt, reason: d.reason, status: answer.status, response: answer.body.slice(0, 200) });
-        o.notes.push(`${d.member} reinitialized at ${new Date(requestedAt).toISOString()} (POST /reinitialize → HTTP ${answer.status} ${answer.body.slice(0, 80)}): not streaming ${((requestedAt - o.healedAt) / 1000).toFixed(0)} s after healing and ${d.reason}`);
-        if (answer.status >= 200 && answer.status < 300) requested.add(d.member);
-        else retryAt.set(d.member, Date.now() + 10_000);
-      } else if (d.action === "not-gone" && !toldNotGone.has(d.member)) {
-        toldNotGone.add(d.member);
-        o.log(`    ${d.member} ${d.reason}: not reinitialized, still waiting`);
-      }
-    }
-    if (last.every((d) => d.action === "streaming")) return;
-    await sleep(1000);
-  }
-  const stuck = last.filter((d) => d.action !== "streaming");
-  o.notes.push(`reinit-if-stuck: after ${o.timeoutSeconds} s not streaming: ${stuck.map((d) => `${d.member} (${d.reason})`).join("; ") || "no leader sample"}`);
-  o.log(`    not every replica streaming within ${o.timeoutSeconds} s: ${stuck.map((d) => d.member).join(", ")}`);
-}
-
-/** Rows of about 1 kB (uncompressed: under TOAST's threshold), 16k per statement: ~20 MB of WAL each. */
-const WALGEN_TABLE = "pgchaos_walgen";
-const WALGEN_BATCH = `insert into ${WALGEN_TABLE} select g, repeat(md5(g::text), 31) from generate_series(1, 16000) g`;
-
-/**
- * The generate-wal step: at least `megabytes` of WAL on the primary through bounded bulk inserts into a
- * scratch table (dropped afterwards), then pg_switch_wal() and, when asked, CHECKPOINT. Measured, not assumed:
- * the WAL written is the primary's own LSN difference.
- */
-export async function generateWal(member: string, endpoint: PostgresEndpoint, megabytes: number, checkpoint: boolean, timeoutMs: number): Promise<WalBurst> {
-  const startedAt = Date.now();
-  const deadline = startedAt + timeoutMs;
-  const c = await connectPostgres(endpoint, { connectTimeoutMs: 10_000, queryTimeoutMs: timeoutMs, applicationName: "pgchaos-generate-wal" });
-  try {
-    const lsn = async () => Number((await c.query("select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 as b")).rows[0].b);
-    const start = await lsn();
-    await c.query(`create table if not exists ${WALGEN_TABLE} (id int, pad text)`);
-    let written = 0;
-    while ((written = (await lsn()) - start) < megabytes * 1048576) {
-      if (Date.now() > deadline) throw new Error(`generate-wal: only ${written} bytes of WAL within ${timeoutMs / 1000} s`);
-      await c.query(WALGEN_BATCH);
-    }
-    await c.query(`drop table ${WALGEN_TABLE}`);
-    await c.query("select pg_switch_wal()");
-    if (checkpoint) await c.query("checkpoint");
-    const after = (await c.query("select (select coalesce(sum(size), 0) from pg_ls_waldir())::float8 as d, (select min(name) from pg_ls_waldir() where name ~ '^[0-9A-F]{24}$') as o")).rows[0];
-    return { member, startedAt, endedAt: Date.now(), bytes: (await lsn()) - start, checkpoint, walDirBytesAfter: Number(after.d), oldestSegmentAfter: after.o ?? undefined };
-  } finally {
-    await endPostgres(c);
-  }
 }

@@ -18,7 +18,9 @@ import { fetchMemberLogs, resolveTarget, type ExperimentTarget, type TargetSelec
 import { CREATE_WRITES_TABLE, WRITES_TABLE, Workload } from "./workload";
 import { configDelta, configIncludes, configProjection, CREATE_PROBES_TABLE, getPatroniConfig, mergeRowSnapshots, patchPatroniConfig, PrimaryProber, readNodeRowIds, type ProbeTarget } from "./primary-probes";
 import { fetchServerSide } from "./server-fetch";
-import { generateWal, reinitIfStuck, ResyncSampler, type ResyncRecord } from "../checkers/resync";
+import type { ResyncRecord } from "../checkers/resync";
+import { generateWal, reinitIfStuck } from "./resync-actions";
+import { ResyncSampler } from "./resync-sampler";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -5,9 +5,10 @@ import { computeMetrics } from "../../../chaos/checkers/metrics";
 import { renderExperimentReport } from "../../../chaos/report/experiment";
 import { renderComparison } from "../../../chaos/report/compare";
 import {
-  classifyResync, decideStuck, parseResyncRow, segmentStartBytes, slotNameOf, walGoneReason,
+  classifyResync, decideStuck, segmentStartBytes, slotNameOf, walGoneReason,
   type ReinitRecord, type ResyncInput, type ResyncSample,
 } from "../../../chaos/checkers/resync";
+import { parseResyncRow } from "../../../chaos/experiments/resync-sampler";
 import { syntheticJournal, T0 } from "../../helpers/synthetic-journal";
 
 const MiB = 1048576;
