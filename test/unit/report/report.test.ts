@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { chartFileName, chartSpecs, renderCharts } from "../../../chaos/report/charts";
 import type { Journal } from "../../../chaos/checkers/journal";
-import { markdownTable, renderExperimentReport, renderReportIndex } from "../../../chaos/report/experiment";
+import { renderExperimentReport, renderReportIndex } from "../../../chaos/report/experiment";
+import { markdownTable } from "../../../chaos/report/table";
 import type { PrimaryProbeSample } from "../../../chaos/checkers/single-primary";
 import { syntheticJournal, T0 } from "../../helpers/synthetic-journal";
 
