@@ -1,5 +1,8 @@
 import type { AlertObservation, Journal, MonitoringSettings } from "./journal";
+import type { ConditionStart, ExpectedAlertSpec } from "./alert-spec";
 import { demotionAt } from "./demotion";
+
+export type { ConditionStart, ExpectedAlertSpec } from "./alert-spec";
 import type { ExperimentMetrics } from "./metrics";
 
 /**
@@ -14,20 +17,6 @@ import type { ExperimentMetrics } from "./metrics";
  * Alertmanager's group_wait. A delivery after it is late; none is missing.
  */
 
-/** When an alert's condition begins, as declared by the experiment (default: the first injection). */
-export type ConditionStart =
-  | { kind: "injection" }
-  | { kind: "fault"; fault: string }
-  | { kind: "leader-change" }
-  /** The old primary stopped accepting writes (a demotion's shutdown: PostgresDown in a split-brain). */
-  | { kind: "demotion" }
-  | { kind: "recover"; fault: string };
-
-export interface ExpectedAlertSpec {
-  alert: string;
-  /** When the condition the alert watches begins. */
-  from: ConditionStart;
-}
 
 export type AlertStatus = "on time" | "late" | "missing" | "not fired" | "condition never began" | "not observed";
 

@@ -1,8 +1,7 @@
-import type { ExpectedAlertSpec } from "./alert-timing";
-import type { Expectation } from "./expectations";
+import type { ExpectedAlertSpec } from "./alert-spec";
+import type { Expectation } from "./expectation-schema";
 import type { FaultWatchRecord } from "../faults/watch";
-import type { ResyncRecord } from "./resync";
-import type { PrimaryProbeSample } from "./single-primary";
+import type { ResyncRecord } from "./resync-records";
 import type { ServerSideRecord } from "./server-panels";
 
 /**
@@ -207,4 +206,15 @@ export interface PatroniConfigRecord {
   /** When the PATCH was applied (epoch ms), and when the old values were put back (undefined: not restored). */
   appliedAt?: number;
   restoredAt?: number;
+}
+
+export interface PrimaryProbeSample {
+  at: number;
+  node: string;
+  /** pg_is_in_recovery(); undefined when the node did not answer. */
+  inRecovery: boolean | undefined;
+  /** The probe's test write was committed. */
+  writeOk: boolean;
+  /** WAL position in bytes: pg_current_wal_lsn() on a primary, pg_last_wal_replay_lsn() on a replica. */
+  walBytes?: number;
 }

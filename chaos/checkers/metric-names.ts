@@ -1,5 +1,5 @@
 // The metrics a run is measured by: names, units, categories — what expectations and reports refer to.
-import { RESYNC_METHODS } from "./resync";
+import { RESYNC_METHODS } from "./resync-records";
 
 export type Unit = "s" | "ms" | "count" | "ops/s" | "bytes";
 

@@ -1,4 +1,6 @@
-import type { WriteEvent } from "./journal";
+import type { PrimaryProbeSample, WriteEvent } from "./journal";
+
+export type { PrimaryProbeSample } from "./journal";
 
 /**
  * The single-primary invariant for split-brain experiments: every PostgreSQL node is probed directly
@@ -8,16 +10,6 @@ import type { WriteEvent } from "./journal";
  * accepted probes on both sides.
  */
 
-export interface PrimaryProbeSample {
-  at: number;
-  node: string;
-  /** pg_is_in_recovery(); undefined when the node did not answer. */
-  inRecovery: boolean | undefined;
-  /** The probe's test write was committed. */
-  writeOk: boolean;
-  /** WAL position in bytes: pg_current_wal_lsn() on a primary, pg_last_wal_replay_lsn() on a replica. */
-  walBytes?: number;
-}
 
 /** A node's stretch of consecutive probes that satisfied the predicate. */
 interface Episode {

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { SshTransport, SSH_KEY_FILE_VAR } from "./transport";
-import type { ApiEndpoints } from "./live";
-import type { Member } from "./world";
+import type { ApiEndpoints, Member } from "./world";
 
 /**
  * The inventory of a user's own cluster (`pgchaos:targets` in the chaos stack's config): the hosts the

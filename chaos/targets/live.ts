@@ -2,19 +2,13 @@ import { execFile } from "child_process";
 import { getJson } from "../../components/lab/http";
 import { patroniLeader } from "../../components/patroni/rest";
 import { promisify } from "util";
-import type { LiveView, Member } from "./world";
+import type { ApiEndpoints, LiveView, Member } from "./world";
+
+export type { ApiEndpoints } from "./world";
 import { NETEM_PROBE } from "../faults/member-scripts";
 import { withSshKey } from "./inventory";
 
 const run = promisify(execFile);
-
-/** Where the controller reads the cluster's APIs (127.0.0.1-published ports in the lab). */
-export interface ApiEndpoints {
-  /** Patroni member name → REST base URL. */
-  patroniRest: Record<string, string>;
-  /** etcd member name → client URL. */
-  etcdClient: Record<string, string>;
-}
 
 /** The Patroni leader, as the first member that answers reports it. */
 export async function readPatroniLeader(endpoints: ApiEndpoints): Promise<string | undefined> {

@@ -21,6 +21,14 @@ export interface LiveView {
   notes: string[];
 }
 
+/** Where the controller reads the cluster's APIs (127.0.0.1-published ports in the lab). */
+export interface ApiEndpoints {
+  /** Patroni member name → REST base URL. */
+  patroniRest: Record<string, string>;
+  /** etcd member name → client URL. */
+  etcdClient: Record<string, string>;
+}
+
 export interface World {
   members: Member[];
   live: LiveView;
