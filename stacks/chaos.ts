@@ -1,3 +1,4 @@
+// The chaos stack's program: members and the live view, then one fault resource per planned fault.
 import * as pulumi from "@pulumi/pulumi";
 import { getJson } from "../components/lab/http";
 import { Fault } from "../chaos/faults/resource";

@@ -1,3 +1,4 @@
+// Alert timing per expected alert: when its condition began, fired, was delivered, the bound it had to meet.
 import type { AlertObservation, Journal, MonitoringSettings } from "./journal";
 import type { ConditionStart, ExpectedAlertSpec } from "./alert-spec";
 import { demotionAt } from "./demotion";

@@ -1,3 +1,4 @@
+// When the primary from before the fault stopped accepting writes (comparisons and alert timing use it).
 import type { Journal } from "./journal";
 import type { ExperimentMetrics } from "./metrics";
 

@@ -1,3 +1,4 @@
+// Findings: facts an operator needs from one run, computed apart from its verdict.
 import type { AlertVerdict } from "./alert-timing";
 import { faultWriteAvailability } from "../report/compare";
 import { abortedBefore } from "./expectations";

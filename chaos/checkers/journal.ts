@@ -1,3 +1,4 @@
+// The journal of one experiment run: everything observed, timestamped — what every checker and report reads.
 import type { ExpectedAlertSpec } from "./alert-spec";
 import type { Expectation } from "./expectation-schema";
 import type { FaultWatchRecord } from "../faults/watch";

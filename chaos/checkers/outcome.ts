@@ -1,3 +1,4 @@
+// A run's outcome: PASS/FAIL on its hypothesis, or ABORTED/INVALID when the run proves nothing.
 import { abortedBefore, evaluateExpectations, invalidBecause, summarizeVerdicts, type ExpectationVerdict } from "./expectations";
 import type { Journal } from "./journal";
 import type { ExperimentMetrics } from "./metrics";

@@ -1,3 +1,4 @@
+// The server-side panels: the PromQL range queries over a run window and what they returned.
 /**
  * The server side of a run as Prometheus saw it: which PromQL range queries to run over the run window,
  * and what came back (journal field `serverSide`). Pure: the queries, the step, the summaries and the

@@ -1,3 +1,4 @@
+// The single-primary invariant from direct per-node probes, and where each acknowledged write ended up.
 import type { PrimaryProbeSample, WriteEvent } from "./journal";
 
 export type { PrimaryProbeSample } from "./journal";

@@ -1,3 +1,4 @@
+// Experiments declared as data (zod): hypothesis, method of fault steps, workload, probes, expectations; the catalog.
 import * as fs from "fs";
 import * as path from "path";
 import { LineCounter, parseDocument } from "yaml";

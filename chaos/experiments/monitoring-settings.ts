@@ -1,3 +1,4 @@
+// The monitoring settings in effect, read from Prometheus and Alertmanager themselves.
 import { parse } from "yaml";
 import { z } from "zod";
 import { getJson } from "../../components/lab/http";

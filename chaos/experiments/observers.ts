@@ -1,3 +1,4 @@
+// Samplers of the cluster's own view while a run goes: Patroni /cluster, etcd status, HAProxy stats.
 import type { ClusterSample, EtcdSample, HaproxySample, PatroniMemberSample } from "../checkers/journal";
 
 /**

@@ -1,3 +1,4 @@
+// Direct per-node probes (never through HAProxy) for split-brain runs, and the Patroni dynamic config helpers.
 import { Client } from "pg";
 import { getJson } from "../../components/lab/http";
 import { connectPostgres, endPostgres, queryPostgres, type PostgresCredentials } from "../../components/lab/postgres";

@@ -1,3 +1,4 @@
+// Runs the server-side panels' PromQL against Prometheus over the run window; never throws.
 import { z } from "zod";
 import type { Journal } from "../checkers/journal";
 import { gridStart, serverPanelQueries, stepSeconds, toSeries, type PanelQuery, type PanelResult, type ServerSideRecord } from "../checkers/server-panels";

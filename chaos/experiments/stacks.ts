@@ -1,3 +1,4 @@
+// The runner's only way to touch faults: the chaos stack through Pulumi's Automation API.
 import { spawn } from "child_process";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";

@@ -1,3 +1,4 @@
+// What an experiment runs against: the lab or a user's own cluster, resolved to members, endpoints and credentials.
 import { SSH_KEY_VAR, SSH_KNOWN_HOSTS_VAR, sshMembers, targetsSchema, type Targets } from "../targets/inventory";
 import { runControllerScript } from "../targets/live";
 import { parseServiceLog } from "../targets/transport";

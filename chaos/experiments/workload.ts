@@ -1,3 +1,4 @@
+// The client workload: uniquely identified writes through HAProxy's read-write port, reads through the read-only port.
 import { Client } from "pg";
 import { connectPostgres, endPostgres, type PostgresCredentials } from "../../components/lab/postgres";
 import type { ErrorClass, ReadEvent, WriteEvent } from "../checkers/journal";

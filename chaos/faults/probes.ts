@@ -1,3 +1,4 @@
+// Probe scripts run on a member to measure a fault's effect from outside the target (TCP, HTTP, usage).
 import { sh } from "../../components/docker/commands";
 
 /**

@@ -1,3 +1,4 @@
+// The fault as a Pulumi dynamic resource: create injects and verifies, delete recovers and verifies, read checks.
 import * as pulumi from "@pulumi/pulumi";
 import { runScript } from "../../components/command/shell-command";
 import type { ProbeSpec, Verification } from "./kind-plan";

@@ -1,3 +1,4 @@
+// Verdicts on a fault's effect from probe results taken outside the target (pure).
 import type { TcpProbeResult, UsageSample } from "./probes";
 
 /**

@@ -1,3 +1,4 @@
+// Watches an experiment's active faults: mechanism re-checked every few seconds, effect re-measured where cheap.
 import { parseInjections } from "./resource";
 import { EXPIRY_SLACK_SECONDS, judgeMechanism, type MechanismStatus } from "./mechanism";
 import type { Verification } from "./kind-plan";

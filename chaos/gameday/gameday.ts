@@ -1,3 +1,4 @@
+// The game day: the whole programme against one target, then an A/B run per finding class that appeared.
 import * as fs from "fs";
 import * as path from "path";
 import { mergeConfig, type Experiment, type PatroniConfigSettings } from "../experiments/definition";

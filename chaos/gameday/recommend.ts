@@ -1,3 +1,4 @@
+// Tests one candidate fix with A/B runs and turns the measured values into a recommendation.
 import { comparisonMeasures } from "../report/compare";
 import type { Experiment, PatroniConfigSettings } from "../experiments/definition";
 import type { Finding } from "../checkers/findings";

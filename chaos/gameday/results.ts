@@ -1,3 +1,4 @@
+// results.json of a game day: every run's metrics, verdict and findings, recommendations and settings.
 import { alertVerdicts, expectedAlertsOf, type AlertVerdict } from "../checkers/alert-timing";
 import { faultWriteAvailability } from "../report/compare";
 import { computeFindings, type Finding } from "../checkers/findings";

@@ -1,3 +1,4 @@
+// The settings in effect on the target, read from the running components, and the cluster's health.
 import { execFile } from "child_process";
 import { promisify } from "util";
 import { judgeCluster, type ReplicationRow } from "../../components/lab/health";

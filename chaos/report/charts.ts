@@ -1,3 +1,4 @@
+// The report's charts as SVG: Vega-Lite specs from the journal, rendered headless.
 import type { TopLevelSpec } from "vega-lite/build/index";
 import type { Journal } from "../checkers/journal";
 import { faultAnchors } from "../checkers/metrics";

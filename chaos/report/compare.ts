@@ -1,3 +1,4 @@
+// One experiment under several settings, side by side in one markdown file (pure).
 import { abortedBefore, evaluateExpectations, invalidBecause, summarizeVerdicts } from "../checkers/expectations";
 import type { Journal } from "../checkers/journal";
 import { computeMetrics, type ExperimentMetrics, type MetricsOptions } from "../checkers/metrics";

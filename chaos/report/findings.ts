@@ -1,3 +1,4 @@
+// The parts of a per-experiment report that come from findings and alert timing.
 import { alertVerdicts, expectedAlertsOf, type AlertVerdict } from "../checkers/alert-timing";
 import { computeFindings, sortFindings, type Finding } from "../checkers/findings";
 import type { Journal } from "../checkers/journal";

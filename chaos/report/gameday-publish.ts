@@ -1,3 +1,4 @@
+// Writes a game day's results.json, A/B charts and game-day.md, and points reports/latest at it.
 import * as fs from "fs";
 import * as path from "path";
 import { renderSvg } from "./charts";

@@ -1,3 +1,4 @@
+// The game-day report (game-day.md): answers, findings, recommendations with their A/B evidence, settings.
 import type { TopLevelSpec } from "vega-lite/build/index";
 import { markdownTable } from "./table";
 import { answerLines } from "../gameday/answers";

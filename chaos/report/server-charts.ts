@@ -1,3 +1,4 @@
+// The report's server-side section: one chart per Prometheus panel, its PromQL and per-panel notes.
 import type { TopLevelSpec } from "vega-lite/build/index";
 import { base, faultLayer, renderSvg, timeFrame } from "./charts";
 import type { Journal } from "../checkers/journal";

@@ -1,3 +1,4 @@
+// Markdown tables for every report, cells escaped.
 /** Markdown tables for every report: cells escaped so a pipe or a newline in a value cannot break the table. */
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");

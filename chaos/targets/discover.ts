@@ -1,3 +1,4 @@
+// A draft inventory (pgchaos:targets) from what a cluster says about itself over its APIs.
 import { getJson as fetchJson } from "../../components/lab/http";
 import { targetsSchema, type Targets } from "./inventory";
 

@@ -1,3 +1,4 @@
+// Finds chaos leftovers on members (chains, qdiscs, processes, files) and removes those no live fault owns.
 import { sh } from "../../components/docker/commands";
 import * as ms from "../faults/member-scripts";
 import * as nf from "../faults/netfilter";

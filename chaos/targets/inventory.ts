@@ -1,3 +1,4 @@
+// The inventory of a user's own cluster (pgchaos:targets): the only hosts faults may touch.
 import { z } from "zod";
 import { SshTransport, SSH_KEY_FILE_VAR } from "./transport";
 import type { ApiEndpoints, Member } from "./world";

@@ -1,3 +1,4 @@
+// The live cluster as the controller reads it: leaders, netem support, controller-side scripts.
 import { execFile } from "child_process";
 import { getJson } from "../../components/lab/http";
 import { patroniLeader } from "../../components/patroni/rest";

@@ -1,3 +1,4 @@
+// The I/O of preflight: one SSH probe per host and the cluster's APIs read from the controller.
 import { getJson as fetchJson } from "../../components/lab/http";
 import type { FaultPlan } from "../faults/plan";
 import { hostTransport, withSshKey, type Targets } from "./inventory";

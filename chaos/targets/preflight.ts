@@ -1,3 +1,4 @@
+// Preflight for a user's cluster: every inventory host checked over SSH before a plan is shown.
 import { sh } from "../../components/docker/commands";
 import { toolNeed, type FaultPlan } from "../faults/plan";
 import { NETEM_PROBE } from "../faults/member-scripts";

@@ -1,3 +1,4 @@
+// How the controller reaches a member: docker exec or SSH, with its lifecycle (stop, start, watchdog) and logs.
 import { sh } from "../../components/docker/commands";
 import { pidKill } from "../faults/member-scripts";
 

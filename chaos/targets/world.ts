@@ -1,3 +1,4 @@
+// Members, the live view and role selectors: what a fault's targets resolve against.
 import type { Transport } from "./transport";
 
 /** A cluster member as the chaos layer sees it: what runs there, where, and how to reach it. */

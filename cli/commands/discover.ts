@@ -1,3 +1,4 @@
+// pgchaos discover: a draft inventory from a running cluster.
 import type { Command } from "commander";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import * as readline from "readline/promises";

@@ -1,3 +1,4 @@
+// pgchaos doctor: find and remove chaos leftovers on a target.
 import { Option, type Command } from "commander";
 import { ChaosStack } from "../../chaos/experiments/stacks";
 import { targetMembers } from "../../chaos/experiments/target";

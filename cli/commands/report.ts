@@ -1,3 +1,4 @@
+// pgchaos report: re-render reports from saved journals and results.
 import * as fs from "fs";
 import * as path from "path";
 import type { Command } from "commander";

@@ -1,3 +1,4 @@
+// pgchaos run: run experiments one after the other, printing each verdict and finding.
 import * as path from "path";
 import { Option, type Command } from "commander";
 import { withVariant, type Experiment } from "../../chaos/experiments/definition";

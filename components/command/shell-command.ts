@@ -1,3 +1,4 @@
+// Runs a bash script with extra environment values, resolving to its stdout; failures reject with exit code and stderr.
 /**
  * Runs a bash script (`set -euo pipefail`) with extra environment values, resolving to its trimmed
  * stdout; a failure rejects with the exit code and the last output lines. The fault resource

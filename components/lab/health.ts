@@ -1,3 +1,4 @@
+// Pure verdicts on what Patroni and PostgreSQL report (readiness, hypotheses, tests).
 import { isLeaderRole, type PatroniMember } from "../patroni/rest";
 
 /**

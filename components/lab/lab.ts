@@ -1,3 +1,4 @@
+// The whole lab as one component: images, network, etcd, Patroni, HAProxy, readiness, monitoring.
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { LabConfig } from "../../stacks/config";

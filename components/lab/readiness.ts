@@ -1,3 +1,4 @@
+// Waits until the cluster is what `pulumi up` promises: one leader, replicas streaming, writes and reads through HAProxy.
 import * as path from "path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";

@@ -1,3 +1,4 @@
+// The lab's SSH mode: every member also runs sshd, reachable on 127.0.0.1 with a per-stack key.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerSpec } from "../docker/commands";

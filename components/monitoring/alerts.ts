@@ -1,3 +1,4 @@
+// When each expected alert fired in Prometheus and reached the receiver, read through their HTTP APIs.
 /**
  * What the experiment runner asks of monitoring after it injected a fault: when did each expected alert
  * fire in Prometheus, when did its notification reach the lab's receiver, and how long after the
