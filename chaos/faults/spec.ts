@@ -1,6 +1,6 @@
 // Fault declarations as they appear in stack config (`pgchaos:faults`): the union of every kind's schema, and the chaos stack's config.
 import { z } from "zod";
-import { targetsSchema } from "../targets/inventory";
+import { rejectDuplicateNames, targetsSchema } from "../targets/inventory";
 import { KIND_SCHEMAS } from "./kinds";
 
 /**
@@ -25,11 +25,5 @@ export const chaosConfigSchema = z.object({
    * hosts and `labStack` is not read. The key is the secret config value `pgchaos:sshPrivateKey`.
    */
   targets: targetsSchema.optional(),
-}).strict().superRefine((c, ctx) => {
-  const seen = new Set<string>();
-  c.faults.forEach((f, i) => {
-    if (seen.has(f.name)) ctx.addIssue({ code: "custom", path: ["faults", i, "name"], message: `duplicate fault name ${f.name}` });
-    seen.add(f.name);
-  });
-});
+}).strict().superRefine((c, ctx) => rejectDuplicateNames(ctx, "faults", c.faults, "fault"));
 export type ChaosConfig = z.infer<typeof chaosConfigSchema>;

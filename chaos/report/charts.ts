@@ -77,6 +77,11 @@ export const base = (title: string) => ({
   title: { text: title, subtitle: "shaded: fault window (injection → end of recovery)" },
 });
 
+/** A chart over the run's time axis: the fault window shaded, one data layer over it. */
+function overFaultWindow(kind: ChartKind, title: string, frame: TimeFrame, layer: Record<string, unknown>): ChartSpec {
+  return { kind, title, spec: { ...base(title), layer: [faultLayer(frame), layer] } as TopLevelSpec };
+}
+
 /** Bucket width for latency aggregation: at most ~300 buckets over the run, never under 100 ms. */
 function latencyBucketSeconds(frame: TimeFrame): number {
   const span = frame.domain[1] - frame.domain[0];
@@ -88,30 +93,20 @@ export function writeLatencySpec(journal: Journal): ChartSpec {
   const step = latencyBucketSeconds(frame);
   const values = journal.writes.flatMap((w) => (w.ackAt !== undefined ? [{ t: (w.sentAt - frame.zero) / 1000, latencyMs: w.ackAt - w.sentAt }] : []));
   const title = "Write latency (acknowledged writes)";
-  return {
-    kind: "write-latency",
-    title,
-    spec: {
-      ...base(title),
-      layer: [
-        faultLayer(frame),
-        {
-          data: { values },
-          transform: [
-            { bin: { step }, field: "t", as: ["t0", "t1"] },
-            { aggregate: [{ op: "median", field: "latencyMs", as: "median" }, { op: "max", field: "latencyMs", as: "max" }], groupby: ["t0"] },
-            { fold: ["median", "max"], as: ["statistic", "ms"] },
-          ],
-          mark: { type: "point", filled: true, size: 14 },
-          encoding: {
-            x: { field: "t0", type: "quantitative" },
-            y: { field: "ms", type: "quantitative", scale: { type: "symlog" }, title: `latency, ms (per ${step} s, by send time)` },
-            color: { field: "statistic", type: "nominal", title: null },
-          },
-        },
-      ],
+  return overFaultWindow("write-latency", title, frame, {
+    data: { values },
+    transform: [
+      { bin: { step }, field: "t", as: ["t0", "t1"] },
+      { aggregate: [{ op: "median", field: "latencyMs", as: "median" }, { op: "max", field: "latencyMs", as: "max" }], groupby: ["t0"] },
+      { fold: ["median", "max"], as: ["statistic", "ms"] },
+    ],
+    mark: { type: "point", filled: true, size: 14 },
+    encoding: {
+      x: { field: "t0", type: "quantitative" },
+      y: { field: "ms", type: "quantitative", scale: { type: "symlog" }, title: `latency, ms (per ${step} s, by send time)` },
+      color: { field: "statistic", type: "nominal", title: null },
     },
-  };
+  });
 }
 
 export function errorRateSpec(journal: Journal): ChartSpec {
@@ -122,53 +117,33 @@ export function errorRateSpec(journal: Journal): ChartSpec {
     ...journal.reads.filter((r) => !r.ok).map((r) => ({ t: rel(r.sentAt), kind: `read: ${r.error ?? "other"}` })),
   ];
   const title = "Failed operations per second";
-  return {
-    kind: "error-rate",
-    title,
-    spec: {
-      ...base(title),
-      layer: [
-        faultLayer(frame),
-        {
-          data: { values },
-          transform: [
-            { bin: { step: 1 }, field: "t", as: ["t0", "t1"] },
-            { aggregate: [{ op: "count", as: "failed" }], groupby: ["t0", "t1", "kind"] },
-          ],
-          mark: { type: "bar" },
-          encoding: {
-            x: { field: "t0", type: "quantitative", bin: "binned" },
-            x2: { field: "t1" },
-            y: { field: "failed", type: "quantitative", stack: "zero", title: "failed ops/s (by send time)" },
-            color: { field: "kind", type: "nominal", title: "operation: error class", legend: { labelLimit: 320, titleLimit: 320 } },
-          },
-        },
-      ],
+  return overFaultWindow("error-rate", title, frame, {
+    data: { values },
+    transform: [
+      { bin: { step: 1 }, field: "t", as: ["t0", "t1"] },
+      { aggregate: [{ op: "count", as: "failed" }], groupby: ["t0", "t1", "kind"] },
+    ],
+    mark: { type: "bar" },
+    encoding: {
+      x: { field: "t0", type: "quantitative", bin: "binned" },
+      x2: { field: "t1" },
+      y: { field: "failed", type: "quantitative", stack: "zero", title: "failed ops/s (by send time)" },
+      color: { field: "kind", type: "nominal", title: "operation: error class", legend: { labelLimit: 320, titleLimit: 320 } },
     },
-  };
+  });
 }
 
 /** A step line per series over the run's time axis, bytes on the y axis, the fault window shaded. */
 function bytesOverTime(kind: ChartKind, title: string, frame: ReturnType<typeof timeFrame>, values: { t: number; bytes: number; series: string }[], yTitle: string, seriesTitle: string | null): ChartSpec {
-  return {
-    kind,
-    title,
-    spec: {
-      ...base(title),
-      layer: [
-        faultLayer(frame),
-        {
-          data: { values },
-          mark: { type: "line", point: true, interpolate: "step-after" },
-          encoding: {
-            x: { field: "t", type: "quantitative" },
-            y: { field: "bytes", type: "quantitative", title: yTitle, axis: { format: "~s" } },
-            color: { field: "series", type: "nominal", title: seriesTitle, legend: { labelLimit: 320 } },
-          },
-        },
-      ],
+  return overFaultWindow(kind, title, frame, {
+    data: { values },
+    mark: { type: "line", point: true, interpolate: "step-after" },
+    encoding: {
+      x: { field: "t", type: "quantitative" },
+      y: { field: "bytes", type: "quantitative", title: yTitle, axis: { format: "~s" } },
+      color: { field: "series", type: "nominal", title: seriesTitle, legend: { labelLimit: 320 } },
     },
-  };
+  });
 }
 
 /** Null when no replica lag was reported (nothing to draw). */

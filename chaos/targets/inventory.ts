@@ -69,6 +69,15 @@ export const workloadTargetSchema = z.object({
   database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, "must be a database name").default("postgres"),
 }).strict();
 
+/** Adds an issue at every item of `items` whose name an earlier item already has. */
+export function rejectDuplicateNames(ctx: z.RefinementCtx, key: string, items: { name: string }[], what: string): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item.name)) ctx.addIssue({ code: "custom", path: [key, i, "name"], message: `duplicate ${what} name ${item.name}` });
+    seen.add(item.name);
+  });
+}
+
 export const targetsSchema = z.object({
   /** The Patroni scope the hosts must belong to (preflight refuses hosts of another cluster). */
   scope: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be a Patroni scope name"),
@@ -77,11 +86,7 @@ export const targetsSchema = z.object({
   hosts: z.array(targetHostSchema).min(1).max(32),
   workload: workloadTargetSchema.optional(),
 }).strict().superRefine((t, ctx) => {
-  const seen = new Set<string>();
-  t.hosts.forEach((h, i) => {
-    if (seen.has(h.name)) ctx.addIssue({ code: "custom", path: ["hosts", i, "name"], message: `duplicate host name ${h.name}` });
-    seen.add(h.name);
-  });
+  rejectDuplicateNames(ctx, "hosts", t.hosts, "host");
   if (!t.hosts.some((h) => h.runs === "patroni")) ctx.addIssue({ code: "custom", path: ["hosts"], message: "the inventory needs at least one patroni host" });
   const peers = new Map<string, string>();
   t.hosts.forEach((h, i) => {
