@@ -115,6 +115,58 @@ export interface ResyncVerdict {
 /** Every ok sample in [from, to), time ordered. */
 const between = (samples: ResyncSample[], from: number, to: number) => samples.filter((s) => s.ok && s.at >= from && s.at < to).sort((a, b) => a.at - b.at);
 
+/** Lag: measured while the primary still lists the member; carried from its last replay position when not. */
+function lagDuringIsolation(samples: ResyncSample[], member: string, isolatedAt: number, until: number): { lag: LagPoint[]; peakLag: LagPoint | null } {
+  const lag: LagPoint[] = [];
+  let lastReplay: number | undefined;
+  for (const s of samples.filter((x) => x.ok && x.at >= isolatedAt - 5000 && x.at <= until)) {
+    const row = rowOf(s, member);
+    if (row && row.replayLagBytes !== null && s.currentLsnBytes !== undefined) {
+      lastReplay = s.currentLsnBytes - row.replayLagBytes;
+      if (s.at >= isolatedAt) lag.push({ at: s.at, bytes: row.replayLagBytes, how: "measured" });
+    } else if (lastReplay !== undefined && s.currentLsnBytes !== undefined && s.at >= isolatedAt) {
+      lag.push({ at: s.at, bytes: Math.max(0, s.currentLsnBytes - lastReplay), how: "carried" });
+    }
+  }
+  const peakLag = lag.reduce<LagPoint | null>((p, x) => (p === null || x.bytes > p.bytes ? x : p), null);
+
+  return { lag, peakLag };
+}
+
+/** The slot: held only if present in every primary sample of the isolation and never lost; its peak retained WAL. */
+function slotDuringIsolation(samples: ResyncSample[], slot: string, isolatedAt: number, healStartAt: number, until: number) {
+  const isolation = between(samples, isolatedAt, healStartAt);
+  const slotRows = isolation.map((s) => s.slots.find((x) => x.name === slot));
+  const slotHeld = isolation.length > 0 && slotRows.every((r) => r !== undefined && r.walStatus !== "lost");
+  const firstMissing = isolation.find((s, i) => slotRows[i] === undefined);
+  let peakRetained: ResyncVerdict["peakRetained"] = null;
+  for (const s of between(samples, isolatedAt, until === Infinity ? Number.MAX_SAFE_INTEGER : until + 1)) {
+    const r = s.slots.find((x) => x.name === slot);
+    if (r?.retainedBytes !== null && r?.retainedBytes !== undefined && (peakRetained === null || r.retainedBytes > peakRetained.bytes)) peakRetained = { at: s.at, bytes: r.retainedBytes, walStatus: r.walStatus };
+  }
+
+  return { isolation, slotHeld, firstMissing, peakRetained };
+}
+
+/** Was the WAL it needed gone? Slot lost, its position older than the oldest segment, or its own log says so. */
+function walGoneEvidence(input: ResyncInput, samples: ResyncSample[], until: number): Set<string> {
+  const { member, isolatedAt, healStartAt } = input;
+  const walGone = new Set<string>();
+  const position = lastFlushBefore(samples, member, healStartAt);
+  for (const s of between(samples, isolatedAt, until === Infinity ? Number.MAX_SAFE_INTEGER : until)) {
+    // The first sample that shows it is evidence enough; later ones only repeat it with a newer oldest file.
+    const r = walGoneReason(member, s, position);
+    if (r) {
+      walGone.add(`${r.replace(/ on \S+ /, " on the primary ")} (${new Date(s.at).toISOString()})`);
+      break;
+    }
+  }
+  const goneLine = input.logs.find((l) => l.member === member && l.at >= isolatedAt && l.at <= until && WAL_GONE_LOG.test(l.text));
+  if (goneLine) walGone.add(`its log: "${goneLine.text.slice(0, 160)}"`);
+
+  return walGone;
+}
+
 export function classifyResync(input: ResyncInput): ResyncVerdict {
   const { member, isolatedAt, healStartAt, caughtUpLagBytes } = input;
   const samples = [...input.samples].sort((a, b) => a.at - b.at);
@@ -131,44 +183,11 @@ export function classifyResync(input: ResyncInput): ResyncVerdict {
   const caughtUpAt = caught?.at ?? null;
   const until = caughtUpAt ?? Infinity;
 
-  // Lag: measured while the primary still lists the member; carried from its last replay position when not.
-  const lag: LagPoint[] = [];
-  let lastReplay: number | undefined;
-  for (const s of samples.filter((x) => x.ok && x.at >= isolatedAt - 5000 && x.at <= until)) {
-    const row = rowOf(s, member);
-    if (row && row.replayLagBytes !== null && s.currentLsnBytes !== undefined) {
-      lastReplay = s.currentLsnBytes - row.replayLagBytes;
-      if (s.at >= isolatedAt) lag.push({ at: s.at, bytes: row.replayLagBytes, how: "measured" });
-    } else if (lastReplay !== undefined && s.currentLsnBytes !== undefined && s.at >= isolatedAt) {
-      lag.push({ at: s.at, bytes: Math.max(0, s.currentLsnBytes - lastReplay), how: "carried" });
-    }
-  }
-  const peakLag = lag.reduce<LagPoint | null>((p, x) => (p === null || x.bytes > p.bytes ? x : p), null);
+  const { lag, peakLag } = lagDuringIsolation(samples, member, isolatedAt, until);
 
-  // The slot: held only if present in every primary sample of the isolation and never lost.
-  const isolation = between(samples, isolatedAt, healStartAt);
-  const slotRows = isolation.map((s) => s.slots.find((x) => x.name === slot));
-  const slotHeld = isolation.length > 0 && slotRows.every((r) => r !== undefined && r.walStatus !== "lost");
-  const firstMissing = isolation.find((s, i) => slotRows[i] === undefined);
-  let peakRetained: ResyncVerdict["peakRetained"] = null;
-  for (const s of between(samples, isolatedAt, until === Infinity ? Number.MAX_SAFE_INTEGER : until + 1)) {
-    const r = s.slots.find((x) => x.name === slot);
-    if (r?.retainedBytes !== null && r?.retainedBytes !== undefined && (peakRetained === null || r.retainedBytes > peakRetained.bytes)) peakRetained = { at: s.at, bytes: r.retainedBytes, walStatus: r.walStatus };
-  }
+  const { isolation, slotHeld, firstMissing, peakRetained } = slotDuringIsolation(samples, slot, isolatedAt, healStartAt, until);
 
-  // Was the WAL it needed gone? Slot lost, its position older than the oldest segment, or its own log says so.
-  const walGone = new Set<string>();
-  const position = lastFlushBefore(samples, member, healStartAt);
-  for (const s of between(samples, isolatedAt, until === Infinity ? Number.MAX_SAFE_INTEGER : until)) {
-    // The first sample that shows it is evidence enough; later ones only repeat it with a newer oldest file.
-    const r = walGoneReason(member, s, position);
-    if (r) {
-      walGone.add(`${r.replace(/ on \S+ /, " on the primary ")} (${new Date(s.at).toISOString()})`);
-      break;
-    }
-  }
-  const goneLine = input.logs.find((l) => l.member === member && l.at >= isolatedAt && l.at <= until && WAL_GONE_LOG.test(l.text));
-  if (goneLine) walGone.add(`its log: "${goneLine.text.slice(0, 160)}"`);
+  const walGone = walGoneEvidence(input, samples, until);
 
   const reinit = input.reinits.find((r) => r.member === member && r.status >= 200 && r.status < 300 && r.requestedAt >= isolatedAt && r.requestedAt <= until) ?? null;
   const reinitLine = input.logs.find((l) => l.member === member && l.at >= isolatedAt && l.at <= until && REINIT_LOG.test(l.text));
