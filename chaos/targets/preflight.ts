@@ -147,6 +147,13 @@ export interface HostVerdict {
 /** Clocks further apart than this make the report's timeline meaningless: refuse. */
 export const MAX_CLOCK_OFFSET_SECONDS = 5;
 
+/** A host's verdict being built: facts, and problems (or warnings when not strict). */
+interface Judge {
+  v: HostVerdict;
+  fail: (m: string) => void;
+  foreign: (m: string) => void;
+}
+
 /**
  * The verdict on one host. `strict` (default: some planned fault acts on the host) makes every problem
  * refuse the plan; otherwise only evidence of another cluster does, and the rest are warnings — so a host
@@ -164,7 +171,17 @@ export function judgeHost(host: TargetHost, describe: string, probe: HostProbe, 
   const p = parseProbe(probe.output);
   if (!p.complete) fail("the probe did not run to its end (is bash the login shell's bash? is the output cut?)");
 
-  // Privileges.
+  const j: Judge = { v, fail, foreign };
+  judgePrivileges(j, host, p);
+  judgeClock(j, p, probe);
+  judgeTools(j, host, p, needs);
+  judgeMembership(j, host, p, scope, api);
+  v.ok = v.problems.length === 0;
+  return v;
+}
+
+/** Privileges: root, or passwordless sudo where the inventory says sudo. */
+function judgePrivileges({ v, fail }: Judge, host: TargetHost, p: ReturnType<typeof parseProbe>): void {
   if (p.priv === "root") v.facts.push("root");
   else if (p.priv === "sudo") v.facts.push(host.sudo ? "passwordless sudo" : "passwordless sudo available but sudo: false and not root");
   if (p.priv === "none" || (!host.sudo && p.priv !== "root")) {
@@ -172,8 +189,10 @@ export function judgeHost(host: TargetHost, describe: string, probe: HostProbe, 
       ? `\`sudo -n true\` fails for ${host.user}: grant passwordless sudo (e.g. echo '${host.user} ALL=(ALL) NOPASSWD: ALL' | sudo tee /etc/sudoers.d/pgchaos)`
       : `${host.user} is not root and sudo is false: faults need root (set sudo: true with passwordless sudo, or connect as root)`);
   }
+}
 
-  // Clock.
+/** Clock: the host's offset from the controller's, within the handshake's uncertainty. */
+function judgeClock({ v, fail }: Judge, p: ReturnType<typeof parseProbe>, probe: HostProbe): void {
   if (p.clock !== undefined) {
     const mid = (probe.t0 + probe.t1) / 2;
     v.clockOffsetSeconds = Math.round((p.clock - mid) * 1000) / 1000;
@@ -183,8 +202,10 @@ export function judgeHost(host: TargetHost, describe: string, probe: HostProbe, 
       fail(`clock is ${v.clockOffsetSeconds.toFixed(3)} s off the controller's (more than ${MAX_CLOCK_OFFSET_SECONDS} s): the report's timeline would be wrong; sync it (chrony/systemd-timesyncd)`);
     }
   } else fail("clock not read (`date +%s.%N` printed nothing usable)");
+}
 
-  // Tools each planned fault needs.
+/** Tools each planned fault needs on this host. */
+function judgeTools({ v, fail }: Judge, host: TargetHost, p: ReturnType<typeof parseProbe>, needs: Set<Need>): void {
   const missing = (tool: string) => !p.tools.has(tool);
   const needTool = (tool: string, why: string) => {
     if (missing(tool)) fail(`${tool} missing (needed for ${why}): ${INSTALL[tool]}`);
@@ -213,8 +234,10 @@ export function judgeHost(host: TargetHost, describe: string, probe: HostProbe, 
   }
   const toolsSeen = [...p.tools].filter((t) => ["iptables", "tc", "stress-ng", "python3", "pgchaos-delay"].includes(t));
   v.facts.push(`tools: ${toolsSeen.join(" ") || "none"}`);
+}
 
-  // Membership: the host reached over SSH is the cluster member the API calls by this name, in this scope.
+/** Membership: the host reached over SSH is the cluster member the API calls by this name, in this scope. */
+function judgeMembership({ v, fail, foreign }: Judge, host: TargetHost, p: ReturnType<typeof parseProbe>, scope: string, api: ApiFacts): void {
   if (host.runs === "patroni") {
     const viaApi = api.patroni[host.name];
     const local = p.identity;
@@ -237,9 +260,6 @@ export function judgeHost(host: TargetHost, describe: string, probe: HostProbe, 
     else v.facts.push(`etcd member ${host.name}`);
   } else if (!p.identity) fail("no haproxy process on the host");
   else v.facts.push("haproxy running");
-
-  v.ok = v.problems.length === 0;
-  return v;
 }
 
 export function formatPreflight(scope: string, verdicts: HostVerdict[]): string {
