@@ -102,10 +102,8 @@ export class DockerExecTransport implements Transport {
 /** The controller script's variable holding the path of the SSH private key file (see inventory.ts). */
 export const SSH_KEY_FILE_VAR = "PGCHAOS_SSH_KEY_FILE";
 
-/** Where the lab's SSH-mode supervisor keeps the service's wanted state and pid (see components/lab/ssh.ts). */
-export const SUPERVISOR_DIR = "/run/pgchaos-service";
-/** The service's output, one `<epoch seconds> <line>` per line, written by the supervisor. */
-export const SERVICE_LOG = `${SUPERVISOR_DIR}/service.log`;
+export { SERVICE_LOG, SUPERVISOR_DIR } from "../../components/lab/ssh";
+import { SERVICE_LOG, SUPERVISOR_DIR } from "../../components/lab/ssh";
 
 export interface SshTarget {
   host: string;

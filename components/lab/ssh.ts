@@ -2,7 +2,11 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerSpec } from "../docker/commands";
-import { SERVICE_LOG, SUPERVISOR_DIR } from "../../chaos/targets/transport";
+
+/** Where the lab's SSH-mode supervisor keeps the service's wanted state and pid. */
+export const SUPERVISOR_DIR = "/run/pgchaos-service";
+/** The service's output, one `<epoch seconds> <line>` per line, written by the supervisor. */
+export const SERVICE_LOG = `${SUPERVISOR_DIR}/service.log`;
 
 /**
  * The lab's SSH mode (`pgchaos:ssh.enabled`): every member also runs sshd (Debian's openssh-server,
