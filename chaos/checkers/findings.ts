@@ -1,6 +1,6 @@
 // Findings: facts an operator needs from one run, computed apart from its verdict.
 import type { AlertVerdict } from "./alert-timing";
-import { faultWriteAvailability } from "../report/compare";
+import { faultWriteAvailability } from "./operations";
 import { abortedBefore } from "./expectations";
 import type { Journal } from "./journal";
 import type { ExperimentMetrics } from "./metrics";

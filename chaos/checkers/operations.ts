@@ -157,3 +157,10 @@ export function durability(journal: Journal): Durability | null {
     finalReadFrom: journal.finalReadFrom,
   };
 }
+
+/** Share of the writes sent during the fault phase that were acknowledged. */
+export function faultWriteAvailability(m: { phases: PhaseStats[] }): { percent: number; sent: number; ok: number } | null {
+  const fault = m.phases.find((p) => p.phase === "fault");
+  if (!fault || fault.writes.sent === 0) return null;
+  return { percent: (100 * fault.writes.ok) / fault.writes.sent, sent: fault.writes.sent, ok: fault.writes.ok };
+}

@@ -1,6 +1,6 @@
 // results.json of a game day: every run's metrics, verdict and findings, recommendations and settings.
 import { alertVerdicts, expectedAlertsOf, type AlertVerdict } from "../checkers/alert-timing";
-import { faultWriteAvailability } from "../report/compare";
+import { faultWriteAvailability } from "../checkers/operations";
 import { computeFindings, type Finding } from "../checkers/findings";
 import type { Journal, MonitoringSettings } from "../checkers/journal";
 import { computeMetrics, type ExperimentMetrics, type MetricName } from "../checkers/metrics";

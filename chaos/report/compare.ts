@@ -4,6 +4,7 @@ import type { Journal } from "../checkers/journal";
 import { computeMetrics, type ExperimentMetrics, type MetricsOptions } from "../checkers/metrics";
 import { demotionAt, DEMOTED_PROBES } from "../checkers/demotion";
 import { markdownTable } from "./table";
+import { faultWriteAvailability } from "../checkers/operations";
 
 /**
  * One experiment under several settings (variants: failsafe_mode off vs on, default vs tuned ttl, ...),
@@ -39,13 +40,8 @@ export interface Measure {
 const seconds = (ms: number) => ms / 1000;
 
 export { demotionAt, DEMOTED_PROBES } from "../checkers/demotion";
+export { faultWriteAvailability } from "../checkers/operations";
 
-/** Share of the writes sent during the fault phase that were acknowledged. */
-export function faultWriteAvailability(m: ExperimentMetrics): { percent: number; sent: number; ok: number } | null {
-  const fault = m.phases.find((p) => p.phase === "fault");
-  if (!fault || fault.writes.sent === 0) return null;
-  return { percent: (100 * fault.writes.ok) / fault.writes.sent, sent: fault.writes.sent, ok: fault.writes.ok };
-}
 
 export function comparisonMeasures(entries: { journal: Journal; metrics: ExperimentMetrics }[]): Measure[] {
   const fromScalar = (key: keyof ExperimentMetrics["scalars"], unit: Measure["unit"], lowerIsBetter?: boolean): Measure => {
