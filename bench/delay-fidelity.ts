@@ -7,7 +7,7 @@
  * in that container. netem's row is measured where the kernel has it. Both delayer builds are measured:
  * `delayer (base)` from --base-source (the C file of an older commit), `delayer (this)` from images/base.
  *
- * Usage: npx tsx bench/delay-fidelity.ts [--base-source old.c] [--seconds 10] [--slices 4]
+ * Usage: npx tsx bench/delay-fidelity.ts [--base-source old.c] [--seconds 10] [--slices 4] [--prefix h18]
  *   Toxiproxy: built from tools/toxiproxy (pinned v2.5.0) into the cache by bench/toxiproxy-build.sh.
  */
 import { execFileSync, spawnSync } from "child_process";
@@ -26,8 +26,10 @@ const SECONDS = Number(opt("--seconds", "10"));
 /** Turns per mechanism and setting (SECONDS split among them). */
 const SLICES = Number(opt("--slices", "4"));
 const RATE = 200;
-const NET = "h18-fidelity";
-const CT = "h18-fidelity-target";
+/** Names of the bench's network and container (engineers sharing a Docker engine each use their own). */
+const PREFIX = opt("--prefix", "h18");
+const NET = `${PREFIX}-fidelity`;
+const CT = `${PREFIX}-fidelity-target`;
 const ECHO_PORT = 7000;
 const PROXY_PORT = 7001;
 const QUEUE = 5;
@@ -63,12 +65,12 @@ function buildDelayer(tag: string, source: string, scratch: string): string {
   fs.mkdirSync(ctx, { recursive: true });
   fs.copyFileSync(path.join(PROJECT_DIR, "images", "base", "Dockerfile"), path.join(ctx, "Dockerfile"));
   fs.copyFileSync(source, path.join(ctx, "pgchaos-delay.c"));
-  docker(["build", "-q", "--target", "delayer", "-t", `h18-fidelity-delayer:${tag}`, ctx]);
+  docker(["build", "-q", "--target", "delayer", "-t", `${PREFIX}-fidelity-delayer:${tag}`, ctx]);
   const out = path.join(scratch, `pgchaos-delay-${tag}`);
-  docker(["rm", "-f", `h18-fidelity-cp-${tag}`], { allowFail: true });
-  docker(["create", "--name", `h18-fidelity-cp-${tag}`, `h18-fidelity-delayer:${tag}`]);
-  docker(["cp", `h18-fidelity-cp-${tag}:/usr/local/bin/pgchaos-delay`, out]);
-  docker(["rm", `h18-fidelity-cp-${tag}`]);
+  docker(["rm", "-f", `${PREFIX}-fidelity-cp-${tag}`], { allowFail: true });
+  docker(["create", "--name", `${PREFIX}-fidelity-cp-${tag}`, `${PREFIX}-fidelity-delayer:${tag}`]);
+  docker(["cp", `${PREFIX}-fidelity-cp-${tag}:/usr/local/bin/pgchaos-delay`, out]);
+  docker(["rm", `${PREFIX}-fidelity-cp-${tag}`]);
   return out;
 }
 

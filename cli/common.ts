@@ -20,7 +20,7 @@ export function targetOptions(cmd: Command, outHelp = "report directory"): Comma
 export const EXIT = { ok: 0, failed: 1, usage: 2, invalid: 3 } as const;
 
 export const EXIT_CODES_HELP = `
-Exit codes (run, compare, gameday):
+Exit codes (run, compare, gameday, campaign):
   0  every hypothesis held (findings alone do not change it unless --fail-on-findings)
   1  a hypothesis failed (or findings, with --fail-on-findings)
   2  usage error (unknown option or experiment, conflicting options, invalid file)

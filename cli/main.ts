@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { MissingStackError } from "../chaos/experiments/stacks";
 import { conciseError, EXIT, EXIT_CODES_HELP } from "./common";
+import { registerCampaign } from "./commands/campaign";
 import { registerCatalog } from "./commands/catalog";
 import { registerDiscover } from "./commands/discover";
 import { registerDoctor } from "./commands/doctor";
@@ -13,13 +14,14 @@ import { registerRun } from "./commands/run";
 /** The pgchaos command line: one register function per command group, in cli/commands/. */
 const program = new Command()
   .name("pgchaos")
-  .description("Chaos experiments against a pgchaos lab stack or your own Patroni cluster over SSH: gameday, list, validate, run, compare, report, doctor, discover")
+  .description("Chaos experiments against a pgchaos lab stack or your own Patroni cluster over SSH: gameday, campaign, list, validate, run, compare, report, doctor, discover")
   .showHelpAfterError("(run pgchaos --help for usage)")
   .addHelpText("after", EXIT_CODES_HELP)
   // commander exits 1 on a usage error; ours is 2 (1 means a hypothesis failed).
   .exitOverride((err) => process.exit(err.exitCode === 1 ? EXIT.usage : err.exitCode));
 
 registerGameDay(program);
+registerCampaign(program);
 registerCatalog(program);
 registerRun(program);
 registerReport(program);

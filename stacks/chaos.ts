@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { getJson } from "../components/lab/http";
 import { Fault } from "../chaos/faults/resource";
 import { formatLeftovers, orphans, scanMembers } from "../chaos/targets/doctor";
-import { observe, type ApiEndpoints } from "../chaos/targets/live";
+import { observe, withNetem, type ApiEndpoints } from "../chaos/targets/live";
 import { blastRadius, findConflicts, netemSelectors, planFault, type FaultPlan } from "../chaos/faults/plan";
 import { readOwnDeployment, stateFaultsOf, successions } from "../chaos/faults/succession";
 import type { ChaosConfig } from "../chaos/faults/spec";
@@ -67,10 +67,12 @@ export async function readDcs(endpoints: ApiEndpoints): Promise<DcsConfig> {
 
 /** Reads the live lab, plans every fault, rejects conflicts. Runs on preview and on up. */
 export async function planAll(config: ChaosConfig, members: Member[], endpoints: ApiEndpoints, dcs: DcsConfig, targets?: Targets): Promise<{ plans: FaultPlan[]; world: World; preflight?: string; predecessors: Array<string | undefined> }> {
-  const first = await observe(endpoints, []);
+  // Independent reads at once (each is a process start or an HTTP round trip): the live view, this
+  // stack's state and the leftover scan; then the netem probe, which needs the leaders to resolve targets.
+  const [first, state, scan] = await Promise.all([observe(endpoints, []), readOwnDeployment(pulumi.getStack()).then(stateFaultsOf), scanMembers(members)]);
   const world: World = { members, live: first };
   const netemFor = delayTargets(config, world);
-  if (netemFor.length) world.live = await observe(endpoints, netemFor);
+  if (netemFor.length) world.live = await withNetem(first, netemFor);
   const plans = config.faults.map((spec) => {
     try {
       return planFault(spec, { world, dcs, defaultDurationSeconds: config.defaultDurationSeconds });
@@ -88,8 +90,7 @@ export async function planAll(config: ChaosConfig, members: Member[], endpoints:
     await pulumi.log.info(pf.text);
   }
   // Leftovers of faults neither declared nor in state (a crashed run, a killed runner) falsify results.
-  const state = stateFaultsOf(await readOwnDeployment(pulumi.getStack()));
-  const { leftovers, unreachable } = await scanMembers(members);
+  const { leftovers, unreachable } = scan;
   if (unreachable.length) await pulumi.log.warn(`leftover scan incomplete: could not scan ${unreachable.join("; ")}`);
   const stray = orphans(leftovers, new Set([...config.faults.map((f) => f.name), ...state.map((f) => f.name)]));
   if (stray.length) await pulumi.log.warn(`chaos leftovers that no fault of this stack declares (remove with \`npx tsx cli/main.ts doctor --fix --lab-stack ${config.labStack}\`):\n${formatLeftovers(stray)}`);

@@ -7,7 +7,7 @@ import { FaultWatch } from "../faults/watch";
 import { formatLeftovers, orphans, scanMembers } from "../targets/doctor";
 import { runControllerScript } from "../targets/live";
 import { collectAlerts, readFinalRows } from "./collect";
-import { expectedAlertSpecs, failoverExpected, type Experiment } from "./definition";
+import { expectedAlertSpecs, failoverExpected, type Experiment, type MethodStep } from "./definition";
 import { describeSteps } from "./describe-steps";
 import { checkHypothesis, currentLeaderName, directQuery, logChecks } from "./hypothesis";
 import { Observers } from "./observers";
@@ -29,6 +29,8 @@ export interface RunOptions {
   log: (line: string) => void;
   /** Set by Ctrl-C: the runner stops at the next step and rolls back. */
   abortSignal?: AbortSignal;
+  /** Campaigns: waits for a step's planned time and resolves its role selectors to members, just before it runs. */
+  prepareStep?: (step: MethodStep, index: number) => Promise<MethodStep>;
 }
 
 class Aborted extends Error {}
@@ -58,6 +60,7 @@ interface Run {
   phase: (name: Phase["name"], start: number) => void;
   endPhase: () => void;
   checkAbort: () => void;
+  prepareStep?: RunOptions["prepareStep"];
 }
 
 function newJournal(exp: Experiment, target: ExperimentTarget, chaos: ChaosStack): Journal {
@@ -150,8 +153,11 @@ async function runPhases(run: Run, ins: Instruments): Promise<void> {
   const leaderBefore = observers.currentLeader();
   phase("fault", Date.now());
   watch.start();
-  for (const step of exp.method) {
+  for (const [index, planned] of exp.method.entries()) {
     checkAbort();
+    const step = run.prepareStep ? await run.prepareStep(planned, index) : planned;
+    checkAbort();
+    if (step.action === "inject") watch.start(); // a full recover stopped it (campaigns inject again)
     await runStep(step, {
       chaos, journal, observers, target, log, expId: exp.id, leaderBefore, onRecovered: () => { void watch.stop(); endPhase(); phase("recovery", Date.now()); }, resync: ins.resync, resyncSampler: ins.resyncSampler, watch,
       snapshotRows: prober ? () => readNodeRowIds(probeTargets, target.credentials, WRITES_TABLE, runId) : undefined,
@@ -222,6 +228,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     phase: (name, start) => journal.phases.push({ name, start, end: start }),
     endPhase: () => { const p = journal.phases.at(-1); if (p) p.end = Date.now(); },
     checkAbort: () => { if (opts.abortSignal?.aborted) throw new Aborted("interrupted (Ctrl-C)"); },
+    prepareStep: opts.prepareStep,
   };
   await refuseLeftovers(run);
   const firstLeader = await currentLeaderName(target);

@@ -53,19 +53,18 @@ interface FaultState {
 }
 
 // Helpers are plain functions (no classes): Pulumi serializes them into the dynamic-provider host.
+// Probes run at once (each is a process start and a docker exec); results keep the specs' order.
 async function runProbes(specs: ProbeSpec[], env?: Record<string, string>): Promise<ProbeResult[]> {
+  const texts = await Promise.all(specs.map((p) => runScript(p.script, env, 60).catch(() => {
+    // Unreachable is not "stopped": only Docker's or systemd's own answer says that.
+    return p.type === "state" ? "unknown" : "";
+  })));
   const out: ProbeResult[] = [];
-  for (const p of specs) {
-    let text: string;
-    try {
-      text = await runScript(p.script, env, 60);
-    } catch (e) {
-      // Unreachable is not "stopped": only Docker's or systemd's own answer says that.
-      text = p.type === "state" ? "unknown" : "";
-    }
+  specs.forEach((p, i) => {
+    const text = texts[i];
     if (p.type === "state") out.push({ type: "state", value: text.trim().split("\n").pop() ?? "" });
     else if (text) out.push({ type: p.type, value: JSON.parse(text.trim().split("\n").pop()!) } as ProbeResult);
-  }
+  });
   return out;
 }
 
@@ -78,7 +77,8 @@ async function verifyUntil(state: FaultState, phase: "injected" | "recovered"): 
     const verdict = phase === "injected" ? judgeInjected(v.rule, state.baseline ?? [], results) : judgeRecovered(v.rule, state.baseline ?? [], results);
     const outcome = { configured: verdict.configured, measured: verdict.measured, seconds: Math.round((Date.now() - started) / 100) / 10 };
     if (verdict.achieved || Date.now() > deadline) return { achieved: verdict.achieved, outcome };
-    await new Promise((r) => setTimeout(r, 500));
+    // A failed round is retried soon: a round of probes itself takes 0.2–2 s.
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -144,7 +144,10 @@ export const faultProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(_id: string, props: FaultState) {
-    await runScript(props.recover, props.environment, 180);
+    await runScript(props.recover, props.environment, 180).catch((e: Error) => {
+      // Failing keeps the resource in state; the message says so and what to run once the target is fixed.
+      throw new Error(`fault ${props.name}: RECOVER FAILED — ${e.message.trim()}\nthe fault stays in state: fix the target, then run \`pulumi destroy\` (or up) again, or \`pgchaos doctor\``);
+    });
     if (!props.verify) return;
     const { achieved, outcome } = await verifyUntil(props, "recovered");
     if (!achieved) {

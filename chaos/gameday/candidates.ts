@@ -19,7 +19,10 @@ export interface PatroniSettings {
 }
 
 /** Keys of compare.ts's measures the candidates judge by. */
-export type MeasureKey = "writeAvailability" | "writeUnavailabilitySeconds" | "lostAckedWrites" | "patroniLeaderChanges" | "timeToNewLeaderSeconds" | "failedWrites" | "doubleWritableIntervals";
+export type MeasureKey =
+  | "writeAvailability" | "writeUnavailabilitySeconds" | "lostAckedWrites" | "patroniLeaderChanges" | "timeToNewLeaderSeconds" | "failedWrites" | "doubleWritableIntervals"
+  // Resync measures (recommend.ts): replicas that needed a full copy, and the primary's pg_wal peak.
+  | "replicaReinits" | "primaryWalPeakMiB";
 
 export interface Goal {
   measure: MeasureKey;
@@ -28,16 +31,25 @@ export interface Goal {
   floor: number;
 }
 
-export interface Candidate {
+/** HAProxy's check timing of the read-write backend, as read from its configuration (settings.ts). */
+export interface HaproxyTiming {
+  interMs: number;
+  fall: number;
+  rise: number;
+}
+
+/** The settings in effect, per component a candidate can change; absent when they could not be read. */
+export interface InEffect {
+  patroni?: PatroniSettings;
+  haproxy?: HaproxyTiming;
+}
+
+interface CandidateBase {
   id: string;
   title: string;
   fixes: FindingClass[];
   /** The finding's experiments this candidate answers (undefined: any experiment showing the class). */
   experiments?: string[];
-  /** Side B's settings from side A's; undefined when side A already has them. */
-  sideB: (a: PatroniSettings) => PatroniConfigSettings | undefined;
-  /** Side A's keys set explicitly, so both sides differ only in what the candidate changes. */
-  keys: (keyof PatroniSettings)[];
   /** Run both sides on this experiment (default: the experiment that showed the finding). */
   experiment?: string;
   goal: Goal;
@@ -47,17 +59,33 @@ export interface Candidate {
   rationale: string;
 }
 
-const pick = (a: PatroniSettings, keys: (keyof PatroniSettings)[]) => Object.fromEntries(keys.map((k) => [k, a[k]])) as PatroniConfigSettings;
+/**
+ * A candidate changes one component: Patroni's dynamic configuration (PATCH /config, set per run by the
+ * runner), or HAProxy's checks (the lab's `pgchaos:haproxy` config, applied by a `pulumi up` of the lab);
+ * or it is a pair of the programme's own variants of one experiment that differ in the candidate's setting
+ * (side A: the variant that showed the finding), so its A/B needs no run of its own.
+ * `sideB` gives side B's settings from side A's (undefined when A already has them); `keys` are side A's
+ * keys set explicitly, so both sides differ only in what the candidate changes.
+ */
+export type Candidate =
+  | (CandidateBase & { layer: "patroni"; keys: (keyof PatroniSettings)[]; sideB: (a: PatroniSettings) => PatroniConfigSettings | undefined })
+  | (CandidateBase & { layer: "haproxy"; keys: (keyof HaproxyTiming)[]; sideB: (a: HaproxyTiming) => HaproxyTiming | undefined })
+  | (CandidateBase & { layer: "programme"; experiment: string; variants: { a: string; b: string } });
+
+const pick = <T extends object>(a: T, keys: (keyof T)[]): Record<string, unknown> => Object.fromEntries(keys.map((k) => [k, a[k]]));
 
 /** Patroni's rule: loop_wait + 2 × retry_timeout ≤ ttl. */
 const SHORT_TIMING = { ttl: 6, loop_wait: 1, retry_timeout: 2 };
 const LONG_TIMING = { ttl: 30, loop_wait: 5, retry_timeout: 12 };
 const timingKeys: (keyof PatroniSettings)[] = ["ttl", "loop_wait", "retry_timeout"];
+/** Twice HAProxy's usual check rate in this lab, and a new leader taken on its first passed check. */
+const FAST_CHECKS: HaproxyTiming = { interMs: 500, fall: 2, rise: 1 };
 const isTiming = (a: PatroniSettings, t: typeof SHORT_TIMING) => a.ttl === t.ttl && a.loop_wait === t.loop_wait && a.retry_timeout === t.retry_timeout;
 
 export const CANDIDATES: Candidate[] = [
   {
     id: "synchronous-mode",
+    layer: "patroni",
     title: "synchronous_mode: true",
     fixes: ["lost-writes"],
     experiment: "split-brain",
@@ -69,6 +97,7 @@ export const CANDIDATES: Candidate[] = [
   },
   {
     id: "failsafe-mode",
+    layer: "patroni",
     title: "failsafe_mode: true",
     fixes: ["database-down-with-dcs"],
     experiments: ["etcd-quorum-loss", "etcd-flapping", "etcd-leader-stop", "etcd-member-down"],
@@ -80,6 +109,7 @@ export const CANDIDATES: Candidate[] = [
   },
   {
     id: "longer-dcs-timing",
+    layer: "patroni",
     title: `ttl ${LONG_TIMING.ttl}, loop_wait ${LONG_TIMING.loop_wait}, retry_timeout ${LONG_TIMING.retry_timeout}`,
     fixes: ["database-down-with-dcs", "false-failover"],
     experiments: ["etcd-slow", "loss-primary", "loss-patroni-etcd", "delay-haproxy-primary", "cpu-primary", "io-primary", "memory-primary", "reset-primary"],
@@ -94,6 +124,7 @@ export const CANDIDATES: Candidate[] = [
   },
   {
     id: "shorter-dcs-timing",
+    layer: "patroni",
     title: `ttl ${SHORT_TIMING.ttl}, loop_wait ${SHORT_TIMING.loop_wait}, retry_timeout ${SHORT_TIMING.retry_timeout}`,
     fixes: ["write-unavailability"],
     experiments: ["primary-crash", "primary-hang", "split-brain"],
@@ -102,6 +133,30 @@ export const CANDIDATES: Candidate[] = [
     goal: { measure: "writeUnavailabilitySeconds", better: "lower", floor: 1 },
     costs: [{ measure: "patroniLeaderChanges", better: "lower", experiment: "loss-primary", why: "false failovers under packet loss" }],
     rationale: "a dead primary's leader key expires after ttl: a shorter ttl means an earlier election",
+  },
+  {
+    id: "faster-haproxy-checks",
+    layer: "haproxy",
+    title: `HAProxy checks inter ${FAST_CHECKS.interMs} ms, fall ${FAST_CHECKS.fall}, rise ${FAST_CHECKS.rise}`,
+    fixes: ["write-unavailability"],
+    experiments: ["primary-crash", "primary-stop"],
+    keys: ["interMs", "fall", "rise"],
+    sideB: (a) => (a.interMs <= FAST_CHECKS.interMs && a.fall <= FAST_CHECKS.fall && a.rise <= FAST_CHECKS.rise ? undefined : { ...FAST_CHECKS }),
+    goal: { measure: "writeUnavailabilitySeconds", better: "lower", floor: 1 },
+    costs: [{ measure: "writeAvailability", better: "higher", experiment: "loss-primary", why: "a shorter fall marks the primary down on a few lost checks" }],
+    rationale: "after an election HAProxy sends writes to the new leader only once its check has passed rise times, and drops the old one after fall failed checks",
+  },
+  {
+    id: "permanent-slots",
+    layer: "programme",
+    title: "permanent physical slots for every member (slots: in the DCS config)",
+    fixes: ["replica-reinit"],
+    experiments: ["replica-long-isolation"],
+    experiment: "replica-long-isolation",
+    variants: { a: "wal-too-small", b: "wal-retained" },
+    goal: { measure: "replicaReinits", better: "lower", floor: 1 },
+    costs: [{ measure: "primaryWalPeakMiB", better: "lower", why: "the primary keeps every byte an absent member's slot holds: size pg_wal's disk for it, or cap it with max_slot_wal_keep_size" }],
+    rationale: "the leader keeps a slot named after each member, also while that member is absent from the DCS, so the WAL it missed stays on the primary",
   },
 ];
 
@@ -131,7 +186,19 @@ export function candidatesFor(findings: Finding[], max: number): { candidate: Ca
 }
 
 /** Side A (the settings in effect, for the candidate's keys) and side B (the candidate), or undefined when A already is B. */
-export function sides(c: Candidate, inEffect: PatroniSettings): { a: PatroniConfigSettings; b: PatroniConfigSettings } | undefined {
-  const b = c.sideB(inEffect);
-  return b ? { a: pick(inEffect, c.keys), b } : undefined;
+export function sides(c: Candidate, inEffect: InEffect): { a: Record<string, unknown>; b: Record<string, unknown> } | undefined {
+  if (c.layer === "programme") return undefined; // its sides are the variants' own settings (gameday.ts)
+  if (c.layer === "patroni") {
+    const b = inEffect.patroni && c.sideB(inEffect.patroni);
+    return inEffect.patroni && b ? { a: pick(inEffect.patroni, c.keys), b } : undefined;
+  }
+  const b = inEffect.haproxy && c.sideB(inEffect.haproxy);
+  return inEffect.haproxy && b ? { a: pick(inEffect.haproxy, c.keys), b: { ...b } } : undefined;
 }
+
+/** Which settings in effect a candidate's A/B starts from, and what to say when they could not be read. */
+export const LAYER_SOURCE: Record<Candidate["layer"], string> = {
+  patroni: "Patroni's settings in effect (GET /config)",
+  haproxy: "HAProxy's check timing (its haproxy.cfg)",
+  programme: "the programme's variants",
+};

@@ -53,6 +53,8 @@ export function cleanupScript(fault: string): string {
   ].join("\n");
 }
 
+const SCAN_TIMEOUT_MS = 30_000;
+
 /**
  * Scans every member. One that cannot be scanned — unreachable, or stopped (its files and the host's
  * watchdogs outlive it) — is listed in `unreachable` ("pg1: <why>"), never counted as clean.
@@ -63,9 +65,11 @@ export async function scanMembers(members: Member[]): Promise<{ leftovers: Lefto
   // Monitoring containers only ever take node-stop faults, whose watchdogs live on the host: nothing to scan inside.
   await Promise.all(members.filter((m) => m.kind !== "monitoring").map(async (m) => {
     try {
-      leftovers.push(...parseScan(m.name, await runControllerScript(m.transport.exec(SCAN_SCRIPT), 30_000)));
+      leftovers.push(...parseScan(m.name, await runControllerScript(m.transport.exec(SCAN_SCRIPT), SCAN_TIMEOUT_MS)));
     } catch (e) {
-      const why = String((e as { stderr?: string }).stderr || (e as Error).message).trim().split("\n").pop();
+      // A killed scan's message is only the command line: say it ran out of time instead.
+      const err = e as { stderr?: string; killed?: boolean; signal?: string };
+      const why = err.killed ? `no answer within ${SCAN_TIMEOUT_MS / 1000} s (killed by ${err.signal})` : String(err.stderr || (e as Error).message).trim().split("\n").pop();
       unreachable.push(`${m.name}: ${why}`);
     }
   }));

@@ -42,18 +42,26 @@ export async function runControllerScript(script: string, timeoutMs = 15_000): P
   return stdout.trim();
 }
 
-/** Reads leaders and, for the members that need it, whether their kernel has netem. */
+/** Reads leaders (Patroni's and etcd's at once) and, for the members that need it, whether their kernel has netem. */
 export async function observe(endpoints: ApiEndpoints, netemProbeFor: Member[]): Promise<LiveView> {
-  const notes: string[] = [];
-  const patroniLeader = await readPatroniLeader(endpoints).catch((e: Error) => void notes.push(`Patroni: ${e.message}`));
-  const etcdLeader = await readEtcdLeader(endpoints).catch((e: Error) => void notes.push(`etcd: ${e.message}`));
-  const netem: Record<string, boolean | undefined> = {};
-  await Promise.all(netemProbeFor.map(async (m) => {
+  const [patroni, etcd] = await Promise.allSettled([readPatroniLeader(endpoints), readEtcdLeader(endpoints)]);
+  const patroniLeader = patroni.status === "fulfilled" ? patroni.value : undefined;
+  const etcdLeader = etcd.status === "fulfilled" ? etcd.value : undefined;
+  const notes = [patroni.status === "rejected" ? `Patroni: ${(patroni.reason as Error).message}` : "", etcd.status === "rejected" ? `etcd: ${(etcd.reason as Error).message}` : ""].filter(Boolean);
+  const leaders: LiveView = { reachable: patroniLeader !== undefined || etcdLeader !== undefined, patroniLeader, etcdLeader, netem: {}, notes };
+  return netemProbeFor.length ? withNetem(leaders, netemProbeFor) : leaders;
+}
+
+/** The live view with the netem probe's answers for these members added (leaders not read again). */
+export async function withNetem(live: LiveView, members: Member[]): Promise<LiveView> {
+  const netem: Record<string, boolean | undefined> = { ...live.netem };
+  const notes = [...live.notes];
+  await Promise.all(members.map(async (m) => {
     try {
       netem[m.name] = (await runControllerScript(m.transport.exec(NETEM_PROBE))) === "yes";
     } catch (e) {
       notes.push(`netem probe on ${m.name}: ${(e as Error).message.split("\n")[0]}`);
     }
   }));
-  return { reachable: patroniLeader !== undefined || etcdLeader !== undefined, patroniLeader: patroniLeader ?? undefined, etcdLeader: etcdLeader ?? undefined, netem, notes };
+  return { ...live, netem, notes };
 }

@@ -9,9 +9,9 @@ import { computeMetrics } from "../../chaos/checkers/metrics";
 import { experimentSchema } from "../../chaos/experiments/definition";
 import { runExperiment } from "../../chaos/experiments/runner";
 import { DockerExecTransport } from "../../chaos/targets/transport";
-import { ChaosLab } from "../helpers/chaos-lab";
-import { engineEnv, PROJECT_DIR, run, TestStack } from "../helpers/engine";
-import { requireEngineAndDocker } from "../helpers/engine";
+import type { ChaosLab } from "../helpers/chaos-lab";
+import { run } from "../helpers/engine";
+import { createRunnerLab, disposeRunnerLab } from "../helpers/runner-lab";
 
 // Faults that never lie (issue 14), through the real engine against a real lab: the target itself is
 // broken (a killed delay process, a deleted rule, a shadowed binary), never a configuration key.
@@ -33,18 +33,10 @@ describe("faults that never lie (real engine, real lab)", () => {
   };
 
   beforeAll(async () => {
-    requireEngineAndDocker();
-    Object.assign(process.env, engineEnv()); // the runner below drives the engine from this process
-    lab = ChaosLab.create("e2e-drift", PORTS, { "pgchaos:monitoring.enabled": "false" });
-    await lab.waitHealthy();
+    lab = await createRunnerLab("e2e-drift", PORTS);
   }, 900_000);
 
-  afterAll(() => {
-    // The runner's own chaos stack (<lab>-chaos), next to the helper's.
-    if (lab && run("pulumi", ["stack", "ls", "--json"]).stdout.includes(`"${lab.lab.name}-chaos"`)) new TestStack(`${lab.lab.name}-chaos`).dispose();
-    fs.rmSync(path.join(PROJECT_DIR, `Pulumi.${lab?.lab.name}-chaos.yaml`), { force: true });
-    lab?.dispose();
-  }, 600_000);
+  afterAll(() => disposeRunnerLab(lab), 600_000);
 
   it("a delay whose process died is drifted: refresh shows it, the next up recovers and re-injects it, verified", () => {
     lab.applyFaults([{ name: "dp", kind: "delay", target: "pg1", peers: ["etcd1"], delayMs: 200 }]);

@@ -10,6 +10,12 @@ import {
 } from "../../../chaos/checkers/resync";
 import { parseResyncRow } from "../../../chaos/experiments/resync-sampler";
 import { syntheticJournal, T0 } from "../../helpers/synthetic-journal";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadCatalog, type Experiment } from "../../../chaos/experiments/definition";
+import type { ExperimentTarget } from "../../../chaos/experiments/target";
+import { runGameDay } from "../../../chaos/gameday/gameday";
 
 const MiB = 1048576;
 const SEG = 16 * MiB;
@@ -249,5 +255,31 @@ describe("resync metrics, expectations and report", () => {
     expect(cmp).toMatch(/\| wal-too-small \| reinit \| 40\.000 s \|/);
     // A run without resync samples keeps its report as before: no resync rows of n/a.
     expect(renderExperimentReport(syntheticJournal())).not.toMatch(/Resync/);
+  });
+});
+
+describe("game day: WAL retention judged from the programme's own two variants", () => {
+  it("recommends permanent slots from wal-too-small (reinit) against wal-retained (slot), with the pg_wal it costs, and no extra run", async () => {
+    const ran: string[] = [];
+    const run = async (exp: Experiment): Promise<Journal> => {
+      ran.push(`${exp.id}--${exp.variant}`);
+      const j = resyncJournal(exp.variant === "wal-retained" ? "slot" : "reinit");
+      j.experiment = { ...j.experiment, id: exp.id, variant: exp.variant, title: exp.title, failoverExpected: false, expectedAlerts: [] };
+      j.patroniConfig = { requested: exp.patroniConfig, before: {}, effective: exp.patroniConfig };
+      return j;
+    };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgchaos-gameday-slots-"));
+    const results = await runGameDay({
+      selector: { labStack: "test" }, reportsDir: dir, catalog: loadCatalog(), log: () => undefined,
+      mode: { name: "quick", programme: [{ id: "replica-long-isolation", question: "long-isolation", variant: "wal-retained" }, { id: "replica-long-isolation", question: "long-isolation", variant: "wal-too-small" }], maxCandidates: 3, maxRunsPerSide: 2 },
+      deps: { resolveTarget: async () => ({ describe: "fake lab" }) as ExperimentTarget, readSettings: async () => ({ notes: [] }), restoreHealth: async () => [], runExperiment: run, haproxyChanger: () => undefined },
+    });
+    expect(ran).toEqual(["replica-long-isolation--wal-retained", "replica-long-isolation--wal-too-small"]);
+    expect(results.findings.map((f) => `${f.variant}:${f.class}`)).toContain("wal-too-small:replica-reinit");
+    const rec = results.recommendations.find((r) => r.candidate === "permanent-slots")!;
+    expect(rec).toMatchObject({ status: "recommended", goal: { a: [1], b: [0], decision: "better" }, sideA: { variant: "wal-too-small" }, sideB: { variant: "wal-retained", slots: { pg1: { type: "physical" } } } });
+    expect(rec.claim).toMatch(/^Replicas reinitialized \(full copy\) 1 → 0 with permanent physical slots .*replica-long-isolation, 1 run\(s\) per side\): improved\. Cost: Primary's pg_wal peak \d+ → \d+ MiB/);
+    expect(rec.costs![0].b[0]).toBeGreaterThan(rec.costs![0].a[0]); // the slot held the 200 MiB burst on the primary
+    expect(fs.existsSync(path.join(dir, results.runId, rec.comparisons![0]))).toBe(true);
   });
 });

@@ -48,10 +48,23 @@ describe("candidates and settings", () => {
     const dcs = { class: "database-down-with-dcs" as const, severity: "major" as const, experiment: "etcd-quorum-loss", summary: "y", numbers: {} };
     const chosen = candidatesFor([lost, dcs], 5);
     expect(chosen.map((c) => c.candidate.id)).toEqual(["synchronous-mode", "failsafe-mode"]);
-    expect(sides(chosen[1].candidate, IN_EFFECT)).toEqual({ a: { failsafe_mode: false }, b: { failsafe_mode: true } });
-    expect(sides(chosen[1].candidate, { ...IN_EFFECT, failsafe_mode: true })).toBeUndefined();
+    expect(sides(chosen[1].candidate, { patroni: IN_EFFECT })).toEqual({ a: { failsafe_mode: false }, b: { failsafe_mode: true } });
+    expect(sides(chosen[1].candidate, { patroni: { ...IN_EFFECT, failsafe_mode: true } })).toBeUndefined();
+    expect(sides(chosen[1].candidate, {})).toBeUndefined();
     expect(candidatesFor([{ ...dcs, experiment: "etcd-slow" }], 5).map((c) => c.candidate.id)).toEqual(["longer-dcs-timing"]);
     expect(candidatesFor([lost, dcs], 1)).toHaveLength(1);
+  });
+
+  it("answers write unavailability after a crash with shorter DCS timing and faster HAProxy checks, each from its own settings", () => {
+    const slow = { class: "write-unavailability" as const, severity: "major" as const, experiment: "primary-crash", summary: "z", numbers: {} };
+    const chosen = candidatesFor([slow], 5);
+    expect(chosen.map((c) => c.candidate.id)).toEqual(["shorter-dcs-timing", "faster-haproxy-checks"]);
+    const haproxy = chosen[1].candidate;
+    expect(sides(haproxy, { patroni: IN_EFFECT, haproxy: { interMs: 2000, fall: 3, rise: 2 } })).toEqual({ a: { interMs: 2000, fall: 3, rise: 2 }, b: { interMs: 500, fall: 2, rise: 1 } });
+    expect(sides(haproxy, { patroni: IN_EFFECT, haproxy: { interMs: 400, fall: 2, rise: 1 } })).toBeUndefined();
+    expect(sides(haproxy, { patroni: IN_EFFECT })).toBeUndefined();
+    // A hang is Patroni's to detect (ttl), not HAProxy's: no HAProxy A/B for it.
+    expect(candidatesFor([{ ...slow, experiment: "primary-hang" }], 5).map((c) => c.candidate.id)).toEqual(["shorter-dcs-timing"]);
   });
 
   it("reads Patroni's settings with its defaults for keys it leaves out, and HAProxy's checks from its config", () => {
@@ -133,5 +146,66 @@ describe("game day", () => {
     expect(results.recommendations[0]).toMatchObject({ status: "not recommended", goal: { a: [1], b: [1], decision: "no difference" } });
     expect(report).toMatch(/NOT RECOMMENDED/);
     expect(report).toMatch(/1 → 1 with synchronous_mode: true .*did not change/);
+  });
+});
+
+describe("game day: an HAProxy A/B", () => {
+  const SLOW = { interMs: 1000, fall: 2, rise: 1 };
+  /** A crash whose writes come back 2 s after it under fast checks, 8 s under slow ones (the synthetic journal). */
+  function setup(opts: { changer?: boolean; failOnFast?: boolean } = {}) {
+    let timing = SLOW;
+    const calls: string[] = [];
+    const ran: string[] = [];
+    const run = async (exp: Experiment): Promise<Journal> => {
+      ran.push(`${exp.id}${exp.variant ? `--${exp.variant}` : ""}@${timing.interMs}`);
+      const fast = timing.interMs <= 500;
+      if (fast && opts.failOnFast) throw new Error("the run broke");
+      const j = syntheticJournal();
+      j.experiment = { ...j.experiment, id: exp.id, variant: exp.variant, title: exp.title, failoverExpected: true, expectedAlerts: [] };
+      if (fast && exp.id === "primary-crash") {
+        j.writes = j.writes.map((w) => (w.error && w.sentAt >= j.faults[0].injectedAt![0] + 2000 ? { id: w.id, writer: w.writer, sentAt: w.sentAt, ackAt: w.sentAt + 5, server: "10.0.0.12" } : w));
+        j.finalRowIds = [...j.finalRowIds, ...j.writes.filter((w) => w.ackAt !== undefined).map((w) => w.id)];
+      }
+      return j;
+    };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgchaos-gameday-haproxy-"));
+    const mode: GameDayMode = { name: "quick", programme: [{ id: "primary-crash", question: "failover" }], maxCandidates: 2, maxRunsPerSide: 1 };
+    const go = () => runGameDay({
+      selector: { labStack: "test" }, mode, reportsDir: dir, catalog: loadCatalog(), log: () => undefined,
+      deps: {
+        resolveTarget: async () => ({ describe: "fake lab", labStack: "test" }) as ExperimentTarget,
+        readSettings: async () => ({ patroni: { ...IN_EFFECT, ttl: 6 }, haproxy: SLOW, notes: [] }),
+        restoreHealth: async () => [],
+        runExperiment: run,
+        haproxyChanger: () => (opts.changer === false ? undefined : {
+          apply: async (t) => { calls.push(`apply ${t.interMs}/${t.fall}/${t.rise}`); timing = t; },
+          restore: async () => { calls.push("restore"); timing = SLOW; },
+        }),
+      },
+    });
+    return { go, calls, ran };
+  }
+
+  it("changes the checks around each side, measures both, recommends from the numbers and puts the settings back", async () => {
+    const { go, calls, ran } = setup();
+    const results = await go();
+    // ttl is already short: only the HAProxy candidate runs.
+    expect(results.recommendations.find((r) => r.candidate === "shorter-dcs-timing")?.status).toBe("already in effect");
+    expect(ran).toEqual(["primary-crash@1000", "primary-crash--ab-faster-haproxy-checks-a@1000", "primary-crash--ab-faster-haproxy-checks-b@500", "loss-primary--ab-faster-haproxy-checks-a@1000", "loss-primary--ab-faster-haproxy-checks-b@500"]);
+    expect(calls).toEqual(["apply 1000/2/1", "apply 500/2/1", "apply 1000/2/1", "apply 500/2/1", "restore"]);
+    const rec = results.recommendations.find((r) => r.candidate === "faster-haproxy-checks")!;
+    expect(rec).toMatchObject({ status: "recommended", sideA: SLOW, sideB: { interMs: 500, fall: 2, rise: 1 }, goal: { a: [8], b: [2] } });
+    expect(rec.claim).toMatch(/8 s → 2 s with HAProxy checks inter 500 ms, fall 2, rise 1 \(primary-crash, 1 run\(s\) per side\): improved/);
+  });
+
+  it("puts the settings back when a run fails, and leaves the candidate untested where the checks cannot be changed", async () => {
+    const broken = setup({ failOnFast: true });
+    await expect(broken.go()).rejects.toThrow(/the run broke/);
+    expect(broken.calls.at(-1)).toBe("restore");
+    const { go, ran } = setup({ changer: false });
+    const rec = (await go()).recommendations.find((r) => r.candidate === "faster-haproxy-checks")!;
+    expect(rec.status).toBe("untested");
+    expect(rec.claim).toMatch(/only on a lab stack/);
+    expect(ran.some((r) => r.includes("faster-haproxy"))).toBe(false);
   });
 });

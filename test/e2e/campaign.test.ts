@@ -1,0 +1,96 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseCampaign } from "../../chaos/campaign/definition";
+import { planCampaign, scheduleHash } from "../../chaos/campaign/plan";
+import type { CampaignResults } from "../../chaos/campaign/report";
+import { requireEngineAndDocker, run, TestStack, type RunResult } from "../helpers/engine";
+
+// The CI campaign (campaigns/ci-short.yaml: ≈3 min of faults, up to two at once) on a lab of its own through
+// the real engine and the CLI. Ports in HC's range (42000–42999), apart from every other test's.
+const PORTS = { readWrite: 42532, readOnly: 42533, haproxyStats: 42504, postgresBase: 42541, patroniRestBase: 42109, etcdClientBase: 42480 };
+const MONITORING = { "monitoring.ports.prometheus": 42190, "monitoring.ports.alertmanager": 42193, "monitoring.ports.receiver": 42194 };
+const FILE = "campaigns/ci-short.yaml";
+
+describe("campaign: a short seeded campaign on a real lab", () => {
+  let lab: TestStack;
+  let chaos: TestStack | undefined;
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "pgchaos-campaign-"));
+  let cli: RunResult;
+  let r: CampaignResults;
+
+  beforeAll(() => {
+    requireEngineAndDocker();
+    lab = TestStack.create("hc-e2e-camp", Object.fromEntries([...Object.entries(PORTS).map(([k, v]) => [`pgchaos:ports.${k}`, String(v)]), ...Object.entries(MONITORING).map(([k, v]) => [`pgchaos:${k}`, String(v)])]));
+    lab.up();
+    cli = run("npx", ["pgchaos", "campaign", FILE, "--lab-stack", lab.name, "--out", out, "-o", "json"], { timeoutMs: 1_500_000 });
+    chaos = new TestStack(`${lab.name}-chaos`);
+    r = JSON.parse(cli.stdout) as CampaignResults;
+  }, 2_400_000);
+
+  afterAll(() => {
+    chaos?.dispose();
+    lab?.dispose();
+    for (const f of [`Pulumi.${lab?.name}.yaml`, `Pulumi.${lab?.name}-chaos.yaml`]) fs.rmSync(f, { force: true });
+  }, 900_000);
+
+  it("ran the schedule the seed gives, every toggle in order, and wrote the report", () => {
+    console.log(`[campaign] ${r.runId}: ${r.analysis.status}, ${r.wallSeconds} s, exit ${cli.status}; anomalies: ${r.analysis.anomalies.map((a) => `${a.type} [${a.activeFaults.join(" + ")}]`).join("; ") || "none"}`);
+    const planned = planCampaign(parseCampaign(fs.readFileSync(FILE, "utf8"), FILE));
+    expect(r.seed).toBe(13);
+    expect(r.schedule).toEqual(planned);
+    expect(r.scheduleHash).toBe(scheduleHash(planned));
+    expect(r.toggles.map((t) => [t.action, t.plannedSeconds])).toEqual(planned.toggles.map((t) => [t.action, t.atSeconds]));
+    // A toggle never runs before its planned time; a late one is recorded as late, not moved in the plan.
+    for (const t of r.toggles) expect(t.preparedAt).toBeGreaterThanOrEqual(t.plannedAt);
+    expect(cli.status, cli.stderr.slice(-3000)).toBe(r.exitCode);
+    expect(r.analysis.status).not.toBe("INVALID");
+    const dir = path.join(out, r.runId);
+    expect(fs.readFileSync(path.join(dir, "campaign.md"), "utf8")).toContain(`**Seed 13**, schedule ${r.scheduleHash}`);
+    expect(fs.readFileSync(path.join(dir, "timeline.svg"), "utf8")).toMatch(/^<svg/);
+  });
+
+  it("every planned fault was pinned to a live member, verified at inject, watched while active and recovered", () => {
+    const skipped = r.analysis.faults.filter((f) => f.skipped);
+    expect(skipped, JSON.stringify(skipped)).toEqual([]);
+    for (const f of r.analysis.faults) {
+      expect(f.members.length, f.name).toBeGreaterThan(0);
+      expect(f.activeFrom, `${f.name} injected`).toBeDefined();
+      expect(f.activeTo, `${f.name} recovered`).toBeGreaterThan(f.activeFrom!);
+    }
+    const pinned = r.toggles.flatMap((t) => t.faults).filter((f) => f.selector === "primary");
+    expect(pinned.length).toBeGreaterThan(0);
+    // Between two toggles with faults active the campaign leaves the watch ≥ 8 s: each fault checked at least once.
+    expect(r.faultWatch!.checks).toBeGreaterThanOrEqual(r.analysis.faults.length);
+    expect(r.faultWatch!.events).toBe(0);
+    expect(chaos!.pulumi(["stack", "export"])).not.toMatch(/"name": "c\d+-\d-/);
+  });
+
+  it("leaves nothing behind: doctor finds no leftover and scans every member", () => {
+    const doctor = run("npx", ["pgchaos", "doctor", "--lab-stack", lab.name, "-o", "json"], { timeoutMs: 540_000 });
+    expect(doctor.status, doctor.stderr).toBe(0);
+    const report = JSON.parse(doctor.stdout) as { leftovers: unknown[]; notScanned: unknown[]; liveFaults: unknown[] };
+    expect(report.leftovers).toEqual([]);
+    expect(report.notScanned).toEqual([]);
+    expect(report.liveFaults).toEqual([]);
+  }, 600_000);
+
+  it("the checkers covered the whole history: writes, probes and cycles from before the first toggle to after the last", () => {
+    const c = r.analysis.coverage;
+    const first = r.toggles[0].preparedAt;
+    const lastDone = Math.max(...r.analysis.faults.map((f) => f.activeTo!));
+    expect(c.writesFrom!).toBeLessThan(first);
+    expect(c.writesTo!).toBeGreaterThan(lastDone);
+    expect(c.finalRows).toBeGreaterThan(c.writes / 2);
+    expect(c.probesFrom!).toBeLessThan(first);
+    expect(c.probesTo!).toBeGreaterThan(lastDone);
+    expect(c.longestProbeGapMs).toBeLessThan(10_000);
+    expect(c.longestClusterGapMs).toBeLessThan(10_000);
+    expect(r.analysis.cycles.map((x) => x.cycle)).toEqual([...Array(r.schedule.cycles).keys()]);
+    expect(r.analysis.cycles[0].from).toBe(first);
+    expect(r.analysis.cycles.at(-1)!.to).toBeGreaterThan(lastDone);
+    expect(r.analysis.combinations.reduce((a, x) => a + x.cycles, 0)).toBe(r.schedule.cycles);
+    for (const a of r.analysis.anomalies) expect(a.activeFaults.length).toBeGreaterThan(0);
+  });
+});
