@@ -9,7 +9,8 @@
  * Usage: npx tsx bench/controller-death.ts --lab-stack ha-cd [--kills 20] [--duration 30]
  */
 import { spawnSync } from "child_process";
-import { judgeCluster, type PatroniMember, type ReplicationRow } from "../components/lab/health";
+import { judgeCluster, type ReplicationRow } from "../components/lab/health";
+import type { PatroniMember } from "../components/patroni/rest";
 import { queryPostgres } from "../components/lab/postgres";
 import { labOutputs } from "../chaos/experiments/stacks";
 import { killController, memberShell, nextUp, stateLeft, type Controller, type KillContext } from "./controller-death-kill";

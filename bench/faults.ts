@@ -10,7 +10,7 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import { planFault } from "../chaos/faults/plan";
 import { faultSpec } from "../chaos/faults/spec";
-import { observe } from "../chaos/live";
+import { observe } from "../chaos/targets/live";
 import { labMembers } from "../stacks/chaos";
 import { labConfigSchema } from "../stacks/config";
 import { fmt, PROJECT_DIR, timed } from "./util";

@@ -40,7 +40,7 @@ export interface Phase {
 const FAULT_TYPE = "pulumi-nodejs:dynamic/pgchaos:Fault";
 const STACK_REF_TYPE = "pulumi:pulumi:StackReference";
 
-/** Substrings of a docker call's arguments that tell its kind (chaos/probes.ts, chaos/doctor.ts, member-scripts). */
+/** Substrings of a docker call's arguments that tell its kind (chaos/faults/probes.ts, chaos/targets/doctor.ts, member-scripts). */
 export const DOCKER_KIND_MARKERS: Array<[DockerCall["kind"], string]> = [
   ["probe", "ThreadPoolExecutor"], // TCP connect probe
   ["probe", "urllib.request"], // HTTP probe

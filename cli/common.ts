@@ -1,3 +1,4 @@
+// What every pgchaos command shares: target options, logging, Ctrl-C, exit codes.
 import * as path from "path";
 import type { Command } from "commander";
 import { PROJECT_DIR } from "../chaos/experiments/stacks";

@@ -1,4 +1,5 @@
 #!/usr/bin/env -S npx tsx
+// The pgchaos command line: one register function per command group.
 import { Command } from "commander";
 import { MissingStackError } from "../chaos/experiments/stacks";
 import { conciseError, EXIT, EXIT_CODES_HELP } from "./common";

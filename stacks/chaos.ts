@@ -1,14 +1,16 @@
+// The chaos stack's program: members and the live view, then one fault resource per planned fault.
 import * as pulumi from "@pulumi/pulumi";
-import { Fault } from "../chaos/fault";
-import { formatLeftovers, orphans, scanMembers } from "../chaos/doctor";
-import { observe, withNetem, type ApiEndpoints } from "../chaos/live";
-import { blastRadius, findConflicts, planFault, type FaultPlan } from "../chaos/faults/plan";
+import { getJson } from "../components/lab/http";
+import { Fault } from "../chaos/faults/resource";
+import { formatLeftovers, orphans, scanMembers } from "../chaos/targets/doctor";
+import { observe, withNetem, type ApiEndpoints } from "../chaos/targets/live";
+import { blastRadius, findConflicts, netemSelectors, planFault, type FaultPlan } from "../chaos/faults/plan";
 import { readOwnDeployment, stateFaultsOf, successions } from "../chaos/faults/succession";
 import type { ChaosConfig } from "../chaos/faults/spec";
-import { SSH_KEY_VAR, SSH_KNOWN_HOSTS_VAR, sshMembers, withSshKey, type Targets } from "../chaos/inventory";
-import { preflight } from "../chaos/preflight-run";
-import { DockerExecTransport } from "../chaos/transport";
-import { PlanError, resolveSelector, type Member, type World } from "../chaos/world";
+import { SSH_KEY_VAR, SSH_KNOWN_HOSTS_VAR, sshMembers, withSshKey, type Targets } from "../chaos/targets/inventory";
+import { preflight } from "../chaos/targets/preflight-run";
+import { DockerExecTransport } from "../chaos/targets/transport";
+import { PlanError, resolveSelector, type Member, type World } from "../chaos/targets/world";
 import type { InventoryMember } from "../components/lab/lab";
 import type { DcsConfig } from "./config";
 
@@ -24,8 +26,7 @@ export function labMembers(inventory: InventoryMember[]): { members: Member[]; e
 
 /** Members a delay may touch: their kernels are probed for netem so preview can show the mechanism. */
 function delayTargets(config: ChaosConfig, world: World): Member[] {
-  const selectors = config.faults.flatMap((f) =>
-    f.kind === "delay" ? [f.target] : f.kind === "etcd-outage" && f.variant === "slow" ? ["all-etcd"] : []);
+  const selectors = netemSelectors(config.faults);
   const out = new Map<string, Member>();
   for (const s of selectors) {
     try {
@@ -52,9 +53,7 @@ export async function readDcs(endpoints: ApiEndpoints): Promise<DcsConfig> {
   let last = "no Patroni REST endpoint";
   for (const url of Object.values(endpoints.patroniRest)) {
     try {
-      const res = await fetch(`${url}/config`, { signal: AbortSignal.timeout(3000) });
-      if (!res.ok) throw new Error(`${url}/config: HTTP ${res.status}`);
-      const c = (await res.json()) as Record<string, any>;
+      const c = await getJson<Record<string, any>>(`${url}/config`, {}, 3000);
       return {
         ttl: c.ttl ?? 30, loopWait: c.loop_wait ?? 10, retryTimeout: c.retry_timeout ?? 10,
         maximumLagOnFailover: c.maximum_lag_on_failover ?? 1048576, failsafeMode: !!c.failsafe_mode, synchronousMode: !!c.synchronous_mode,

@@ -1,3 +1,4 @@
+// Stack configuration of the lab, validated at the program's edge (zod).
 import { z } from "zod";
 
 /**

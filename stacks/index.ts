@@ -1,3 +1,4 @@
+// The Pulumi program's entry: reads the stack's config and runs the lab, chaos or smoke program.
 import * as pulumi from "@pulumi/pulumi";
 import { labConfigSchema, parseConfig, smokeConfigSchema } from "./config";
 import { chaosConfigSchema } from "../chaos/faults/spec";

@@ -1,3 +1,4 @@
+// The lab stack's program: the Lab component and the outputs the chaos layer and users read.
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Lab } from "../components/lab/lab";

@@ -1,3 +1,4 @@
+// Refuses a lab whose host ports are taken, before any resource is registered.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { OWNER_LABEL } from "../components/docker/resources";

@@ -1,3 +1,4 @@
+// Host ports of a lab: documented defaults for stack dev, a derived block of 64 for any other.
 import { createHash } from "crypto";
 import type { LabConfig } from "./config";
 

@@ -1,3 +1,4 @@
+// The smallest proof that create/delete semantics work with our engine build (used by the e2e test).
 import * as command from "@pulumi/command";
 import { sh } from "../components/docker/commands";
 

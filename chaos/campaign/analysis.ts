@@ -1,5 +1,6 @@
-import { computeMetrics } from "../experiments/metrics";
-import type { Journal } from "../experiments/journal";
+// The checkers over a whole campaign from its journal: lost writes, two primaries, unavailability per fault combination.
+import { computeMetrics } from "../checkers/metrics";
+import type { Journal } from "../checkers/journal";
 import type { FaultSpec } from "../faults/spec";
 import type { CampaignRun } from "./execute";
 

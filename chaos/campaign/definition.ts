@@ -1,3 +1,4 @@
+// A campaign file (zod): a seeded random schedule of faults drawn from a menu, for minutes or hours.
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { faultSpec, type FaultSpec } from "../faults/spec";

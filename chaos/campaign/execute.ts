@@ -1,8 +1,9 @@
+// Runs a planned campaign schedule through the experiment runner, recording every toggle.
 import { experimentSchema, type Experiment, type MethodStep } from "../experiments/definition";
-import type { Journal } from "../experiments/journal";
+import type { Journal } from "../checkers/journal";
 import { runExperiment } from "../experiments/runner";
 import { resolveTarget, type ExperimentTarget, type TargetSelector } from "../experiments/target";
-import { readEtcdLeader, readPatroniLeader, type ApiEndpoints } from "../live";
+import { readEtcdLeader, readPatroniLeader, type ApiEndpoints } from "../targets/live";
 import type { Campaign } from "./definition";
 import type { Impact, PlannedFault, Schedule } from "./plan";
 import { resolveFault, type LiveRoles } from "./resolve";

@@ -1,3 +1,4 @@
+// The campaign planner: pure and seeded; faults on, healed, again, within each menu entry's bounds.
 import { createHash } from "crypto";
 import type { FaultSpec } from "../faults/spec";
 import { entrySpec, type Campaign, type CampaignSelector, type MenuEntry } from "./definition";

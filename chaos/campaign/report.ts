@@ -1,8 +1,9 @@
+// A campaign's results.json and report: the planned schedule beside what ran, anomalies, the table per combination.
 import * as fs from "fs";
 import * as path from "path";
 import type { TopLevelSpec } from "vega-lite/build/index";
-import { renderSvg } from "../experiments/charts";
-import { markdownTable } from "../experiments/report-table";
+import { renderSvg } from "../report/charts";
+import { markdownTable } from "../report/table";
 import { RESULTS_SCHEMA_VERSION } from "../gameday/results";
 import type { CampaignAnalysis } from "./analysis";
 import type { CampaignRun, ToggleRecord } from "./execute";

@@ -1,3 +1,4 @@
+// Toggle time: a planned fault's role selector becomes one live member no other active fault holds.
 import type { FaultSpec } from "../faults/spec";
 import type { CampaignSelector } from "./definition";
 import { wayBackProblem, type Impact, type PlannedFault, type Schedule } from "./plan";

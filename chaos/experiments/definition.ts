@@ -1,10 +1,11 @@
+// Experiments declared as data (zod): hypothesis, method of fault steps, workload, probes, expectations; the catalog.
 import * as fs from "fs";
 import * as path from "path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { faultSpec } from "../faults/spec";
-import { ExpectationsSchema } from "./expectations";
-import type { ExpectedAlertSpec } from "./alert-timing";
+import { ExpectationsSchema } from "../checkers/expectations";
+import type { ExpectedAlertSpec } from "../checkers/alert-timing";
 
 /**
  * Experiments declared as data (Chaos Toolkit's model): a steady-state hypothesis checked before and

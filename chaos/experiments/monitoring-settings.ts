@@ -1,7 +1,8 @@
+// The monitoring settings in effect, read from Prometheus and Alertmanager themselves.
 import { parse } from "yaml";
 import { z } from "zod";
-import { getJson } from "../live";
-import type { MonitoringSettings } from "./journal";
+import { getJson } from "../../components/lab/http";
+import type { MonitoringSettings } from "../checkers/journal";
 
 /**
  * The monitoring settings in effect, read from Prometheus and Alertmanager themselves (not from our own
@@ -65,8 +66,8 @@ export function monitoringSettingsFrom(prometheusYaml: string, rules: unknown, a
 
 /** Reads the settings from a running Prometheus and Alertmanager. */
 export async function readMonitoringSettings(prometheusUrl: string, alertmanagerUrl: string): Promise<MonitoringSettings> {
-  const config = z.object({ data: z.object({ yaml: z.string() }) }).parse(await getJson(`${prometheusUrl}/api/v1/status/config`, undefined, 5000));
-  const rules = await getJson(`${prometheusUrl}/api/v1/rules?type=alert`, undefined, 5000);
-  const status = z.object({ config: z.object({ original: z.string() }) }).parse(await getJson(`${alertmanagerUrl}/api/v2/status`, undefined, 5000));
+  const config = z.object({ data: z.object({ yaml: z.string() }) }).parse(await getJson(`${prometheusUrl}/api/v1/status/config`, {}, 5000));
+  const rules = await getJson(`${prometheusUrl}/api/v1/rules?type=alert`, {}, 5000);
+  const status = z.object({ config: z.object({ original: z.string() }) }).parse(await getJson(`${alertmanagerUrl}/api/v2/status`, {}, 5000));
   return monitoringSettingsFrom(config.data.yaml, rules, status.config.original);
 }

@@ -1,4 +1,5 @@
-import type { ClusterSample, EtcdSample, HaproxySample, PatroniMemberSample } from "./journal";
+// Samplers of the cluster's own view while a run goes: Patroni /cluster, etcd status, HAProxy stats.
+import type { ClusterSample, EtcdSample, HaproxySample, PatroniMemberSample } from "../checkers/journal";
 
 /**
  * Samplers of the cluster's own view while an experiment runs: Patroni's /cluster from every member

@@ -1,6 +1,8 @@
+// Direct per-node probes (never through HAProxy) for split-brain runs, and the Patroni dynamic config helpers.
 import { Client } from "pg";
+import { getJson } from "../../components/lab/http";
 import { connectPostgres, endPostgres, queryPostgres, type PostgresCredentials } from "../../components/lab/postgres";
-import type { PrimaryProbeSample } from "./single-primary";
+import type { PrimaryProbeSample } from "../checkers/single-primary";
 
 /**
  * Direct per-node probes for split-brain experiments: every PostgreSQL node is asked, on its own
@@ -126,9 +128,7 @@ export function mergeRowSnapshots(...snapshots: Record<string, string[]>[]): Rec
 export type PatroniDynamicConfig = Record<string, unknown>;
 
 export async function getPatroniConfig(restUrl: string): Promise<PatroniDynamicConfig> {
-  const res = await fetch(`${restUrl}/config`, { signal: AbortSignal.timeout(5000) });
-  if (!res.ok) throw new Error(`GET ${restUrl}/config: HTTP ${res.status}`);
-  return (await res.json()) as PatroniDynamicConfig;
+  return getJson<PatroniDynamicConfig>(`${restUrl}/config`, {}, 5000);
 }
 
 export async function patchPatroniConfig(restUrl: string, patch: PatroniDynamicConfig): Promise<PatroniDynamicConfig> {

@@ -1,6 +1,7 @@
+// Runs the server-side panels' PromQL against Prometheus over the run window; never throws.
 import { z } from "zod";
-import type { Journal } from "./journal";
-import { gridStart, serverPanelQueries, stepSeconds, toSeries, type PanelQuery, type PanelResult, type ServerSideRecord } from "./server-panels";
+import type { Journal } from "../checkers/journal";
+import { gridStart, serverPanelQueries, stepSeconds, toSeries, type PanelQuery, type PanelResult, type ServerSideRecord } from "../checkers/server-panels";
 
 /**
  * Runs the server-side panels' PromQL against Prometheus' HTTP API (query_range over the run window)

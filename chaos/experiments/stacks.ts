@@ -1,10 +1,11 @@
+// The runner's only way to touch faults: the chaos stack through Pulumi's Automation API.
 import { spawn } from "child_process";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import type { FaultSpec } from "../faults/spec";
-import type { Injection } from "../fault";
-import type { FaultEvent } from "./journal";
-import { watchedFromDeployment, type WatchedFault } from "./fault-watch";
+import type { Injection } from "../faults/resource";
+import type { FaultEvent } from "../checkers/journal";
+import { watchedFromDeployment, type WatchedFault } from "../faults/watch";
 import type { InventoryMember } from "../../components/lab/lab";
 
 /**

@@ -1,9 +1,10 @@
-import { SSH_KEY_VAR, SSH_KNOWN_HOSTS_VAR, sshMembers, targetsSchema, type Targets } from "../inventory";
-import { runControllerScript } from "../live";
-import { parseServiceLog } from "../transport";
-import type { Member } from "../world";
+// What an experiment runs against: the lab or a user's own cluster, resolved to members, endpoints and credentials.
+import { SSH_KEY_VAR, SSH_KNOWN_HOSTS_VAR, sshMembers, targetsSchema, type Targets } from "../targets/inventory";
+import { runControllerScript } from "../targets/live";
+import { parseServiceLog } from "../targets/transport";
+import type { Member } from "../targets/world";
 import { labMembers } from "../../stacks/chaos";
-import type { LogLine } from "./journal";
+import type { LogLine } from "../checkers/journal";
 import { existingStack, labOutputs, type LabOutputs } from "./stacks";
 
 /**

@@ -1,6 +1,7 @@
+// The client workload: uniquely identified writes through HAProxy's read-write port, reads through the read-only port.
 import { Client } from "pg";
 import { connectPostgres, endPostgres, type PostgresCredentials } from "../../components/lab/postgres";
-import type { ErrorClass, ReadEvent, WriteEvent } from "./journal";
+import type { ErrorClass, ReadEvent, WriteEvent } from "../checkers/journal";
 
 /**
  * A client that behaves like the seed's application: writers insert uniquely-identified rows through

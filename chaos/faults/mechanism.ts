@@ -1,5 +1,6 @@
+// Re-checks of an active fault's mechanism (not its effect): expired versus drifted.
 import { sh } from "../../components/docker/commands";
-import type { Member } from "../world";
+import type { Member } from "../targets/world";
 import * as ms from "./member-scripts";
 import * as nf from "./netfilter";
 

@@ -1,3 +1,4 @@
+// Scripts run on a member as root for faults inside it: watchdog, netem, the NFQUEUE delayer, stress-ng.
 import { sh } from "../../components/docker/commands";
 
 /**

@@ -1,3 +1,4 @@
+// iptables chains owned by one fault: named after it, installed, checked and removed as a unit.
 import { sh } from "../../components/docker/commands";
 
 /**

@@ -1,3 +1,4 @@
+// One fault at a time per link across an update: a conflicting new fault takes the old one over as its alias.
 import { execFile } from "child_process";
 import { promisify } from "util";
 

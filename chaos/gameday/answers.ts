@@ -1,3 +1,4 @@
+// The homework's questions answered from the game day's measured runs.
 import { QUESTIONS, type Question } from "./programme";
 import type { GameDayResults, RunResult } from "./results";
 import { fmt } from "./verdict";

@@ -1,5 +1,6 @@
+// The table from a finding class to the setting change that may fix it, and the A/B that tests it.
 import type { PatroniConfigSettings } from "../experiments/definition";
-import type { Finding, FindingClass } from "../experiments/findings";
+import type { Finding, FindingClass } from "../checkers/findings";
 
 /**
  * The table from a finding class to the setting change that may fix it, and the A/B that tests it. The

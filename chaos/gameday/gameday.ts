@@ -1,9 +1,10 @@
+// The game day: the whole programme against one target, then an A/B run per finding class that appeared.
 import * as fs from "fs";
 import * as path from "path";
 import { mergeConfig, type Experiment, type PatroniConfigSettings } from "../experiments/definition";
-import type { Journal } from "../experiments/journal";
-import { exitCodeFor } from "../experiments/outcome";
-import { publishComparison, publishExperiment, publishIndex } from "../experiments/publish";
+import type { Journal } from "../checkers/journal";
+import { exitCodeFor } from "../checkers/outcome";
+import { publishComparison, publishExperiment, publishIndex } from "../report/publish";
 import { runExperiment } from "../experiments/runner";
 import { resolveTarget, type ExperimentTarget, type TargetSelector } from "../experiments/target";
 import { candidatesFor, LAYER_SOURCE, sides, UNTESTED_ADVICE, type Candidate, type HaproxyTiming, type InEffect } from "./candidates";
@@ -11,7 +12,7 @@ import { labHaproxyChanger, type HaproxyChanger } from "./haproxy-checks";
 import { estimateSeconds, remainingSeconds, resolveProgramme, type GameDayMode, type Question } from "./programme";
 import { conclude, testCandidate, untestedRecommendation, type AbRun } from "./recommend";
 import { restoreHealth, type Repair } from "./repair";
-import { publishGameDay } from "./publish";
+import { publishGameDay } from "../report/gameday-publish";
 import { RESULTS_SCHEMA_VERSION, runResult, type GameDayResults, type RecommendationResult, type RunResult, type Settings } from "./results";
 import { readSettings } from "./settings";
 

@@ -1,3 +1,4 @@
+// The lab's HAProxy check timing changed for a game-day A/B, through the lab stack's config and `pulumi up`.
 /** Changes the lab's HAProxy check timing for a game-day A/B, through the lab stack's config and `pulumi up`, and puts it back. */
 import { queryPostgres } from "../../components/lab/postgres";
 import { existingStack } from "../experiments/stacks";

@@ -1,3 +1,4 @@
+// The game day's programme: which catalog experiments run, in which order, for which homework question.
 import type { Experiment } from "../experiments/definition";
 import { withVariant } from "../experiments/definition";
 

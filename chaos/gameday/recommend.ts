@@ -1,9 +1,10 @@
-import { comparisonMeasures } from "../experiments/compare";
+// Tests one candidate fix with A/B runs and turns the measured values into a recommendation.
+import { comparisonMeasures } from "../report/compare";
 import type { Experiment } from "../experiments/definition";
-import type { Finding } from "../experiments/findings";
-import type { Journal } from "../experiments/journal";
-import { computeMetrics, type ExperimentMetrics } from "../experiments/metrics";
-import { CAUGHT_UP_LAG_BYTES, runDirName } from "../experiments/publish";
+import type { Finding } from "../checkers/findings";
+import type { Journal } from "../checkers/journal";
+import { computeMetrics, type ExperimentMetrics } from "../checkers/metrics";
+import { CAUGHT_UP_LAG_BYTES, runDirName } from "../report/publish";
 import type { Candidate, MeasureKey } from "./candidates";
 import type { RecommendationResult } from "./results";
 import { claimText, fmt, judgeAb, needsAnotherPair, recommendationStatus, type RecommendationStatus } from "./verdict";

@@ -1,3 +1,4 @@
+// Between two game-day runs: wait for a healthy cluster, then reinitialize what stays broken.
 import type { ExperimentTarget } from "../experiments/target";
 import { clusterHealth } from "./settings";
 

@@ -1,11 +1,12 @@
-import { alertVerdicts, expectedAlertsOf, type AlertVerdict } from "../experiments/alert-timing";
-import { faultWriteAvailability } from "../experiments/compare";
-import { computeFindings, type Finding } from "../experiments/findings";
-import type { Journal, MonitoringSettings } from "../experiments/journal";
-import { computeMetrics, type ExperimentMetrics, type MetricName } from "../experiments/metrics";
-import { runOutcome, type RunStatus } from "../experiments/outcome";
-import { CAUGHT_UP_LAG_BYTES } from "../experiments/publish";
-import { ELECTION_LOG } from "../experiments/report";
+// results.json of a game day: every run's metrics, verdict and findings, recommendations and settings.
+import { alertVerdicts, expectedAlertsOf, type AlertVerdict } from "../checkers/alert-timing";
+import { faultWriteAvailability } from "../checkers/operations";
+import { computeFindings, type Finding } from "../checkers/findings";
+import type { Journal, MonitoringSettings } from "../checkers/journal";
+import { computeMetrics, type ExperimentMetrics, type MetricName } from "../checkers/metrics";
+import { runOutcome, type RunStatus } from "../checkers/outcome";
+import { CAUGHT_UP_LAG_BYTES } from "../report/publish";
+import { ELECTION_LOG } from "../checkers/log-lines";
 import type { PatroniSettings } from "./candidates";
 import type { Question } from "./programme";
 import type { RecommendationStatus } from "./verdict";

@@ -1,8 +1,10 @@
+// The settings in effect on the target, read from the running components, and the cluster's health.
 import { execFile } from "child_process";
 import { promisify } from "util";
-import { judgeCluster, type PatroniMember, type ReplicationRow } from "../../components/lab/health";
+import { judgeCluster, type ReplicationRow } from "../../components/lab/health";
+import type { PatroniMember } from "../../components/patroni/rest";
 import { queryPostgres } from "../../components/lab/postgres";
-import { patroniCluster } from "../live";
+import { patroniCluster } from "../../components/patroni/rest";
 import { readMonitoringSettings } from "../experiments/monitoring-settings";
 import { getPatroniConfig } from "../experiments/primary-probes";
 import type { ExperimentTarget } from "../experiments/target";
@@ -71,7 +73,7 @@ export async function readSettings(target: ExperimentTarget): Promise<Settings> 
 
 /** One leader and every replica streaming from it, as Patroni and the leader's pg_stat_replication say. */
 export async function clusterHealth(target: ExperimentTarget): Promise<{ healthy: boolean; problems: string[]; leader?: string }> {
-  const members: PatroniMember[] | undefined = await patroniCluster(target.patroni.map((m) => m.rest), 3000).catch(() => undefined);
+  const members: PatroniMember[] | undefined = await patroniCluster(target.patroni.map((m) => m.rest), { timeoutMs: 3000 }).catch(() => undefined);
   if (!members) return { healthy: false, problems: ["no Patroni member answered /cluster"] };
   const leader = members.find((x) => x.role === "leader")?.name;
   const node = target.patroni.find((x) => x.name === leader);

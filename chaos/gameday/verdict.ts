@@ -1,3 +1,4 @@
+// Whether side B of an A/B beat side A, from the measured values alone.
 import type { Candidate, Goal } from "./candidates";
 
 /**

@@ -1,3 +1,4 @@
+// pgchaos campaign: plan, run and report a seeded fault campaign.
 import * as fs from "fs";
 import * as path from "path";
 import { Option, type Command } from "commander";

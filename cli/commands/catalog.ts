@@ -1,3 +1,4 @@
+// pgchaos catalog: list, show and validate experiments, with --set overrides.
 import * as fs from "fs";
 import { Option, type Command } from "commander";
 import { parse } from "yaml";

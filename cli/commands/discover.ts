@@ -1,8 +1,9 @@
+// pgchaos discover: a draft inventory from a running cluster.
 import type { Command } from "commander";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import * as readline from "readline/promises";
 import { stringify } from "yaml";
-import { discover } from "../../chaos/discover";
+import { discover } from "../../chaos/targets/discover";
 import { PROJECT_DIR, pulumiCommand } from "../../chaos/experiments/stacks";
 
 /** host:port → { host, port }, validated (the inventory's zod schema checks it again). */

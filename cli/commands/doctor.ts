@@ -1,7 +1,8 @@
+// pgchaos doctor: find and remove chaos leftovers on a target.
 import { Option, type Command } from "commander";
 import { ChaosStack } from "../../chaos/experiments/stacks";
 import { targetMembers } from "../../chaos/experiments/target";
-import { formatLeftovers, orphans, removeLeftovers, scanMembers } from "../../chaos/doctor";
+import { formatLeftovers, orphans, removeLeftovers, scanMembers } from "../../chaos/targets/doctor";
 import { EXIT, makeLog, selectTarget } from "../common";
 
 export function registerDoctor(program: Command): void {

@@ -1,3 +1,4 @@
+// pgchaos gameday: the whole programme and its A/B runs against one target.
 import * as path from "path";
 import { Option, type Command } from "commander";
 import { readCatalog } from "../../chaos/experiments/definition";

@@ -1,8 +1,9 @@
+// pgchaos report: re-render reports from saved journals and results.
 import * as fs from "fs";
 import * as path from "path";
 import type { Command } from "commander";
-import { republish } from "../../chaos/experiments/publish";
-import { republishGameDay } from "../../chaos/gameday/publish";
+import { republish } from "../../chaos/report/publish";
+import { republishGameDay } from "../../chaos/report/gameday-publish";
 import { DEFAULT_REPORTS, EXIT } from "../common";
 
 /** Re-renders one directory: its experiment reports and index, and its game-day report when it is a game day's. */

@@ -1,9 +1,10 @@
+// pgchaos run: run experiments one after the other, printing each verdict and finding.
 import * as path from "path";
 import { Option, type Command } from "commander";
 import { withVariant, type Experiment } from "../../chaos/experiments/definition";
-import type { Journal } from "../../chaos/experiments/journal";
-import { exitCodeFor } from "../../chaos/experiments/outcome";
-import { publishComparison, publishExperiment, publishIndex } from "../../chaos/experiments/publish";
+import type { Journal } from "../../chaos/checkers/journal";
+import { exitCodeFor } from "../../chaos/checkers/outcome";
+import { publishComparison, publishExperiment, publishIndex } from "../../chaos/report/publish";
 import { runExperiment } from "../../chaos/experiments/runner";
 import { runResult, RESULTS_SCHEMA_VERSION, type GameDayResults, type RunResult } from "../../chaos/gameday/results";
 import { abortOnInterrupt, EXIT, targetOptions, makeLog, selectTarget, type TargetOptions } from "../common";

@@ -1,7 +1,8 @@
+// Runs a bash script with extra environment values, resolving to its stdout; failures reject with exit code and stderr.
 /**
  * Runs a bash script (`set -euo pipefail`) with extra environment values, resolving to its trimmed
  * stdout; a failure rejects with the exit code and the last output lines. The fault resource
- * (chaos/fault.ts) runs its inject/verify/recover scripts with it; lab resources are @pulumi/command's.
+ * (chaos/faults/resource.ts) runs its inject/verify/recover scripts with it; lab resources are @pulumi/command's.
  * `require` inside: the fault's dynamic provider serializes this function into Pulumi's provider host.
  */
 export async function runScript(script: string, env?: Record<string, string>, timeoutSeconds?: number): Promise<string> {

@@ -1,3 +1,4 @@
+// Pure builders of the lab's Docker and shell scripts, every dynamic value quoted.
 /**
  * Pure builders of the lab's Docker and shell scripts. Every dynamic value is
  * passed through `quote`, and secrets are never put on a command line: they are named with `-e NAME`

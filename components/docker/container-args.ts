@@ -1,3 +1,4 @@
+// Container arguments as @pulumi/docker takes them (labels, ports, volumes, capabilities).
 import type { ContainerSpec, Labels } from "./commands";
 import { memberAddress } from "./commands";
 

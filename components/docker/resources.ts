@@ -1,3 +1,4 @@
+// The lab's Docker resources: owner labels, networks, volumes, images.
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";

@@ -1,3 +1,4 @@
+// The etcd component: members on the lab network, each with a data volume and a client port on 127.0.0.1.
 import * as pulumi from "@pulumi/pulumi";
 import { sshHostPort } from "../lab/ssh";
 import { labContainer, labVolume, ownerLabels, type LabContainer } from "../docker/resources";

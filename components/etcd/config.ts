@@ -1,3 +1,4 @@
+// etcd 3.4 flags for one member of a static cluster.
 /** etcd 3.4 flags for one member of a static cluster (container names are hostnames on the lab network). */
 
 export const ETCD_CLIENT_PORT = 2379;

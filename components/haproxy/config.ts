@@ -1,3 +1,4 @@
+// haproxy.cfg for the lab: read-write to the leader, read-only to replicas, stats and Prometheus.
 /** haproxy.cfg for the lab: read-write to the Patroni leader, read-only to replicas, stats + Prometheus. */
 
 export const HAPROXY_RW_PORT = 5000;

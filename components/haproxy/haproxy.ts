@@ -1,3 +1,4 @@
+// The HAProxy component: a read-write port to the Patroni leader and a read-only port to replicas.
 import * as pulumi from "@pulumi/pulumi";
 import { sshHostPort } from "../lab/ssh";
 import { labContainer, ownerLabels, type LabContainer } from "../docker/resources";

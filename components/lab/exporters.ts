@@ -1,3 +1,4 @@
+// Exporters that run inside lab members when monitoring is on.
 import { POSTGRES_PORT } from "../patroni/config";
 
 /** Exporters that run inside lab members when monitoring is on (ports as the scrape jobs expect them). */

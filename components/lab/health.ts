@@ -1,16 +1,10 @@
+// Pure verdicts on what Patroni and PostgreSQL report (readiness, hypotheses, tests).
+import { isLeaderRole, type PatroniMember } from "../patroni/rest";
+
 /**
  * Pure verdicts on what Patroni and PostgreSQL report, shared by the lab's readiness wait, the
  * experiment hypotheses and the tests. No I/O here.
  */
-
-export interface PatroniMember {
-  name: string;
-  role: string; // "leader" | "replica" | "sync_standby" | "standby_leader" | ...
-  state: string; // "running" | "streaming" | "stopped" | "starting" | ...
-  timeline?: number;
-  lag?: number | string;
-  host?: string;
-}
 
 export interface ReplicationRow {
   application_name: string;
@@ -25,8 +19,6 @@ export interface ClusterVerdict {
   /** Members that are the subject of a problem (to show their logs). */
   suspects: string[];
 }
-
-const isLeaderRole = (role: string) => role === "leader" || role === "master" || role === "primary";
 
 export function judgeCluster(expected: string[], members: PatroniMember[], replication: ReplicationRow[] | undefined): ClusterVerdict {
   const problems: string[] = [];

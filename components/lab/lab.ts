@@ -1,3 +1,4 @@
+// The whole lab as one component: images, network, etcd, Patroni, HAProxy, readiness, monitoring.
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { LabConfig } from "../../stacks/config";
@@ -10,8 +11,10 @@ import { PATRONI_REST_PORT, POSTGRES_PORT } from "../patroni/config";
 import { stackPassword } from "../secrets/password";
 import { etcdMemberNames, HAPROXY_MEMBER, labNaming, patroniNodeNames } from "./naming";
 import { labReadiness } from "./readiness";
-import { LAB_SSH_USER, labSshKey, sshHostPort } from "./ssh";
-import type { Targets } from "../../chaos/inventory";
+import { labSshKey } from "./ssh";
+import { labInventory, labSshTargets, type InventoryMember, type LabSshTargets } from "./lab-inventory";
+
+export type { InventoryMember } from "./lab-inventory";
 
 export interface LabArgs {
   config: LabConfig;
@@ -20,16 +23,6 @@ export interface LabArgs {
   /** Directory holding the Dockerfiles (images/ in the repo). */
   imagesDir: string;
   baseImage: string;
-}
-
-export interface InventoryMember {
-  name: string;
-  kind: "etcd" | "patroni" | "haproxy" | "monitoring";
-  roleAtCreation: string;
-  container: string;
-  ip: string;
-  ports: Record<string, number>;
-  hostPorts: Record<string, number>;
 }
 
 /**
@@ -46,7 +39,7 @@ export class Lab extends pulumi.ComponentResource {
   public readonly leader: pulumi.Output<string>;
   public readonly secondsToHealthy: pulumi.Output<number>;
   /** SSH mode: the inventory a chaos stack takes as pgchaos:targets, and the key (a secret). */
-  public readonly sshTargets?: pulumi.Output<Targets>;
+  public readonly sshTargets?: pulumi.Output<LabSshTargets>;
   public readonly sshPrivateKey?: pulumi.Output<string>;
   /** URLs on 127.0.0.1 of Prometheus, Alertmanager and the alert receiver (monitoring on). */
   public readonly monitoring?: MonitoringEndpoints;
@@ -57,9 +50,7 @@ export class Lab extends pulumi.ComponentResource {
     const naming = labNaming(config.scope, args.project, args.stack);
     const child = { parent: this };
 
-    const base = labImage("image-base", { repository: "pgchaos/base", contextDir: path.join(args.imagesDir, "base"), buildArgs: { BASE_IMAGE: args.baseImage } }, child);
-    const roleImage = (role: string) =>
-      labImage(`image-${role}`, { repository: `pgchaos/${role}`, contextDir: path.join(args.imagesDir, role), buildArgs: { PGCHAOS_BASE: base.tag } }, { ...child, dependsOn: [base.image] }).image.imageId;
+    const roleImage = roleImages(args, child);
     const [etcdImage, patroniImage, haproxyImage] = ["etcd", "patroni", "haproxy"].map(roleImage);
 
     const { network, subnet } = labNetwork("network", { networkName: naming.network, owner: naming.owner }, child);
@@ -96,16 +87,7 @@ export class Lab extends pulumi.ComponentResource {
     }, { ...child, dependsOn: [network, patroni] });
 
     const members = [...etcd.containers, ...patroni.containers, haproxy.container];
-    const readiness = labReadiness("readiness", {
-      patroniRest: Object.fromEntries(patroni.nodes.map((n) => [n.name, `http://127.0.0.1:${n.hostRestPort}`])),
-      containers: Object.fromEntries(patroni.nodes.map((n) => [n.name, n.container])),
-      readWritePort: config.ports.readWrite,
-      readOnlyPort: config.ports.readOnly,
-      password: passwords.superuser,
-      timeoutSeconds: config.readinessTimeoutSeconds,
-      // Any recreated member (new create script output) means the wait must run again.
-      generation: pulumi.all(members.map((m) => m.resource.id)).apply((ids) => ids.join(",")),
-    }, { ...child, dependsOn: members.map((m) => m.resource) });
+    const readiness = readinessOf(config, patroni, members, passwords.superuser, child);
     this.leader = readiness.leader;
 
     let monitoringHosts: MonitoringHost[] = [];
@@ -125,47 +107,41 @@ export class Lab extends pulumi.ComponentResource {
     this.readWriteConnection = pulumi.secret(url(config.ports.readWrite));
     this.readOnlyConnection = pulumi.secret(url(config.ports.readOnly));
 
+    const ports = { readWrite: config.ports.readWrite, readOnly: config.ports.readOnly, haproxyStats: config.ports.haproxyStats };
     this.inventory = pulumi
       .all([readiness.leader, etcd.members.map((m) => m.ip), patroni.nodes.map((n) => n.ip), haproxy.container.ip, monitoringHosts.map((h) => h.ip)])
-      .apply(([leader, etcdIps, pgIps, haproxyIp, monitoringIps]): InventoryMember[] => [
-        ...etcd.members.map((m, i): InventoryMember => ({
-          name: m.name, kind: "etcd", roleAtCreation: "member", container: m.container, ip: etcdIps[i],
-          ports: { client: m.clientPort, peer: 2380 }, hostPorts: { client: m.hostClientPort },
-        })),
-        ...patroni.nodes.map((n, i): InventoryMember => ({
-          name: n.name, kind: "patroni", roleAtCreation: n.name === leader ? "leader" : "replica", container: n.container, ip: pgIps[i],
-          ports: { postgres: n.postgresPort, rest: n.restPort }, hostPorts: { postgres: n.hostPostgresPort, rest: n.hostRestPort },
-        })),
-        {
-          name: HAPROXY_MEMBER, kind: "haproxy", roleAtCreation: "proxy", container: haproxy.container.containerName, ip: haproxyIp,
-          ports: { readWrite: 5000, readOnly: 5001, stats: 8404 },
-          hostPorts: { readWrite: config.ports.readWrite, readOnly: config.ports.readOnly, stats: config.ports.haproxyStats },
-        },
-        // Monitoring containers are fault targets too (node-stop only): what does an outage of the monitor do to alerting?
-        ...monitoringHosts.map((h, i): InventoryMember => ({
-          name: h.name, kind: "monitoring", roleAtCreation: "monitoring", container: h.container, ip: monitoringIps[i],
-          ports: { http: h.port }, hostPorts: { http: h.hostPort },
-        })),
-      ]);
+      .apply(([leader, etcdIps, pgIps, haproxyIp, monitoringIps]) => labInventory({
+        leader, ports,
+        etcd: etcd.members.map((m, i) => ({ ...m, ip: etcdIps[i] })),
+        patroni: patroni.nodes.map((n, i) => ({ ...n, ip: pgIps[i] })),
+        haproxy: { container: haproxy.container.containerName, ip: haproxyIp },
+        monitoring: monitoringHosts.map((h, i) => ({ ...h, ip: monitoringIps[i] })),
+      }));
     if (key) {
       this.sshPrivateKey = key.privateKey;
-      this.sshTargets = this.inventory.apply((inv): Targets => ({
-        scope: config.scope,
-        knownHosts: [],
-        // Monitoring containers run no sshd: they stay docker-exec only (node-stop through Docker).
-        hosts: inv.filter((m): m is InventoryMember & { kind: "etcd" | "patroni" | "haproxy" } => m.kind !== "monitoring").map((m) => ({
-          name: m.name, address: "127.0.0.1", sshPort: sshHostPort(config.ssh.portBase, m.name), user: LAB_SSH_USER, sudo: true,
-          runs: m.kind, clusterAddress: m.ip, lifecycle: "supervised" as const, postgresPort: m.hostPorts.postgres ?? 5432,
-          ...(m.kind === "patroni" ? { restUrl: `http://127.0.0.1:${m.hostPorts.rest}`, postgresHost: "127.0.0.1" } : {}),
-          ...(m.kind === "etcd" ? { clientUrl: `http://127.0.0.1:${m.hostPorts.client}` } : {}),
-        })),
-        // The experiment runner's workload goes through HAProxy's 127.0.0.1-published ports, as in docker-exec mode.
-        workload: {
-          readWrite: { host: "127.0.0.1", port: config.ports.readWrite }, readOnly: { host: "127.0.0.1", port: config.ports.readOnly },
-          haproxyStatsUrl: `http://127.0.0.1:${config.ports.haproxyStats}`, user: "postgres", database: "postgres",
-        },
-      }));
+      this.sshTargets = this.inventory.apply((inv) => labSshTargets(inv, config.scope, config.ssh.portBase, ports));
     }
     this.registerOutputs({ network: this.network, inventory: this.inventory, leader: this.leader });
   }
+}
+
+/** The base image, then a builder of each role's image on top of it. */
+function roleImages(args: LabArgs, opts: pulumi.ResourceOptions): (role: string) => pulumi.Output<string> {
+  const base = labImage("image-base", { repository: "pgchaos/base", contextDir: path.join(args.imagesDir, "base"), buildArgs: { BASE_IMAGE: args.baseImage } }, opts);
+  return (role: string) =>
+    labImage(`image-${role}`, { repository: `pgchaos/${role}`, contextDir: path.join(args.imagesDir, role), buildArgs: { PGCHAOS_BASE: base.tag } }, { ...opts, dependsOn: [base.image] }).image.imageId;
+}
+
+/** The wait for a healthy cluster, run again whenever a member is recreated. */
+function readinessOf(config: LabConfig, patroni: PatroniCluster, members: { resource: pulumi.Resource & { id: pulumi.Output<string> } }[], password: pulumi.Output<string>, opts: pulumi.ResourceOptions) {
+  return labReadiness("readiness", {
+    patroniRest: Object.fromEntries(patroni.nodes.map((n) => [n.name, `http://127.0.0.1:${n.hostRestPort}`])),
+    containers: Object.fromEntries(patroni.nodes.map((n) => [n.name, n.container])),
+    readWritePort: config.ports.readWrite,
+    readOnlyPort: config.ports.readOnly,
+    password,
+    timeoutSeconds: config.readinessTimeoutSeconds,
+    // Any recreated member (new create script output) means the wait must run again.
+    generation: pulumi.all(members.map((m) => m.resource.id)).apply((ids) => ids.join(",")),
+  }, { ...opts, dependsOn: members.map((m) => m.resource) });
 }

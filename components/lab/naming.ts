@@ -1,3 +1,4 @@
+// Names of every lab object, derived from the scope and the stack.
 /** Names of every lab object, derived from the scope and the stack so two stacks never collide. */
 export interface LabNaming {
   prefix: string;

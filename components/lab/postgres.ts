@@ -1,3 +1,4 @@
+// PostgreSQL client helpers: connect, query with a bound, end without hanging.
 import { Client } from "pg";
 
 /** Who a client connects as (the lab's superuser, or the user's test account on their own cluster). */

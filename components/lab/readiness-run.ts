@@ -1,3 +1,4 @@
+// The lab's readiness command: waits for a healthy cluster and prints the result as JSON.
 /**
  * The lab's readiness command (run by the `readiness` local.Command, see labReadiness): waits for a
  * healthy cluster and prints the result as JSON. Arguments come from PGCHAOS_READINESS (JSON), the

@@ -1,8 +1,10 @@
+// Waits until the cluster is what `pulumi up` promises: one leader, replicas streaming, writes and reads through HAProxy.
 import * as path from "path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { judgeCluster, type PatroniMember, type ReplicationRow } from "./health";
+import { judgeCluster, type ReplicationRow } from "./health";
+import { isLeaderRole, patroniCluster, type PatroniMember } from "../patroni/rest";
 
 export interface ReadinessArgs {
   /** Patroni member name → its REST base URL published on 127.0.0.1. */
@@ -43,19 +45,9 @@ export async function waitForLab(args: ReadinessArgs): Promise<ReadinessResult> 
 
   while (Date.now() < deadline) {
     try {
-      let members: PatroniMember[] = [];
-      for (const url of Object.values(args.patroniRest)) {
-        try {
-          const res = await fetch(`${url}/cluster`, { signal: AbortSignal.timeout(2000) });
-          if (res.ok) {
-            members = ((await res.json()) as { members: PatroniMember[] }).members ?? [];
-            break;
-          }
-        } catch {
-          // this member's REST API is not up yet; ask the next one
-        }
-      }
-      const leaderName = members.find((m) => m.role === "leader")?.name;
+      // A member whose REST API is not up yet is skipped; none answering reads as no members.
+      const members: PatroniMember[] = await patroniCluster(Object.values(args.patroniRest)).catch(() => []);
+      const leaderName = members.find((m) => isLeaderRole(m.role))?.name;
       let replication: ReplicationRow[] | undefined;
       if (leaderName) {
         replication = (await query(args.readWritePort, "select application_name, state from pg_stat_replication").catch(() => undefined)) as ReplicationRow[] | undefined;

@@ -1,19 +1,24 @@
+// The lab's SSH mode: every member also runs sshd, reachable on 127.0.0.1 with a per-stack key.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerSpec } from "../docker/commands";
-import { SERVICE_LOG, SUPERVISOR_DIR } from "../../chaos/transport";
+
+/** Where the lab's SSH-mode supervisor keeps the service's wanted state and pid. */
+export const SUPERVISOR_DIR = "/run/pgchaos-service";
+/** The service's output, one `<epoch seconds> <line>` per line, written by the supervisor. */
+export const SERVICE_LOG = `${SUPERVISOR_DIR}/service.log`;
 
 /**
  * The lab's SSH mode (`pgchaos:ssh.enabled`): every member also runs sshd (Debian's openssh-server,
  * already in images/base) reachable only on a 127.0.0.1-published port, for a lab user with passwordless
  * sudo authorized with a per-stack key. The chaos layer can then reach the lab exactly as it reaches a
- * user's own hosts over SSH (chaos/inventory.ts), and the two transports can be compared on one cluster.
+ * user's own hosts over SSH (chaos/targets/inventory.ts), and the two transports can be compared on one cluster.
  *
  * Containers have no systemd, so node-stop over SSH cannot be `systemctl stop`. Killing the container's
  * main process would kill sshd with it (and the container). Instead a small supervisor is the container's
  * main process: it starts sshd, then runs the member's service in its own process group (session), and
  * restarts it whenever `${SUPERVISOR_DIR}/want` says `up`. The SSH lifecycle ("supervised", see
- * chaos/transport.ts) writes `down` and sends TERM (stop) or KILL (kill) to the service's process group,
+ * chaos/targets/transport.ts) writes `down` and sends TERM (stop) or KILL (kill) to the service's process group,
  * or STOP/CONT (pause); the container, sshd and the host-side watchdog keep running. `docker stop` still
  * stops everything (TERM is forwarded to the service).
  */

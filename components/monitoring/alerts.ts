@@ -1,9 +1,11 @@
+// When each expected alert fired in Prometheus and reached the receiver, read through their HTTP APIs.
 /**
  * What the experiment runner asks of monitoring after it injected a fault: when did each expected alert
  * fire in Prometheus, when did its notification reach the lab's receiver, and how long after the
  * injection was each. Prometheus is read through its HTTP API (the raw samples of ALERTS, so the firing
  * time is the exact evaluation that fired), the receiver through its JSON API.
  */
+import { getJson } from "../lab/http";
 
 export interface ExpectedAlert {
   alertname: string;
@@ -100,18 +102,14 @@ export function firstNotification(notifications: Notification[], expected: Expec
 const seconds = (fromMs: number, toMs: number) => Math.round((toMs - fromMs) / 10) / 100;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function getJson<T>(url: string, fetchImpl: typeof fetch): Promise<T> {
-  const res = await fetchImpl(url, { signal: AbortSignal.timeout(5000) });
-  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${await res.text().catch(() => "")}`);
-  return (await res.json()) as T;
-}
+const getJsonWith = <T>(url: string, fetchImpl: typeof fetch): Promise<T> => getJson<T>(url, {}, 5000, fetchImpl);
 
 /** Raw firing samples of ALERTS for an expectation from `sinceMs` to now (instant query of a range). */
 export async function firingSamples(prometheusUrl: string, e: ExpectedAlert, sinceMs: number, fetchImpl: typeof fetch = fetch): Promise<MatrixSeries[]> {
   const now = Date.now();
   const windowSeconds = Math.max(1, Math.ceil((now - sinceMs) / 1000));
   const q = `${alertsSelector(e)}[${windowSeconds}s]`;
-  const body = await getJson<{ status: string; data: { resultType: string; result: MatrixSeries[] } }>(
+  const body = await getJsonWith<{ status: string; data: { resultType: string; result: MatrixSeries[] } }>(
     `${prometheusUrl}/api/v1/query?query=${encodeURIComponent(q)}&time=${(now / 1000).toFixed(3)}`,
     fetchImpl,
   );
@@ -120,7 +118,7 @@ export async function firingSamples(prometheusUrl: string, e: ExpectedAlert, sin
 }
 
 export async function receivedNotifications(receiverUrl: string, sinceMs: number, fetchImpl: typeof fetch = fetch): Promise<Notification[]> {
-  const body = await getJson<{ notifications: Notification[] }>(`${receiverUrl}/notifications?since_ms=${Math.floor(sinceMs)}`, fetchImpl);
+  const body = await getJsonWith<{ notifications: Notification[] }>(`${receiverUrl}/notifications?since_ms=${Math.floor(sinceMs)}`, fetchImpl);
   return body.notifications;
 }
 
@@ -199,6 +197,6 @@ export async function resolvedDelays(o: { receiverUrl: string; since: Date; expe
 
 /** Prometheus' view of its scrape targets: job, member and health of each. */
 export async function scrapeTargets(prometheusUrl: string, fetchImpl: typeof fetch = fetch): Promise<Array<{ job: string; member: string; instance: string; health: string; lastError: string }>> {
-  const body = await getJson<{ data: { activeTargets: Array<{ labels: Record<string, string>; health: string; lastError: string }> } }>(`${prometheusUrl}/api/v1/targets?state=active`, fetchImpl);
+  const body = await getJsonWith<{ data: { activeTargets: Array<{ labels: Record<string, string>; health: string; lastError: string }> } }>(`${prometheusUrl}/api/v1/targets?state=active`, fetchImpl);
   return body.data.activeTargets.map((t) => ({ job: t.labels.job, member: t.labels.member, instance: t.labels.instance, health: t.health, lastError: t.lastError }));
 }

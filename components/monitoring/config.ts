@@ -1,3 +1,4 @@
+// Pure generators of Prometheus' and Alertmanager's configuration and command lines.
 import { stringify } from "yaml";
 import type { MonitoringConfig } from "../../stacks/config";
 

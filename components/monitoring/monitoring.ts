@@ -1,3 +1,4 @@
+// The monitoring component: Prometheus, Alertmanager and a receiver on the lab network.
 import * as pulumi from "@pulumi/pulumi";
 import type { MonitoringConfig } from "../../stacks/config";
 import type { ContainerSpec } from "../docker/commands";

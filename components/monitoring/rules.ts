@@ -1,3 +1,4 @@
+// The repository's alert rules (monitoring/rules/*.rules.yml).
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";

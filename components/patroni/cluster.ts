@@ -1,3 +1,4 @@
+// The Patroni component: PostgreSQL members managed by Patroni on the lab network.
 import * as pulumi from "@pulumi/pulumi";
 import { sshHostPort } from "../lab/ssh";
 import type { DcsConfig } from "../../stacks/config";

@@ -1,3 +1,4 @@
+// patroni.yml for one lab member.
 import { stringify } from "yaml";
 import type { DcsConfig } from "../../stacks/config";
 

@@ -1,3 +1,4 @@
+// A password generated once per stack and kept only as a Pulumi secret.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 

@@ -2,8 +2,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { computeMetrics } from "../../chaos/experiments/metrics";
-import type { Journal } from "../../chaos/experiments/journal";
+import { computeMetrics } from "../../chaos/checkers/metrics";
+import type { Journal } from "../../chaos/checkers/journal";
 import { must, requireEngineAndDocker, TestStack } from "../helpers/engine";
 
 // One short experiment (primary stop) from the CLI against a real lab, through the real engine.

@@ -1,12 +1,12 @@
 import { execFile } from "child_process";
 import { promisify } from "util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evaluateExpectations } from "../../chaos/experiments/expectations";
+import { evaluateExpectations } from "../../chaos/checkers/expectations";
 import { experimentSchema } from "../../chaos/experiments/definition";
-import { computeFindings } from "../../chaos/experiments/findings";
-import { computeMetrics } from "../../chaos/experiments/metrics";
+import { computeFindings } from "../../chaos/checkers/findings";
+import { computeMetrics } from "../../chaos/checkers/metrics";
 import { runExperiment } from "../../chaos/experiments/runner";
-import { DockerExecTransport } from "../../chaos/transport";
+import { DockerExecTransport } from "../../chaos/targets/transport";
 import type { ChaosLab } from "../helpers/chaos-lab";
 import { createRunnerLab, disposeRunnerLab } from "../helpers/runner-lab";
 

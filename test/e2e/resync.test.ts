@@ -2,9 +2,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Journal } from "../../chaos/experiments/journal";
-import { computeMetrics } from "../../chaos/experiments/metrics";
-import { CAUGHT_UP_LAG_BYTES } from "../../chaos/experiments/publish";
+import type { Journal } from "../../chaos/checkers/journal";
+import { computeMetrics } from "../../chaos/checkers/metrics";
+import { CAUGHT_UP_LAG_BYTES } from "../../chaos/report/publish";
 import { must, requireEngineAndDocker, TestStack } from "../helpers/engine";
 
 // A replica isolated under write load while the primary writes a WAL burst, then healed: once with its slot

@@ -4,10 +4,10 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as os from "os";
-import type { Journal } from "../../chaos/experiments/journal";
-import { computeMetrics } from "../../chaos/experiments/metrics";
-import { hostTransport, targetsSchema, withSshKey, type Targets } from "../../chaos/inventory";
-import { supervisedLifecycle } from "../../chaos/transport";
+import type { Journal } from "../../chaos/checkers/journal";
+import { computeMetrics } from "../../chaos/checkers/metrics";
+import { hostTransport, targetsSchema, withSshKey, type Targets } from "../../chaos/targets/inventory";
+import { supervisedLifecycle } from "../../chaos/targets/transport";
 import { ChaosLab } from "../helpers/chaos-lab";
 import { engineEnv, must, PROJECT_DIR, requireEngineAndDocker, TestStack } from "../helpers/engine";
 

@@ -2,9 +2,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { queryPostgres } from "../../components/lab/postgres";
-import { judgeCluster, type PatroniMember, type ReplicationRow } from "../../components/lab/health";
-import { tcpProbeScript, usageProbeScript, type TcpProbeResult, type UsageSample } from "../../chaos/probes";
-import { DockerExecTransport } from "../../chaos/transport";
+import { judgeCluster, type ReplicationRow } from "../../components/lab/health";
+import type { PatroniMember } from "../../components/patroni/rest";
+import { tcpProbeScript, usageProbeScript, type TcpProbeResult, type UsageSample } from "../../chaos/faults/probes";
+import { DockerExecTransport } from "../../chaos/targets/transport";
 import { must, PROJECT_DIR, run, TestStack } from "./engine";
 
 export interface InventoryMember {

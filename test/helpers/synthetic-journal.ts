@@ -1,4 +1,4 @@
-import type { ClusterSample, Journal, PatroniMemberSample, ReadEvent, WriteEvent } from "../../chaos/experiments/journal";
+import type { ClusterSample, Journal, PatroniMemberSample, ReadEvent, WriteEvent } from "../../chaos/checkers/journal";
 
 /**
  * A fixed, fully deterministic journal of a planned primary stop, for metric and report tests:

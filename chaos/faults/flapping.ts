@@ -1,0 +1,86 @@
+// Flapping: members stopped and started at a fixed rhythm by a detached loop on the controller.
+import { sh } from "../../components/docker/commands";
+import { withSshKey } from "../targets/inventory";
+import { HOST_WATCHDOG_DIR } from "../targets/transport";
+import type { Member } from "../targets/world";
+import type { ProbeSpec, Verification } from "./kind-plan";
+import * as mech from "./mechanism";
+import { httpProbeScript } from "./probes";
+import { stamp } from "./shapes";
+import { names, serviceUrl } from "./targeting";
+
+/** How long past a flap's down phase its per-stop watchdog waits before starting the member itself. */
+export const FLAP_WATCHDOG_GRACE_SECONDS = 60;
+
+/**
+ * Flapping at a fixed rhythm, which a `pulumi up` per stop and per start (seconds each) cannot give: inject
+ * stops the members (cycle 1) and leaves a detached loop on the controller that starts them after
+ * `downSeconds`, stops them again after `upSeconds`, `cycles` times. Every stop arms the member's
+ * lifecycle watchdog (on its host for SSH targets) for downSeconds + grace, so a dead controller leaves no
+ * member down for long. Recover kills the loop's whole process group (an in-flight stop included), then
+ * starts every member. Verification judges the state and an HTTP probe recorded right after the first
+ * stop (the loop may have restarted the member by the time the provider verifies).
+ */
+export function flapFault(fault: string, targets: Member[], prober: Member, mode: "stop" | "kill" | "pause", cycles: number, downS: number, upS: number) {
+  const loop = `"$WD"/${sh([`flap-${fault}.sh`])}`;
+  const recorded = (m: Member, what: "state" | "http") => `"$WD"/${sh([`flap-${fault}.${m.name}.${what}`])}`;
+  const stopAll = targets.map((m) => [m.transport.lifecycle.armWatchdog(fault, downS + FLAP_WATCHDOG_GRACE_SECONDS), m.transport.lifecycle.stop(mode)].join("\n")).join("\n");
+  const startAll = targets.map((m) => [m.transport.lifecycle.disarmWatchdog(fault), m.transport.lifecycle.start()].join("\n")).join("\n");
+  const body = withSshKey([
+    // $1: when cycle 1's stop ended (inject probed the effect since): its down phase is only the rest.
+    `first=$(awk -v d=${downS} -v t="$1" -v n="$(date +%s.%N)" 'BEGIN { r = d - (n - t); print (r > 0 ? r : 0) }')`,
+    "i=1",
+    "while :; do",
+    `  if [ "$i" = 1 ]; then sleep "$first"; else sleep ${downS}; fi`,
+    `  ${startAll}`,
+    `  echo "up $i $(date +%s.%N)" >> "$0.log"`,
+    `  [ "$i" -ge ${cycles} ] && break`,
+    `  sleep ${upS}`,
+    "  i=$((i + 1))",
+    `  ${stopAll}`,
+    `  echo "down $i $(date +%s.%N)" >> "$0.log"`,
+    "done",
+    `rm -f "$0.pid"`,
+  ].join("\n"));
+  const loopPid = `p=$(cat ${loop}.pid 2>/dev/null || true)`;
+  return {
+    mechanismCheck: `WD=${HOST_WATCHDOG_DIR}\n${mech.flapCheck(loop, targets, upS)}`,
+    activeSeconds: cycles * (downS + upS),
+    inject: [
+      `WD=${HOST_WATCHDOG_DIR}; mkdir -p "$WD"`,
+      ...targets.map((m) => stamp(m.name, "controller")),
+      stopAll,
+      "stopped_at=$(date +%s.%N)",
+      // What the first stop did, measured now: verification reads it (see above).
+      ...targets.map((m) => `${m.transport.lifecycle.state()} > ${recorded(m, "state")} 2>/dev/null || echo unknown > ${recorded(m, "state")}\n` +
+        `${prober.transport.exec(httpProbeScript(serviceUrl(m), 2, 1000))} > ${recorded(m, "http")} 2>/dev/null || true`),
+      `printf '%s' ${sh([body])} > ${loop}`,
+      `echo "down 1 $(date +%s.%N)" > ${loop}.log`,
+      `setsid nohup bash ${loop} "$stopped_at" >/dev/null 2>&1 < /dev/null &`,
+      `echo $! > ${loop}.pid`,
+    ].join("\n"),
+    recover: [
+      `WD=${HOST_WATCHDOG_DIR}`,
+      // setsid made the loop a process-group leader: the group takes an in-flight docker stop / ssh with it.
+      `${loopPid}; if [ -n "$p" ] && tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qF -- ${sh([`flap-${fault}.sh`])}; then kill -TERM -- "-$p" 2>/dev/null || true; sleep 1; fi`,
+      startAll,
+      `rm -f ${loop} ${loop}.pid ${loop}.log ${targets.map((m) => `${recorded(m, "state")} ${recorded(m, "http")}`).join(" ")}`,
+    ].join("\n"),
+    check: [
+      `WD=${HOST_WATCHDOG_DIR}; present=0`,
+      `${loopPid}; if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then present=1; fi`,
+      ...targets.map((m) => `[ "$(${m.transport.lifecycle.state()} 2>/dev/null)" = running ] || present=1`),
+      `[ "$present" = 1 ] || exit 3`,
+    ].join("\n"),
+    verification: {
+      rule: { type: "down", state: mode === "pause" ? "paused" : "stopped", configured: `${names(targets).join(",")} ${mode} (first of ${cycles} cycles)` },
+      baseline: [],
+      // After recover the recorded files are gone and the state probe reads the live state.
+      probes: targets.flatMap((m): ProbeSpec[] => [
+        { type: "state", script: `WD=${HOST_WATCHDOG_DIR}; if [ -f ${recorded(m, "state")} ]; then cat ${recorded(m, "state")}; else ${m.transport.lifecycle.state()}; fi` },
+        { type: "http", script: `WD=${HOST_WATCHDOG_DIR}; cat ${recorded(m, "http")} 2>/dev/null || true` },
+      ]),
+      boundSeconds: 45,
+    } satisfies Verification,
+  };
+}

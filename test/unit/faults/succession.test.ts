@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { stateFaultsOf, successions } from "../../../chaos/faults/succession";
+
+describe("one fault at a time per link, across an update", () => {
+  const d10 = { name: "d10", conflictKeys: ["delay:pg1"] };
+  it("a renamed conflicting fault takes over the one leaving the state; unrelated and same-name faults do not", () => {
+    expect(successions([d10], [{ name: "d100", conflictKeys: ["delay:pg1"] }])).toEqual({ predecessors: ["d10"], conflicts: [] });
+    expect(successions([d10], [{ name: "d100", conflictKeys: ["delay:pg2"] }]).predecessors).toEqual([undefined]);
+    expect(successions([d10], [{ name: "d10", conflictKeys: ["delay:pg1"] }]).predecessors).toEqual([undefined]);
+    // d10 stays in config: no take-over (the config's own conflict check rejects the pair).
+    expect(successions([d10], [d10, { name: "d100", conflictKeys: ["delay:pg1"] }]).predecessors).toEqual([undefined, undefined]);
+  });
+
+  it("conflicts that cannot be ordered in one update are named", () => {
+    const two = successions([d10], [{ name: "a", conflictKeys: ["delay:pg1"] }, { name: "b", conflictKeys: ["delay:pg1", "delay:pg2"] }]);
+    expect(two.conflicts).toEqual(["faults a and b both conflict with d10, still in state: add one of them in a later `pulumi up`"]);
+    const both = successions([d10, { name: "d2", conflictKeys: ["delay:pg2"] }], [{ name: "x", conflictKeys: ["delay:pg1", "delay:pg2"] }]);
+    expect(both.conflicts[0]).toMatch(/fault x conflicts with d10 and d2, still in state/);
+  });
+
+  it("reads names and conflict keys of the Fault resources in a stack export", () => {
+    expect(stateFaultsOf({ resources: [{ type: "pulumi:pulumi:Stack" }, { type: "pulumi-nodejs:dynamic/pgchaos:Fault", outputs: { name: "d10", conflictKeys: ["delay:pg1"] } }, { type: "pulumi-nodejs:dynamic/pgchaos:Fault", outputs: { name: "old" } }] }))
+      .toEqual([d10, { name: "old", conflictKeys: [] }]);
+  });
+});
