@@ -29,7 +29,12 @@ export class ChaosLab {
     const lab = TestStack.create(`${prefix}-lab`, { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`pgchaos:ports.${k}`, String(v)])), ...labConfig });
     const chaos = TestStack.create(`${prefix}-chaos`, { "pgchaos:kind": "chaos", "pgchaos:labStack": lab.name });
     const cl = new ChaosLab(lab, chaos, ports);
-    lab.up();
+    try {
+      lab.up();
+    } catch (e) {
+      cl.dispose(); // the caller never gets the lab, so its afterAll cannot remove what the failed up created
+      throw e;
+    }
     const out = lab.outputs();
     cl.inventory = out.inventory as InventoryMember[];
     cl.password = out.superuserPassword as string;
