@@ -86,7 +86,10 @@ describe("faults that never lie (real engine, real lab)", () => {
       const out = r.stdout + r.stderr;
       console.log(`[broken inject] ${/fault brk: [^\n]*/.exec(out)?.[0]}`);
       expect(r.status).not.toBe(0);
-      expect(out).toMatch(/fault brk: effect not achieved within 10 s — expected 50% loss both, measured 0\.0% of 200 connects failed .*; it was recovered/);
+      // Nothing reaches the rules, so the failed share is the link's own: ~0 % on a quiet host, a few % when loaded.
+      const measured = /fault brk: effect not achieved within 10 s — expected 50% loss both, measured (\d+\.\d)% of 200 connects failed .*; it was recovered/.exec(out);
+      expect(measured, out.slice(-2000)).not.toBeNull();
+      expect(Number(measured![1])).toBeLessThan(30);
     } finally {
       lab.exec("pg2", "rm -f /usr/local/sbin/iptables");
     }
