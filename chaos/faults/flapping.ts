@@ -32,6 +32,8 @@ export function flapFault(fault: string, targets: Member[], prober: Member, mode
     "i=1",
     "while :; do",
     `  if [ "$i" = 1 ]; then sleep "$first"; else sleep ${downS}; fi`,
+    // The down phase is over: while the start runs (seconds under load) the member may be either, so the check waits.
+    `  echo "starting $i $(date +%s.%N)" >> "$0.log"`,
     `  ${startAll}`,
     `  echo "up $i $(date +%s.%N)" >> "$0.log"`,
     `  [ "$i" -ge ${cycles} ] && break`,

@@ -113,7 +113,8 @@ export function judgeMechanism(output: string, t: { injectedAt?: number; activeS
 
 /**
  * Controller-side, for a flapping fault: its loop alive, and each member's state against the loop's own
- * schedule (the last "down i t" / "up i t" line of its log), 3 s after a transition at the earliest.
+ * schedule (the last "down i t" / "up i t" line of its log), 3 s after a transition at the earliest; no
+ * judgement while the loop is starting the member ("starting i t") or stopping it (an up phase's last second on).
  */
 export function flapCheck(loop: string, targets: Member[], upSeconds: number): string {
   const who = "flap-loop";

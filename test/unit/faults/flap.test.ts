@@ -107,6 +107,23 @@ describe("etcd-outage flap: stop/start at a fixed rhythm, driven by a loop on th
     expect(bash(p.verification.probes[0].script).stdout.trim()).toBe("running");
   }, 30_000);
 
+  it("the mechanism check does not call a member that is being started (a slow start) drifted", async () => {
+    reset();
+    // A start that takes 4 s after the member is already running (docker start on a loaded host).
+    const slow = member("etcd2", "etcd");
+    const f = sh([path.join(dir, "etcd2")]);
+    Object.assign(slow.transport.lifecycle, { start: () => `echo running > ${f}; sleep 4; echo "start $(date +%s.%N)" >> ${f}.events` });
+    const slowWorld: World = { ...world, members: world.members.map((m) => (m.name === "etcd2" ? slow : m)) };
+    const p = planFault(faultSpec.parse({ name: "flap", kind: "etcd-outage", variant: "flap", members: ["etcd-leader"], cycles: 1, downSeconds: 2, upSeconds: 2 }), { world: slowWorld, dcs: labConfigSchema.parse({}).dcs, defaultDurationSeconds: 600 });
+    expect(bash(p.inject).status).toBe(0);
+    await sleep(4500); // the down phase (2 s) is over; the start runs until ~6 s
+    expect(state("etcd2")).toBe("running");
+    const check = bash(p.mechanismCheck!);
+    expect(check.stdout.trim()).toBe("flap-loop ok");
+    await sleep(3000);
+    bash(p.recover);
+  }, 30_000);
+
   it("a flapping longer than the fault's duration is refused, naming the keys", () => {
     expect(() => plan({ cycles: 10, downSeconds: 30, upSeconds: 30, durationSeconds: 300 })).toThrow(/durationSeconds = 300 is shorter than cycles × \(downSeconds \+ upSeconds\) = 600/);
     expect(faultSpec.safeParse({ name: "f", kind: "etcd-outage", variant: "flap", downSeconds: 1 }).success).toBe(false);
