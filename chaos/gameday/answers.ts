@@ -14,21 +14,23 @@ const s = (x: number | null) => (x === null ? "n/a" : `${fmt(x)} s`);
 const n = (x: number | null) => (x === null ? "n/a" : fmt(x));
 const bytes = (x: number | null) => (x === null ? "n/a" : x >= 1048576 ? `${(x / 1048576).toFixed(1)} MiB` : `${Math.round(x / 1024)} KiB`);
 const link = (r: RunResult) => `[${r.experiment}${r.variant ? ` (${r.variant})` : ""}](${r.report})`;
+/** The verdict with the run's finding classes: a run that lost acknowledged writes never reads as a plain PASS. */
+const verdictLine = (r: RunResult) => (r.findings.length ? `${r.verdict}, with finding(s): ${[...new Set(r.findings.map((f) => f.class))].join(", ")}` : r.verdict);
 
 function failover(r: RunResult, maxLag: number | undefined): string {
   const e = r.election;
   const chosen = e
     ? `new leader ${e.to} (from ${e.from}) after ${s(e.afterSeconds)}; candidates just before: ${e.candidates.filter((c) => c.name !== e.from).map((c) => `${c.name} lag ${c.lagBytes === undefined ? "?" : bytes(c.lagBytes)}`).join(", ") || "none seen"}${maxLag !== undefined ? ` (maximum_lag_on_failover ${bytes(maxLag)})` : ""}${e.log.length ? `; Patroni: "${e.log[0]}"` : ""}`
     : `no leader change (time to new leader: ${r.metrics.timeToNewLeaderSeconds?.reason ?? "n/a"})`;
-  return `${link(r)}: ${chosen}; writes unavailable ${s(v(r, "writeUnavailabilitySeconds"))}, ${n(v(r, "lostAckedWrites"))} acknowledged writes lost — ${r.verdict}`;
+  return `${link(r)}: ${chosen}; writes unavailable ${s(v(r, "writeUnavailabilitySeconds"))}, ${n(v(r, "lostAckedWrites"))} acknowledged writes lost — ${verdictLine(r)}`;
 }
 
 function network(r: RunResult): string {
-  return `${link(r)}: ${n(v(r, "failedWrites"))} failed writes, write availability ${r.writeAvailabilityPercent === undefined ? "n/a" : `${r.writeAvailabilityPercent.toFixed(1)} %`}, write p99 during the fault ${v(r, "faultWriteP99Ms") === null ? "n/a" : `${fmt(v(r, "faultWriteP99Ms")!)} ms`}, replication lag peak ${bytes(v(r, "replicationLagPeakBytes"))}, replicas caught up ${s(v(r, "catchUpSeconds"))} after recovery, ${n(v(r, "patroniLeaderChanges"))} leader change(s) — ${r.verdict}`;
+  return `${link(r)}: ${n(v(r, "failedWrites"))} failed writes, write availability ${r.writeAvailabilityPercent === undefined ? "n/a" : `${r.writeAvailabilityPercent.toFixed(1)} %`}, write p99 during the fault ${v(r, "faultWriteP99Ms") === null ? "n/a" : `${fmt(v(r, "faultWriteP99Ms")!)} ms`}, replication lag peak ${bytes(v(r, "replicationLagPeakBytes"))}, replicas caught up ${s(v(r, "catchUpSeconds"))} after recovery, ${n(v(r, "patroniLeaderChanges"))} leader change(s) — ${verdictLine(r)}`;
 }
 
 function load(r: RunResult): string {
-  return `${link(r)}: write throughput during the fault ${v(r, "faultWriteOpsPerSecond") === null ? "n/a" : `${fmt(v(r, "faultWriteOpsPerSecond")!)} ops/s`}, write p99 ${v(r, "faultWriteP99Ms") === null ? "n/a" : `${fmt(v(r, "faultWriteP99Ms")!)} ms`}, ${n(v(r, "failedWrites"))} failed writes, ${n(v(r, "patroniLeaderChanges"))} leader change(s) — ${r.verdict}`;
+  return `${link(r)}: write throughput during the fault ${v(r, "faultWriteOpsPerSecond") === null ? "n/a" : `${fmt(v(r, "faultWriteOpsPerSecond")!)} ops/s`}, write p99 ${v(r, "faultWriteP99Ms") === null ? "n/a" : `${fmt(v(r, "faultWriteP99Ms")!)} ms`}, ${n(v(r, "failedWrites"))} failed writes, ${n(v(r, "patroniLeaderChanges"))} leader change(s) — ${verdictLine(r)}`;
 }
 
 function alerting(r: RunResult): string {
@@ -37,15 +39,15 @@ function alerting(r: RunResult): string {
 }
 
 function splitBrain(r: RunResult): string {
-  return `${link(r)}: ${n(v(r, "doubleWritableIntervals"))} interval(s) with two writable nodes (${s(v(r, "doubleWritableSeconds"))}), new leader after ${s(v(r, "timeToNewLeaderSeconds"))}, ${n(v(r, "lostAckedWrites"))} acknowledged writes lost through HAProxy — ${r.verdict}`;
+  return `${link(r)}: ${n(v(r, "doubleWritableIntervals"))} interval(s) with two writable nodes (${s(v(r, "doubleWritableSeconds"))}), new leader after ${s(v(r, "timeToNewLeaderSeconds"))}, ${n(v(r, "lostAckedWrites"))} acknowledged writes lost through HAProxy — ${verdictLine(r)}`;
 }
 
 function isolation(r: RunResult): string {
-  return `${link(r)}: resynced by ${r.resyncMethod ?? "n/a"}, caught up ${s(v(r, "resyncCatchUpSeconds"))} after healing, peak lag ${bytes(v(r, "resyncPeakLagBytes"))}, primary's pg_wal peak ${bytes(v(r, "primaryPeakWalDirBytes"))} — ${r.verdict}`;
+  return `${link(r)}: resynced by ${r.resyncMethod ?? "n/a"}, caught up ${s(v(r, "resyncCatchUpSeconds"))} after healing, peak lag ${bytes(v(r, "resyncPeakLagBytes"))}, primary's pg_wal peak ${bytes(v(r, "primaryPeakWalDirBytes"))} — ${verdictLine(r)}`;
 }
 
 function dcs(r: RunResult): string {
-  return `${link(r)}: write availability ${r.writeAvailabilityPercent === undefined ? "n/a" : `${r.writeAvailabilityPercent.toFixed(1)} %`}, ${n(v(r, "failedWrites"))} failed writes, ${n(v(r, "patroniLeaderChanges"))} Patroni and ${n(v(r, "etcdLeaderChanges"))} etcd leader change(s), ${n(v(r, "lostAckedWrites"))} lost — ${r.verdict}`;
+  return `${link(r)}: write availability ${r.writeAvailabilityPercent === undefined ? "n/a" : `${r.writeAvailabilityPercent.toFixed(1)} %`}, ${n(v(r, "failedWrites"))} failed writes, ${n(v(r, "patroniLeaderChanges"))} Patroni and ${n(v(r, "etcdLeaderChanges"))} etcd leader change(s), ${n(v(r, "lostAckedWrites"))} lost — ${verdictLine(r)}`;
 }
 
 /** Markdown lines: one heading per question, one bullet per run that answers it. */

@@ -22,7 +22,7 @@ export interface PatroniSettings {
 export type MeasureKey =
   | "writeAvailability" | "writeUnavailabilitySeconds" | "lostAckedWrites" | "patroniLeaderChanges" | "timeToNewLeaderSeconds" | "failedWrites" | "doubleWritableIntervals"
   // Resync measures (recommend.ts): replicas that needed a full copy, and the primary's pg_wal peak.
-  | "replicaReinits" | "primaryWalPeakMiB";
+  | "replicaReinits" | "primaryWalGrowthMiB";
 
 export interface Goal {
   measure: MeasureKey;
@@ -155,7 +155,7 @@ export const CANDIDATES: Candidate[] = [
     experiment: "replica-long-isolation",
     variants: { a: "wal-too-small", b: "wal-retained" },
     goal: { measure: "replicaReinits", better: "lower", floor: 1 },
-    costs: [{ measure: "primaryWalPeakMiB", better: "lower", why: "the primary keeps every byte an absent member's slot holds: size pg_wal's disk for it, or cap it with max_slot_wal_keep_size" }],
+    costs: [{ measure: "primaryWalGrowthMiB", better: "lower", why: "the primary keeps every byte an absent member's slot holds: size pg_wal's disk for it, or cap it with max_slot_wal_keep_size" }],
     rationale: "the leader keeps a slot named after each member, also while that member is absent from the DCS, so the WAL it missed stays on the primary",
   },
 ];

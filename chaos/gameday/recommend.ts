@@ -20,7 +20,11 @@ export type AbRun = (exp: Experiment, side: "a" | "b", n: number) => Promise<Jou
 /** Resync measures the comparison report does not have: the game day's WAL-retention candidate judges by them. */
 const RESYNC_MEASURES: Partial<Record<MeasureKey, { label: string; unit: string; of: (m: ExperimentMetrics) => number | null }>> = {
   replicaReinits: { label: "Replicas reinitialized (full copy)", unit: "", of: (m) => (m.resync ? m.resync.verdicts.filter((v) => v.method === "reinit").length : null) },
-  primaryWalPeakMiB: { label: "Primary's pg_wal peak", unit: " MiB", of: (m) => (m.resync?.walDirPeak ? Math.round(m.resync.walDirPeak.bytes / 1048576) : null) },
+  // Growth, not the peak: pg_wal keeps what the previous run left until checkpoints recycle it (seen: both variants at 416 MiB).
+  primaryWalGrowthMiB: {
+    label: "Primary's pg_wal growth (peak − before the isolation)", unit: " MiB",
+    of: (m) => (m.resync?.walDirPeak && m.resync.walDirBefore ? Math.round((m.resync.walDirPeak.bytes - m.resync.walDirBefore.bytes) / 1048576) : null),
+  },
 };
 
 /** The measure's values over runs, with its label and unit (compare.ts computes them for comparisons too). */
