@@ -1,6 +1,8 @@
 // The runner's only way to touch faults: the chaos stack through Pulumi's Automation API.
 import { spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
+import { parseDocument } from "yaml";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import type { FaultSpec } from "../faults/spec";
 import type { Injection } from "../faults/resource";
@@ -62,11 +64,28 @@ export async function labOutputs(labStack: string): Promise<LabOutputs> {
   };
 }
 
-/** Writes config keys into the stack's settings file (what `pulumi config set` does, without a CLI run). */
-async function setStackConfig(stack: Stack, values: Record<string, string>): Promise<void> {
-  const settings = await stack.workspace.stackSettings(stack.name);
-  settings.config = { ...(settings.config ?? {}), ...values };
-  await stack.workspace.saveStackSettings(stack.name, settings);
+/** The stack's settings file, Pulumi.<stack>.yaml, in the project directory. */
+export const stackSettingsFile = (stack: Stack): string => path.join(stack.workspace.workDir, `Pulumi.${stack.name}.yaml`);
+
+/**
+ * Sets config keys (undefined: removes them) in the stack's settings file, as `pulumi config set` does,
+ * without a CLI run. The file is edited as a YAML document, so its comments and quoting stay as the user
+ * wrote them (the workspace's saveStackSettings rewrites the whole file); a missing file is created.
+ */
+export async function setStackConfig(stack: Stack, values: Record<string, unknown>): Promise<void> {
+  const file = stackSettingsFile(stack);
+  if (!fs.existsSync(file)) {
+    const settings = await stack.workspace.stackSettings(stack.name);
+    const config = Object.fromEntries(Object.entries({ ...(settings.config ?? {}), ...values }).filter(([, v]) => v !== undefined));
+    await stack.workspace.saveStackSettings(stack.name, { ...settings, config: config as typeof settings.config });
+    return;
+  }
+  const doc = parseDocument(fs.readFileSync(file, "utf8"));
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) doc.deleteIn(["config", key]);
+    else doc.setIn(["config", key], value);
+  }
+  fs.writeFileSync(file, doc.toString());
 }
 
 /** One CLI run on the stack with the Automation API's environment; a non-zero exit throws with its output. */

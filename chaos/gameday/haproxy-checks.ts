@@ -1,7 +1,8 @@
 // The lab's HAProxy check timing changed for a game-day A/B, through the lab stack's config and `pulumi up`.
 /** Changes the lab's HAProxy check timing for a game-day A/B, through the lab stack's config and `pulumi up`, and puts it back. */
 import { queryPostgres } from "../../components/lab/postgres";
-import { existingStack } from "../experiments/stacks";
+import * as fs from "fs";
+import { existingStack, setStackConfig, stackSettingsFile } from "../experiments/stacks";
 import type { ExperimentTarget } from "../experiments/target";
 import type { HaproxyTiming } from "./candidates";
 
@@ -20,16 +21,15 @@ export const haproxyConfigValue = (t: HaproxyTiming): string => JSON.stringify({
 /**
  * For a lab: the stack's `pgchaos:haproxy` set and the lab brought up (HAProxy's container is recreated
  * and the lab's readiness wait runs again), then a write through the read-write port before the next run.
- * The original value (or its absence) is put back by restore(). A user's own cluster: undefined — its
+ * restore() writes the settings file back byte for byte (comments included) and brings the lab up again. A user's own cluster: undefined — its
  * haproxy.cfg is theirs to change, so that A/B stays untested.
  */
 export function labHaproxyChanger(target: ExperimentTarget, inEffect: HaproxyTiming, log: (l: string) => void): HaproxyChanger | undefined {
   const labStack = target.labStack;
   if (!labStack) return undefined;
   let current = inEffect;
-  // The key's raw value in Pulumi.<stack>.yaml, put back as it was; null: absent; undefined: nothing changed yet.
-  let original: unknown;
-  let changed = false;
+  // The settings file's bytes before the first change (null: there was none), written back as they were.
+  let original: string | null | undefined;
   const up = async (what: string) => {
     const stack = await existingStack(labStack, `pulumi up -s ${labStack}`);
     const t0 = Date.now();
@@ -38,29 +38,22 @@ export function labHaproxyChanger(target: ExperimentTarget, inEffect: HaproxyTim
     await writableThroughHaproxy(target, 60_000);
     log(`[game day] HAProxy checks in effect after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   };
-  /** Sets the key in the stack's settings file (undefined: removes it) and returns what it held before. */
-  const setKey = async (value: unknown): Promise<unknown> => {
-    const stack = await existingStack(labStack, `pulumi up -s ${labStack}`);
-    const settings = await stack.workspace.stackSettings(labStack);
-    const config: Record<string, unknown> = { ...(settings.config ?? {}) };
-    const before = config[KEY];
-    if (value === undefined) delete config[KEY];
-    else config[KEY] = value;
-    await stack.workspace.saveStackSettings(labStack, { ...settings, config: config as typeof settings.config });
-    return before;
-  };
   return {
     async apply(t) {
       if (same(t, current)) return;
-      const before = await setKey(haproxyConfigValue(t));
-      if (!changed) { original = before; changed = true; }
+      const stack = await existingStack(labStack, `pulumi up -s ${labStack}`);
+      const file = stackSettingsFile(stack);
+      if (original === undefined) original = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
+      await setStackConfig(stack, { [KEY]: haproxyConfigValue(t) });
       current = t;
       await up(`inter ${t.interMs} ms, fall ${t.fall}, rise ${t.rise}`);
     },
     async restore() {
-      if (!changed) return;
-      await setKey(original);
-      changed = false;
+      if (original === undefined) return;
+      const stack = await existingStack(labStack, `pulumi up -s ${labStack}`);
+      if (original === null) fs.rmSync(stackSettingsFile(stack), { force: true });
+      else fs.writeFileSync(stackSettingsFile(stack), original);
+      original = undefined;
       current = inEffect;
       await up(`back to inter ${inEffect.interMs} ms, fall ${inEffect.fall}, rise ${inEffect.rise}`);
     },
