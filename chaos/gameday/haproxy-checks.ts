@@ -2,6 +2,7 @@
 /** Changes the lab's HAProxy check timing for a game-day A/B, through the lab stack's config and `pulumi up`, and puts it back. */
 import { queryPostgres } from "../../components/lab/postgres";
 import * as fs from "fs";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { existingStack, setStackConfig, stackSettingsFile } from "../experiments/stacks";
 import type { ExperimentTarget } from "../experiments/target";
 import type { HaproxyTiming } from "./candidates";
@@ -30,8 +31,10 @@ export function labHaproxyChanger(target: ExperimentTarget, inEffect: HaproxyTim
   let current = inEffect;
   // The settings file's bytes before the first change (null: there was none), written back as they were.
   let original: string | null | undefined;
+  let selected: Stack | undefined;
+  const labStackOf = async () => (selected ??= await existingStack(labStack, `pulumi up -s ${labStack}`));
   const up = async (what: string) => {
-    const stack = await existingStack(labStack, `pulumi up -s ${labStack}`);
+    const stack = await labStackOf();
     const t0 = Date.now();
     log(`[game day] HAProxy checks → ${what}: pulumi up -s ${labStack}`);
     await stack.up({ color: "never" });
@@ -41,7 +44,7 @@ export function labHaproxyChanger(target: ExperimentTarget, inEffect: HaproxyTim
   return {
     async apply(t) {
       if (same(t, current)) return;
-      const stack = await existingStack(labStack, `pulumi up -s ${labStack}`);
+      const stack = await labStackOf();
       const file = stackSettingsFile(stack);
       if (original === undefined) original = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
       await setStackConfig(stack, { [KEY]: haproxyConfigValue(t) });
@@ -50,7 +53,7 @@ export function labHaproxyChanger(target: ExperimentTarget, inEffect: HaproxyTim
     },
     async restore() {
       if (original === undefined) return;
-      const stack = await existingStack(labStack, `pulumi up -s ${labStack}`);
+      const stack = await labStackOf();
       if (original === null) fs.rmSync(stackSettingsFile(stack), { force: true });
       else fs.writeFileSync(stackSettingsFile(stack), original);
       original = undefined;

@@ -73,8 +73,8 @@ export type CostRuns = Map<string, { a: Journal[]; b: Journal[] }>;
 
 /** The recommendation from an A/B's runs: the goal judged, each cost judged, the claim written from the numbers. */
 export function conclude(c: Candidate, because: Finding[], s: { a: Record<string, unknown>; b: Record<string, unknown> }, expId: string, a: Journal[], b: Journal[], costRuns: CostRuns): RecommendationResult {
-  const judgement = judgeAb(c.goal, measureValues(a, c.goal.measure), measureValues(b, c.goal.measure));
-  const goal = measureValues([...a, ...b], c.goal.measure);
+  const goal = measureValues(a, c.goal.measure);
+  const judgement = judgeAb(c.goal, goal, measureValues(b, c.goal.measure));
   const costs: NonNullable<RecommendationResult["costs"]> = [];
   const runs = [...reportLinks(a), ...reportLinks(b)];
   for (const [, r] of costRuns) runs.push(...reportLinks(r.a), ...reportLinks(r.b));
@@ -82,8 +82,8 @@ export function conclude(c: Candidate, because: Finding[], s: { a: Record<string
     const id = cost.experiment ?? expId;
     const { a: ca, b: cb } = costRuns.get(id) ?? (id === expId ? { a, b } : { a: [], b: [] });
     if (ca.length === 0 || cb.length === 0) continue;
-    const j = judgeAb({ measure: cost.measure, better: cost.better, floor: 0 }, measureValues(ca, cost.measure), measureValues(cb, cost.measure));
     const mv = measureValues(ca, cost.measure);
+    const j = judgeAb({ measure: cost.measure, better: cost.better, floor: 0 }, mv, measureValues(cb, cost.measure));
     costs.push({ measure: mv.label, unit: mv.unit.trim(), experiment: id, a: j.a, b: j.b, decision: j.decision, why: cost.why });
   }
   const status = recommendationStatus(judgement);
