@@ -1,4 +1,5 @@
 // Samplers of the cluster's own view while a run goes: Patroni /cluster, etcd status, HAProxy stats.
+import { fetchBounded } from "../../components/lab/http";
 import type { ClusterSample, EtcdSample, HaproxySample, PatroniMemberSample } from "../checkers/journal";
 
 /**
@@ -13,13 +14,14 @@ export interface ObserverEndpoints {
   haproxyStats?: string;
 }
 
-const timeout = (ms: number) => AbortSignal.timeout(ms);
+/** The answer's status and JSON body, within the budget (a body read can otherwise hang: components/lab/http.ts). */
+const postOrGet = <T>(url: string, init: RequestInit, budgetMs: number) =>
+  fetchBounded(url, init, budgetMs, async (res) => ({ ok: res.ok, body: (await res.json()) as T }));
 
 async function samplePatroni(observer: string, url: string, budgetMs: number): Promise<ClusterSample> {
   const at = Date.now();
   try {
-    const res = await fetch(`${url}/cluster`, { signal: timeout(budgetMs) });
-    const body = (await res.json()) as { members?: Array<Record<string, unknown>> };
+    const { ok, body } = await postOrGet<{ members?: Array<Record<string, unknown>> }>(`${url}/cluster`, {}, budgetMs);
     const members: PatroniMemberSample[] = (body.members ?? []).map((m) => ({
       name: String(m.name),
       role: String(m.role),
@@ -28,7 +30,7 @@ async function samplePatroni(observer: string, url: string, budgetMs: number): P
       lagBytes: typeof m.lag === "number" ? m.lag : undefined,
       tags: m.tags && typeof m.tags === "object" ? (m.tags as Record<string, unknown>) : undefined,
     }));
-    return { at, observer, ok: res.ok, members };
+    return { at, observer, ok, members };
   } catch {
     return { at, observer, ok: false, members: [] };
   }
@@ -38,8 +40,7 @@ async function samplePatroni(observer: string, url: string, budgetMs: number): P
 async function etcdNames(urls: string[], budgetMs: number): Promise<Map<string, string>> {
   for (const url of urls) {
     try {
-      const res = await fetch(`${url}/v3/cluster/member/list`, { method: "POST", body: "{}", signal: timeout(budgetMs) });
-      const body = (await res.json()) as { members: Array<{ ID: string; name: string }> };
+      const { body } = await postOrGet<{ members: Array<{ ID: string; name: string }> }>(`${url}/v3/cluster/member/list`, { method: "POST", body: "{}" }, budgetMs);
       return new Map(body.members.map((m) => [m.ID, m.name]));
     } catch {
       // try the next member
@@ -51,10 +52,9 @@ async function etcdNames(urls: string[], budgetMs: number): Promise<Map<string, 
 async function sampleEtcd(member: string, url: string, names: Map<string, string>, budgetMs: number): Promise<EtcdSample> {
   const at = Date.now();
   try {
-    const res = await fetch(`${url}/v3/maintenance/status`, { method: "POST", body: "{}", signal: timeout(budgetMs) });
-    const body = (await res.json()) as { leader?: string; raftTerm?: string; header?: { raft_term?: string } };
+    const { ok, body } = await postOrGet<{ leader?: string; raftTerm?: string; header?: { raft_term?: string } }>(`${url}/v3/maintenance/status`, { method: "POST", body: "{}" }, budgetMs);
     const leaderId = body.leader && body.leader !== "0" ? body.leader : undefined;
-    return { at, member, ok: res.ok, leader: leaderId ? names.get(leaderId) ?? leaderId : undefined, raftTerm: Number(body.raftTerm ?? body.header?.raft_term ?? NaN) || undefined };
+    return { at, member, ok, leader: leaderId ? names.get(leaderId) ?? leaderId : undefined, raftTerm: Number(body.raftTerm ?? body.header?.raft_term ?? NaN) || undefined };
   } catch {
     return { at, member, ok: false };
   }
@@ -75,8 +75,7 @@ export function parseHaproxyCsv(csv: string): Record<string, string> {
 async function sampleHaproxy(url: string, budgetMs: number): Promise<HaproxySample> {
   const at = Date.now();
   try {
-    const res = await fetch(`${url}/stats;csv`, { signal: timeout(budgetMs) });
-    return { at, servers: parseHaproxyCsv(await res.text()) };
+    return { at, servers: parseHaproxyCsv(await fetchBounded(`${url}/stats;csv`, {}, budgetMs, (res) => res.text())) };
   } catch {
     return { at, servers: {} };
   }

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Journal } from "../checkers/journal";
 import { gridStart, serverPanelQueries, stepSeconds, toSeries, type PanelQuery, type PanelResult, type ServerSideRecord } from "../checkers/server-panels";
+import { fetchBounded } from "../../components/lab/http";
 
 /**
  * Runs the server-side panels' PromQL against Prometheus' HTTP API (query_range over the run window)
@@ -24,10 +25,10 @@ async function queryRange(prometheus: string, q: PanelQuery, window: { start: nu
   // Whole seconds: Prometheus evaluates at start + k × step, and the series are read back on that grid.
   const params = new URLSearchParams({ query: q.promql, start: String(gridStart(window)), end: String(Math.floor(window.end / 1000)), step: String(window.stepSeconds) });
   try {
-    const res = await fetch(`${prometheus}/api/v1/query_range`, { method: "POST", body: params, signal: AbortSignal.timeout(TIMEOUT_MS) });
-    const parsed = rangeResponse.safeParse(await res.json().catch(() => ({})));
-    if (!parsed.success) return { ...q, series: [], missing: `Prometheus answered HTTP ${res.status} with an unexpected body` };
-    if (parsed.data.status !== "success" || !parsed.data.data) return { ...q, series: [], missing: `Prometheus refused the query: ${parsed.data.error ?? `HTTP ${res.status}`}` };
+    const { status, body } = await fetchBounded(`${prometheus}/api/v1/query_range`, { method: "POST", body: params }, TIMEOUT_MS, async (res) => ({ status: res.status, body: await res.json().catch(() => ({})) }));
+    const parsed = rangeResponse.safeParse(body);
+    if (!parsed.success) return { ...q, series: [], missing: `Prometheus answered HTTP ${status} with an unexpected body` };
+    if (parsed.data.status !== "success" || !parsed.data.data) return { ...q, series: [], missing: `Prometheus refused the query: ${parsed.data.error ?? `HTTP ${status}`}` };
     const series = toSeries(parsed.data.data.result, q.seriesLabels, window);
     return series.length === 0 ? { ...q, series, missing: `no series over the run window: ${q.ifEmpty}` } : { ...q, series };
   } catch (e) {

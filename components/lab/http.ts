@@ -1,6 +1,31 @@
+// The program's HTTP reads: the whole exchange (headers and body) bounded in time by a referenced timer.
+
+/**
+ * Fetches `url` and reads its answer with `read`, all within `timeoutMs`. The bound is a referenced timer
+ * raced against headers and body together: after an abort during the body read, `res.json()` can stay
+ * pending forever (nodejs/node#56917), and AbortSignal.timeout's timer does not keep node alive
+ * (nodejs/node#46417) — a process then exits 0 with its work unfinished (seen in the lab's readiness wait).
+ */
+export async function fetchBounded<T>(url: string, init: RequestInit, timeoutMs: number, read: (res: Response) => Promise<T>, fetchImpl: typeof fetch = fetch): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`${init.method ?? "GET"} ${url}: no complete answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([fetchImpl(url, { ...init, signal: controller.signal }).then(read), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 // The one JSON fetch of the program: bounded in time; an HTTP error status is an error naming method, URL and status.
 export async function getJson<T = any>(url: string, init: RequestInit = {}, timeoutMs = 2000, fetchImpl: typeof fetch = fetch): Promise<T> {
-  const res = await fetchImpl(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`${init.method ?? "GET"} ${url}: HTTP ${res.status} ${(await res.text().catch(() => "")).slice(0, 200)}`.trimEnd());
-  return (await res.json()) as T;
+  return fetchBounded(url, init, timeoutMs, async (res) => {
+    if (!res.ok) throw new Error(`${init.method ?? "GET"} ${url}: HTTP ${res.status} ${(await res.text().catch(() => "")).slice(0, 200)}`.trimEnd());
+    return (await res.json()) as T;
+  }, fetchImpl);
 }
