@@ -1,6 +1,6 @@
 // Direct per-node probes (never through HAProxy) for split-brain runs, and the Patroni dynamic config helpers.
 import { Client } from "pg";
-import { getJson } from "../../components/lab/http";
+import { fetchBounded, getJson } from "../../components/lab/http";
 import { connectPostgres, endPostgres, queryPostgres, type PostgresCredentials } from "../../components/lab/postgres";
 import type { PrimaryProbeSample } from "../checkers/single-primary";
 
@@ -132,11 +132,10 @@ export async function getPatroniConfig(restUrl: string): Promise<PatroniDynamicC
 }
 
 export async function patchPatroniConfig(restUrl: string, patch: PatroniDynamicConfig): Promise<PatroniDynamicConfig> {
-  const res = await fetch(`${restUrl}/config`, {
-    method: "PATCH", body: JSON.stringify(patch), headers: { "content-type": "application/json" }, signal: AbortSignal.timeout(10_000),
+  return fetchBounded(`${restUrl}/config`, { method: "PATCH", body: JSON.stringify(patch), headers: { "content-type": "application/json" } }, 10_000, async (res) => {
+    if (!res.ok) throw new Error(`PATCH ${restUrl}/config ${JSON.stringify(patch)}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+    return (await res.json()) as PatroniDynamicConfig;
   });
-  if (!res.ok) throw new Error(`PATCH ${restUrl}/config ${JSON.stringify(patch)}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
-  return (await res.json()) as PatroniDynamicConfig;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -1,5 +1,5 @@
 // The method's steps as the runner executes them: inject, recover, waits, WAL generation, reinit-if-stuck.
-import { getJson } from "../../components/lab/http";
+import { fetchBounded, getJson } from "../../components/lab/http";
 import type { Journal } from "../checkers/journal";
 import type { ResyncRecord } from "../checkers/resync";
 import type { FaultSpec } from "../faults/spec";
@@ -149,8 +149,8 @@ async function reinitIfStuckStep(step: Extract<MethodStep, { action: "reinit-if-
       return body.xlog?.received_location ?? body.xlog?.replayed_location;
     },
     reinitialize: async (name) => {
-      const res = await fetch(`${rest(name)}/reinitialize`, { method: "POST", body: JSON.stringify({ force: true }), headers: { "content-type": "application/json" }, signal: AbortSignal.timeout(10_000) });
-      return { status: res.status, body: await res.text() };
+      return fetchBounded(`${rest(name)}/reinitialize`, { method: "POST", body: JSON.stringify({ force: true }), headers: { "content-type": "application/json" } }, 10_000,
+        async (res) => ({ status: res.status, body: await res.text() }));
     },
   });
 }
