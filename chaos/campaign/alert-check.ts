@@ -80,7 +80,7 @@ const gapMs = (evaluationSeconds: number | undefined) => 3 * (evaluationSeconds 
 export function alertEpisodes(series: MatrixSeries[], maxGapMs: number): AlertEpisode[] {
   const out: AlertEpisode[] = [];
   for (const s of series) {
-    const { alertstate: _s, ...labels } = s.metric;
+    const { alertstate: _s, __name__: _n, ...labels } = s.metric;
     const times = s.values.map(([t]) => t * 1000).sort((a, b) => a - b);
     let start = times[0];
     for (let i = 1; i <= times.length; i++) {

@@ -4,7 +4,25 @@ import type { CampaignAlertCheck, WindowAlertStatus } from "./alert-check";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const s1 = (n: number | null | undefined) => (n === null || n === undefined ? "—" : `${n.toFixed(1)} s`);
-const labelText = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",");
+const labelText = (labels: Record<string, string>) => Object.entries(labels).filter(([k]) => k !== "alertname" && k !== "severity").map(([k, v]) => `${k}=${v}`).join(",");
+
+/** Unexplained episodes grouped by alert, labels and reason: a flapping alert is one row with its count. */
+function unexplainedRows(check: Extract<CampaignAlertCheck, { ran: true }>, zero: number): string[][] {
+  const groups = new Map<string, typeof check.unexplained>();
+  for (const u of check.unexplained) {
+    const key = `${u.alert}\u0000${labelText(u.labels)}\u0000${u.why.replace(/ \(.*\)$/, "")}`;
+    groups.set(key, [...(groups.get(key) ?? []), u]);
+  }
+  return [...groups.values()].map((g) => [g[0].alert, labelText(g[0].labels), String(g.length), s1((g[0].start - zero) / 1000), s1(g.reduce((a, u) => a + (u.end - u.start), 0) / 1000), g[0].why]);
+}
+
+/** One line for the console: the verdicts by status and the unexplained episodes, or why the check did not run. */
+export function alertSummaryLine(check: CampaignAlertCheck): string {
+  if (!check.ran) return `alert check did not run: ${check.reason}`;
+  const counts = new Map<string, number>();
+  for (const v of check.windows.flatMap((w) => w.verdicts)) counts.set(v.status, (counts.get(v.status) ?? 0) + 1);
+  return `alerts read ${check.afterTheRun ? "after the run" : "at the end of the run"} (${iso(check.readAt)}): ${check.windows.length} fault windows, expected alerts ${[...counts].map(([k, n]) => `${n} ${k}`).join(", ") || "none"}; ${check.unexplained.length} firing episode(s) no fault explains`;
+}
 
 /** Statuses that are anomalies (missing or late); the others are judged fine or cannot be judged. */
 export const FAILING_ALERT_STATUSES: WindowAlertStatus[] = ["missing", "not fired", "late"];
@@ -35,7 +53,7 @@ export function alertSection(check: CampaignAlertCheck, zero: number): string[] 
     ...(none.length ? ["Windows with no expected alert (no catalog experiment of that shape expects one):", "", ...none.map((w) => `- ${w.fault} (${w.label}): ${w.why}`), ""] : []),
     "### Alerts no fault explains", "",
     check.unexplained.length
-      ? markdownTable(["alert", "labels", "began (s)", "lasted", "why"], check.unexplained.map((u) => [u.alert, labelText(Object.fromEntries(Object.entries(u.labels).filter(([k]) => k !== "alertname"))), s1((u.start - zero) / 1000), s1((u.end - u.start) / 1000), u.why]))
+      ? [`Listed, not counted as anomalies (an alert from the machine's own load says more about the host than about the cluster): ${check.unexplained.length} episode(s).`, "", markdownTable(["alert", "labels", "episodes", "first began (s)", "firing in total", "why (first episode)"], unexplainedRows(check, zero))].join("\n")
       : "None: every firing episode began while a fault was active, or while the cluster healed from one (within the alert's bound).",
     "",
   ];

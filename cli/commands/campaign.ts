@@ -6,6 +6,7 @@ import { analyzeCampaign } from "../../chaos/campaign/analysis";
 import { CampaignFileError, campaignSchema, parseCampaign, type Campaign } from "../../chaos/campaign/definition";
 import { CampaignTargetError, runCampaign } from "../../chaos/campaign/execute";
 import { planCampaign, scheduleHash, type Schedule } from "../../chaos/campaign/plan";
+import { alertSummaryLine } from "../../chaos/campaign/alert-report";
 import { catalogExpectations, readRunAlerts, ReanalysisError, reanalyzeRun } from "../../chaos/campaign/reanalyze";
 import { campaignResults, publishCampaign } from "../../chaos/campaign/report";
 import { abortOnInterrupt, EXIT, makeLog, selectTarget, targetOptions, type TargetOptions } from "../common";
@@ -52,8 +53,7 @@ async function reanalyzeCommand(program: Command, dir: string, opts: CampaignOpt
     throw e;
   }
   const { results: r, report, changed } = done;
-  const check = r.analysis.alerts;
-  log(check.ran ? `[reanalyze] alerts read ${new Date(check.readAt).toISOString()}: ${check.windows.length} fault windows, ${check.windows.reduce((a, w) => a + w.verdicts.length, 0)} expected alerts, ${check.unexplained.length} unexplained` : `[reanalyze] the alert check did not run: ${check.reason}`);
+  log(`[reanalyze] ${alertSummaryLine(r.analysis.alerts)}`);
   for (const line of changed) log(`[reanalyze] WARNING ${line}`);
   for (const a of r.analysis.anomalies) log(`[campaign] ANOMALY ${a.type}: ${a.summary} — faults active: ${a.activeFaults.join(" + ")}`);
   log(`[reanalyze] ${r.analysis.status}${r.analysis.reasons.length ? ` (${r.analysis.reasons.join("; ")})` : ""}: ${r.analysis.anomalies.length} anomalies; ${path.relative(process.cwd(), report)}; exit code ${r.exitCode}`);
@@ -102,6 +102,7 @@ export function registerCampaign(program: Command): void {
       const results = campaignResults(run, analysis, path.relative(process.cwd(), path.resolve(file)), runId);
       if (abort.signal.aborted && results.exitCode === 0) results.exitCode = EXIT.invalid;
       const report = await publishCampaign(results, { journal: run.journal, alerts }, path.join(opts.out, runId));
+      log(`[campaign] ${alertSummaryLine(analysis.alerts)}`);
       for (const a of analysis.anomalies) log(`[campaign] ANOMALY ${a.type}: ${a.summary} — faults active: ${a.activeFaults.join(" + ")}`);
       log(`[campaign] ${analysis.status}${analysis.reasons.length ? ` (${analysis.reasons.join("; ")})` : ""}: ${analysis.faults.filter((f) => f.activeFrom !== undefined).length}/${schedule.faults.length} faults injected, ${analysis.anomalies.length} anomalies; ${path.relative(process.cwd(), report)}; exit code ${results.exitCode}`);
       if (opts.output === "json") console.log(JSON.stringify(results, null, 2));
