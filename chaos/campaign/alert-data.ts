@@ -99,12 +99,17 @@ export async function readAlertData(monitoring: MonitoringEndpoints | undefined,
   } catch (e) {
     settingsError = (e as Error).message;
   }
+  let series: MatrixSeries[];
   try {
-    const series = await firingAlertSamples(monitoring.prometheus, range.from, range.to);
+    series = await firingAlertSamples(monitoring.prometheus, range.from, range.to);
+  } catch (e) {
+    return { unavailable: `Prometheus at ${monitoring.prometheus} unreachable or refused the ALERTS query: ${(e as Error).message}`, readAt };
+  }
+  try {
     const notifications = await storedNotifications(monitoring.receiver, range);
     return { readAt, afterTheRun, prometheus: monitoring.prometheus, receiver: monitoring.receiver, from: range.from, to: range.to, settings, settingsError, series, notifications };
   } catch (e) {
-    return { unavailable: `monitoring unreachable: ${(e as Error).message}`, readAt };
+    return { unavailable: `the alert receiver at ${monitoring.receiver} unreachable: ${(e as Error).message}`, readAt };
   }
 }
 
