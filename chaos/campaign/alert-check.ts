@@ -125,8 +125,7 @@ function judgeInWindow(a: ExpectedWindowAlert, w: { from: number; to: number }, 
 }
 
 /** The first /cluster sample from `after` on in which every member is caught up (the healing after a fault). */
-function healedAt(j: Journal, after: number): number | undefined {
-  const names = new Set(j.cluster.flatMap((s) => s.members.map((x) => x.name)));
+function healedAt(j: Journal, names: Set<string>, after: number): number | undefined {
   return j.cluster.find((s) => s.ok && s.at >= after && s.members.some((x) => x.role === "leader") && laggingMembers(s, names).length === 0)?.at;
 }
 
@@ -135,7 +134,8 @@ function unexplainedEpisodes(episodes: AlertEpisode[], input: AlertCheckInput, s
   const { journal: j, faults } = input;
   const slackMs = (settings?.scrapeIntervalSeconds ?? 0) * 1000;
   const injected = faults.filter((f) => f.activeFrom !== undefined);
-  const healed = new Map(injected.map((f) => [f.name, healedAt(j, f.activeTo ?? j.endedAt) ?? j.endedAt]));
+  const names = new Set(j.cluster.flatMap((s) => s.members.map((x) => x.name)));
+  const healed = new Map(injected.map((f) => [f.name, healedAt(j, names, f.activeTo ?? j.endedAt) ?? j.endedAt]));
   const out: UnexplainedAlert[] = [];
   for (const e of episodes.filter((x) => x.end >= j.startedAt && x.start <= j.endedAt)) {
     const bound = (alertBound(e.alert, settings).seconds ?? 0) * 1000;
