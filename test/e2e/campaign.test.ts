@@ -26,6 +26,7 @@ describe("campaign: a short seeded campaign on a real lab", () => {
     lab.up();
     cli = run("npx", ["pgchaos", "campaign", FILE, "--lab-stack", lab.name, "--out", out, "-o", "json"], { timeoutMs: 1_500_000 });
     chaos = new TestStack(`${lab.name}-chaos`);
+    if (!cli.stdout.trim()) throw new Error(`pgchaos campaign printed no results (exit ${cli.status}):\n${cli.stderr.slice(-3000)}`);
     r = JSON.parse(cli.stdout) as CampaignResults;
   }, 2_400_000);
 
