@@ -47,7 +47,11 @@ function readJson<T>(file: string): T {
 
 /** The campaign as it ran: from results.json, or (older results) its file re-read with the run's seed and duration, checked against the recorded schedule. */
 export function campaignOf(r: CampaignResults): Campaign {
-  if (r.definition) return campaignSchema.parse(r.definition);
+  if (r.definition) {
+    const checked = campaignSchema.safeParse(r.definition);
+    if (!checked.success) throw new ReanalysisError(`results.json: its campaign definition no longer validates: ${checked.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    return checked.data;
+  }
   if (!fs.existsSync(r.file)) throw new ReanalysisError(`results.json has no campaign definition and its file ${r.file} is not here (run from the directory the campaign ran in)`);
   const parsed = parseCampaign(fs.readFileSync(r.file, "utf8"), r.file);
   const c = campaignSchema.parse({ ...parsed, seed: r.seed, durationSeconds: r.schedule.durationSeconds });

@@ -98,7 +98,7 @@ export function renderCampaignReport(r: CampaignResults, chartFile: string): str
     ...(a.reasons.length ? ["", ...a.reasons.map((x) => `- ${x}`)] : []), "",
     ...(r.reanalysis ? [`Re-analysis of ${r.reanalysis.of}, made ${r.reanalysis.at}: the same journal and checkers, plus the alerts read from the lab's monitoring after the run (the original report is kept beside this one).`, ""] : []),
     "## Anomalies", "",
-    a.anomalies.length ? markdownTable(["at", "type", "what", "faults active then"], a.anomalies.map((x) => [new Date(x.at).toISOString().slice(11, 23), x.type, x.summary, x.activeFaults.join(" + ")])) : `None: no acknowledged write lost, no unexpected row, never two writable primaries, every cycle within its unavailability bound and caught up${a.alerts.ran ? ", no expected alert missing or late, no alert without a fault to explain it" : " (alerts not checked: see below)"}.`, "",
+    a.anomalies.length ? markdownTable(["at", "type", "what", "faults active then"], a.anomalies.map((x) => [new Date(x.at).toISOString().slice(11, 23), x.type, x.summary, x.activeFaults.join(" + ")])) : `None: no acknowledged write lost, no unexpected row, never two writable primaries, every cycle within its unavailability bound and caught up${a.alerts.ran ? ", no expected alert missing or late" : " (alerts not checked: see below)"}.`, "",
     ...alertSection(a.alerts, r.scheduleStartedAt ?? Date.parse(r.startedAt)),
     "## Per fault combination", "",
     markdownTable(["combination (role-level)", "cycles", "worst time without an acknowledged write", "lost writes", "two-primary intervals", "cycles not caught up"],
