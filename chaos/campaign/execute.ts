@@ -31,6 +31,8 @@ export interface CampaignRun {
   toggles: ToggleRecord[];
   /** When the schedule's second 0 fell (epoch ms), once the steady state before had held. */
   scheduleStartedAt?: number;
+  /** The target's monitoring, where the alert checker reads the run's alerts (undefined: monitoring off). */
+  monitoring?: ExperimentTarget["monitoring"];
 }
 
 /** The campaign as an experiment: one inject or recover step per toggle, then wait for a healthy cluster. */
@@ -126,7 +128,7 @@ export async function runCampaign(c: Campaign, schedule: Schedule, opts: Campaig
     return specs.length ? { action: "inject", faults: specs } : { action: "wait", seconds: 0 };
   };
   const journal = await runExperiment(campaignExperiment(c, schedule), { target: opts.target, log: opts.log, abortSignal: opts.abortSignal, prepareStep });
-  return { ...run, journal };
+  return { ...run, journal, monitoring: target.monitoring };
 }
 
 export class CampaignTargetError extends Error {}

@@ -6,6 +6,8 @@ import { renderSvg } from "../report/charts";
 import { markdownTable } from "../report/table";
 import { RESULTS_SCHEMA_VERSION } from "../gameday/results";
 import type { CampaignAnalysis } from "./analysis";
+import { alertSection } from "./alert-report";
+import type { Campaign } from "./definition";
 import type { CampaignRun, ToggleRecord } from "./execute";
 import { scheduleHash, type Schedule } from "./plan";
 
@@ -18,6 +20,8 @@ export interface CampaignResults {
   title: string;
   file: string;
   seed: number;
+  /** The campaign as run (file, --seed and --duration applied): a re-analysis needs its bounds. Older results lack it. */
+  definition?: Campaign;
   scheduleHash: string;
   rerun: string;
   target: string;
@@ -31,6 +35,8 @@ export interface CampaignResults {
   faultWatch?: { checks: number; effectChecks: number; maxGapMs: number; events: number };
   notes: string[];
   exitCode: number;
+  /** Set on a re-analysis: when, and the results it re-analysed (kept unchanged beside it). */
+  reanalysis?: { at: string; of: string };
 }
 
 export const EXIT_FOR_STATUS = { PASS: 0, FAIL: 1, INVALID: 3 } as const;
@@ -38,7 +44,7 @@ export const EXIT_FOR_STATUS = { PASS: 0, FAIL: 1, INVALID: 3 } as const;
 export function campaignResults(run: CampaignRun, analysis: CampaignAnalysis, file: string, runId: string): CampaignResults {
   const j = run.journal;
   return {
-    schemaVersion: RESULTS_SCHEMA_VERSION, mode: "campaign", runId, campaign: run.campaign.id, title: run.campaign.title, file, seed: run.campaign.seed,
+    schemaVersion: RESULTS_SCHEMA_VERSION, mode: "campaign", runId, campaign: run.campaign.id, title: run.campaign.title, file, seed: run.campaign.seed, definition: run.campaign,
     scheduleHash: scheduleHash(run.schedule), rerun: `pgchaos campaign ${file} --seed ${run.campaign.seed} --duration ${run.campaign.durationSeconds}`, target: j.target ?? "",
     startedAt: new Date(j.startedAt).toISOString(), endedAt: new Date(j.endedAt).toISOString(), wallSeconds: Math.round((j.endedAt - j.startedAt) / 1000),
     scheduleStartedAt: run.scheduleStartedAt, schedule: run.schedule, toggles: run.toggles, analysis,
@@ -90,8 +96,10 @@ export function renderCampaignReport(r: CampaignResults, chartFile: string): str
     `**Seed ${r.seed}**, schedule ${r.scheduleHash}: rerun with \`${r.rerun}\` (\`--plan-only\` prints the same schedule without touching the lab).`, "",
     `${r.schedule.faults.length} faults planned in ${r.schedule.cycles} cycles over ${r.schedule.durationSeconds} s (${r.schedule.toggles.length} toggles); ${injected.length} injected and ${injected.filter((f) => f.activeTo !== undefined).length} recovered, ${a.faults.filter((f) => f.skipped).length} skipped or not reached.`,
     ...(a.reasons.length ? ["", ...a.reasons.map((x) => `- ${x}`)] : []), "",
+    ...(r.reanalysis ? [`Re-analysis of ${r.reanalysis.of}, made ${r.reanalysis.at}: the same journal and checkers, plus the alerts read from the lab's monitoring after the run (the original report is kept beside this one).`, ""] : []),
     "## Anomalies", "",
-    a.anomalies.length ? markdownTable(["at", "type", "what", "faults active then"], a.anomalies.map((x) => [new Date(x.at).toISOString().slice(11, 23), x.type, x.summary, x.activeFaults.join(" + ")])) : "None: no acknowledged write lost, no unexpected row, never two writable primaries, every cycle within its unavailability bound and caught up.", "",
+    a.anomalies.length ? markdownTable(["at", "type", "what", "faults active then"], a.anomalies.map((x) => [new Date(x.at).toISOString().slice(11, 23), x.type, x.summary, x.activeFaults.join(" + ")])) : `None: no acknowledged write lost, no unexpected row, never two writable primaries, every cycle within its unavailability bound and caught up${a.alerts.ran ? ", no expected alert missing or late" : " (alerts not checked: see below)"}.`, "",
+    ...alertSection(a.alerts, r.scheduleStartedAt ?? Date.parse(r.startedAt)),
     "## Per fault combination", "",
     markdownTable(["combination (role-level)", "cycles", "worst time without an acknowledged write", "lost writes", "two-primary intervals", "cycles not caught up"],
       a.combinations.map((c) => [c.combination, String(c.cycles), `${s1(c.worstUnavailabilitySeconds)} s`, String(c.lostWrites), String(c.twoPrimaryIntervals), String(c.notCaughtUp)])), "",
@@ -117,14 +125,17 @@ function coverageText(r: CampaignResults): string {
   ].join("\n");
 }
 
-/** Writes <dir>/<run-id>/campaign.md, results.json, journal.json and timeline.svg. */
-export async function publishCampaign(r: CampaignResults, journal: unknown, reportsDir: string): Promise<string> {
-  const dir = path.join(reportsDir, r.runId);
+/**
+ * Writes the run directory's campaign<suffix>.md, results<suffix>.json, timeline<suffix>.svg, and journal.json and
+ * alerts<suffix>.json when given. A re-analysis passes a suffix and no journal: the original files stay as they were.
+ */
+export async function publishCampaign(r: CampaignResults, data: { journal?: unknown; alerts?: unknown }, dir: string, suffix = ""): Promise<string> {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "results.json"), `${JSON.stringify(r, null, 2)}\n`);
-  fs.writeFileSync(path.join(dir, "journal.json"), JSON.stringify(journal));
-  fs.writeFileSync(path.join(dir, "timeline.svg"), await renderSvg(timelineSpec(r)));
-  const file = path.join(dir, "campaign.md");
-  fs.writeFileSync(file, renderCampaignReport(r, "timeline.svg"));
+  fs.writeFileSync(path.join(dir, `results${suffix}.json`), `${JSON.stringify(r, null, 2)}\n`);
+  if (data.journal) fs.writeFileSync(path.join(dir, "journal.json"), JSON.stringify(data.journal));
+  if (data.alerts) fs.writeFileSync(path.join(dir, `alerts${suffix}.json`), JSON.stringify(data.alerts));
+  fs.writeFileSync(path.join(dir, `timeline${suffix}.svg`), await renderSvg(timelineSpec(r)));
+  const file = path.join(dir, `campaign${suffix}.md`);
+  fs.writeFileSync(file, renderCampaignReport(r, `timeline${suffix}.svg`));
   return file;
 }

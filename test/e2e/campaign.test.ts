@@ -26,6 +26,7 @@ describe("campaign: a short seeded campaign on a real lab", () => {
     lab.up();
     cli = run("npx", ["pgchaos", "campaign", FILE, "--lab-stack", lab.name, "--out", out, "-o", "json"], { timeoutMs: 1_500_000 });
     chaos = new TestStack(`${lab.name}-chaos`);
+    if (!cli.stdout.trim()) throw new Error(`pgchaos campaign printed no results (exit ${cli.status}):\n${cli.stderr.slice(-3000)}`);
     r = JSON.parse(cli.stdout) as CampaignResults;
   }, 2_400_000);
 
@@ -92,5 +93,20 @@ describe("campaign: a short seeded campaign on a real lab", () => {
     expect(r.analysis.cycles.at(-1)!.to).toBeGreaterThan(lastDone);
     expect(r.analysis.combinations.reduce((a, x) => a + x.cycles, 0)).toBe(r.schedule.cycles);
     for (const a of r.analysis.anomalies) expect(a.activeFaults.length).toBeGreaterThan(0);
+  });
+
+  it("the alert checker read the lab's monitoring over the whole run and judged every injected fault's window", () => {
+    const check = r.analysis.alerts;
+    if (!check.ran) throw new Error(`the alert check did not run: ${check.reason}`);
+    expect(check.from).toBeLessThan(r.toggles[0].preparedAt);
+    expect(check.to).toBeGreaterThanOrEqual(Date.parse(r.endedAt));
+    expect(check.windows.map((w) => w.fault).sort()).toEqual(r.analysis.faults.filter((f) => f.activeFrom !== undefined).map((f) => f.name).sort());
+    // The killed primary of cycle 0 (seed 13) raises primary-crash's alerts; each is judged against a known bound.
+    const kill = check.windows.find((w) => w.fault === "c0-0-kill")!;
+    expect(kill.catalog).toBe("primary-crash");
+    expect(kill.verdicts.map((v) => v.alert).sort()).toEqual(["PatroniLeaderChanged", "PostgresDown", "TargetDown"]);
+    for (const v of kill.verdicts) expect(v.boundSeconds, v.alert).toBeGreaterThan(0);
+    expect(check.episodes).toBeGreaterThan(0);
+    expect(check.notifications).toBeGreaterThan(0);
   });
 });
