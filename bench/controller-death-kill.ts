@@ -30,6 +30,8 @@ export interface Killed {
   timeline: RunTimeline;
   /** The controller's exit code (null when killed). */
   exitCode: number | null;
+  /** It printed its closing line (the runner's "N experiment(s) in", pulumi's "Duration:"), whatever its verdict. */
+  ranToItsEnd: boolean;
   /** Still watching after the kill: an inject the kill did not stop arms later; the revert ends it. */
   arming: ArmingWatch;
   /** The controller's last output line before the kill (the phase it was in), when it prints one. */
@@ -42,14 +44,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const partitionFault = (name: string, duration: number) =>
   ({ name, kind: "partition", groupA: ["pg3"], groupB: ["etcd2"], durationSeconds: duration });
 
-/** An experiment whose one fault is that partition, waited out past its duration, then recovered. */
+/** An experiment whose one fault is that partition, recovered by the runner 5 s after its inject. */
 function experimentFile(name: string, duration: number): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-cd-"));
   const file = path.join(dir, `${name}.yaml`);
   fs.writeFileSync(file, stringify({
     id: name, title: "controller death", description: "the runner is killed at a random moment",
     workload: { writers: 1, readers: 1, writeRate: 5, readRate: 5 }, steadySeconds: { before: 2, after: 1 },
-    method: [{ action: "inject", faults: [partitionFault(name, duration)] }, { action: "wait", seconds: duration + 10 }, { action: "recover" }],
+    // A short wait: the runner asks for the recover while the fault still acts (under load its `up` takes
+    // ~20 s to reach the delete), so kills during the runner's recover land on an acting fault.
+    method: [{ action: "inject", faults: [partitionFault(name, duration)] }, { action: "wait", seconds: 5 }, { action: "recover" }],
     expected: { prose: "no acknowledged write is lost", assertions: [{ metric: "lostAckedWrites", op: "==", value: 0 }] },
   }));
   return file;
@@ -79,11 +83,13 @@ export async function killController(controller: Controller, name: string, ctx: 
   const child = spawn(args[0], args[1], { cwd: PROJECT_DIR, env: ctx.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let recoverStartedAt: number | undefined;
   const lines: string[] = [];
+  let ranToItsEnd = false;
   const onData = (d: Buffer) => {
     const at = Date.now();
     fs.writeSync(log, d);
     for (const l of d.toString().split("\n").map((x) => x.trim()).filter(Boolean)) {
       if (recoverStartedAt === undefined && RECOVER_LINE.test(l)) recoverStartedAt = at;
+      if (/experiment\(s\) in \d+s|^Duration: /.test(l)) ranToItsEnd = true;
       if (!/warning: using pulumi-resource/.test(l)) lines.push(l);
     }
   };
@@ -108,7 +114,7 @@ export async function killController(controller: Controller, name: string, ctx: 
   await exited;
   fs.closeSync(log);
   const timeline: RunTimeline = { killAt, exitedAt: killAt !== undefined && exitedAt! >= killAt ? undefined : exitedAt, armedAt: arming.armedAt, recoverStartedAt };
-  return { spawnedAt, timeline, exitCode, arming, lastLine: (lines.at(-1) ?? "").slice(0, 120) };
+  return { spawnedAt, timeline, exitCode, ranToItsEnd, arming, lastLine: (lines.at(-1) ?? "").slice(0, 120) };
 }
 
 /**
