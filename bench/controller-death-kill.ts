@@ -122,12 +122,15 @@ export async function killController(controller: Controller, name: string, ctx: 
  * when it appears, the watchdog is armed; when it goes, the revert ran. Read without a docker exec, every
  * 200 ms, so watching adds no load to the lab and misses no short phase.
  */
+const mtimeMs = (file: string) => { try { return fs.statSync(file).mtimeMs; } catch { return undefined; } };
 export interface ArmingWatch { armedAt?: number; goneAt?: number; stop: () => void }
 export function watchArming(file: string, intervalMs = 200): ArmingWatch {
   const w: ArmingWatch = { stop: () => clearInterval(timer) };
   const timer = setInterval(() => {
     const present = fs.existsSync(file);
-    if (present && w.armedAt === undefined) w.armedAt = Date.now();
+    // The file's own mtime (same clock): when the watchdog was armed, even if first seen later (a
+    // synchronous set-up `up` holds this event loop while destroy's fault is armed).
+    if (present && w.armedAt === undefined) w.armedAt = mtimeMs(file) ?? Date.now();
     if (!present && w.armedAt !== undefined && w.goneAt === undefined) w.goneAt = Date.now();
   }, intervalMs);
   return w;

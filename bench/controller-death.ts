@@ -9,6 +9,7 @@
  * Each kill moment is drawn (seeded; the seed is printed) uniformly over the controller's whole run, whose
  * length comes from one un-killed run of that controller first; each kill is told by the phase it landed in.
  * Usage: npx tsx bench/controller-death.ts --lab-stack hacd [--kills 20] [--duration 30] [--seed N]
+ *   [--run-seconds runner=S,up=S,destroy=S] (lengths an earlier calibration printed: skips the un-killed runs)
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -96,6 +97,14 @@ async function main(): Promise<void> {
 /** One un-killed run per controller: its length is the window the kill moments are drawn from. */
 async function calibrate(): Promise<Record<Controller, number>> {
   const out = {} as Record<Controller, number>;
+  // Lengths from an earlier calibration of the same lab (printed by it), to restart without running it again.
+  const given = arg("run-seconds", "");
+  if (given) {
+    for (const kv of given.split(",")) { const [c, v] = kv.split("="); out[c as Controller] = Number(v); }
+    if (!CONTROLLERS.every((c) => out[c] > 0)) throw new Error(`--run-seconds ${given}: give runner=S,up=S,destroy=S, each > 0`);
+    console.log(`run lengths from an earlier calibration (--run-seconds): ${given}`);
+    return out;
+  }
   for (const controller of CONTROLLERS) {
     const name = `cal-${controller}-${Date.now() % 100000}`;
     const run = await killController(controller, name, ctx);
