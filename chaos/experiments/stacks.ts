@@ -8,6 +8,7 @@ import type { FaultSpec } from "../faults/spec";
 import type { Injection } from "../faults/resource";
 import type { FaultEvent } from "../checkers/journal";
 import { watchedFromDeployment, type WatchedFault } from "../faults/watch";
+import { describeLock, projectName, removeStaleLocks } from "./stale-locks";
 import type { InventoryMember } from "../../components/lab/lab";
 
 /**
@@ -146,6 +147,7 @@ export class ChaosStack {
    * fault acts.
    */
   async apply(faults: FaultSpec[]): Promise<AppliedFault[]> {
+    await this.clearStaleLocks();
     // A JSON string: the program's config reader parses it, so lists need no --path gymnastics.
     await setStackConfig(this.stack, { "pgchaos:faults": JSON.stringify(faults) });
     await runCli(this.stack, ["up", "--yes", "--skip-preview", "--color", "never", "--exec-kind", "auto.local"],
@@ -154,6 +156,15 @@ export class ChaosStack {
     if (!faults.length) return [];
     const outputs = await runCli(this.stack, ["stack", "output", "faults", "--json"]);
     return JSON.parse(outputs) as AppliedFault[];
+  }
+
+  /**
+   * A killed earlier `pulumi` (a controller that died) left its lock: removed when its process is gone from
+   * this host, and said; a live one's lock stays, and Pulumi's own error then names it.
+   */
+  private async clearStaleLocks(): Promise<void> {
+    const removed = removeStaleLocks(projectName(this.stack.workspace.workDir), this.name);
+    for (const l of removed) this.log(`chaos stack ${this.name}: removed the lock a killed pulumi left (${describeLock(l)})`);
   }
 
   /** Recover events for the faults a rollback removed (for the journal). */
