@@ -75,9 +75,9 @@ export function staleLocks(project: string, stack: string, backendUrl = process.
   return readLocks(dir).filter((l) => isStale(l, here));
 }
 
-/** Removes the stale locks (exactly those files); returns what was removed. */
+/** Removes the stale locks (exactly those files, with the blob store's `.attrs` beside each); returns what was removed. */
 export function removeStaleLocks(project: string, stack: string, backendUrl = process.env.PULUMI_BACKEND_URL): StackLock[] {
   const stale = staleLocks(project, stack, backendUrl);
-  for (const l of stale) fs.rmSync(l.file, { force: true });
+  for (const l of stale) for (const f of [l.file, `${l.file}.attrs`]) fs.rmSync(f, { force: true });
   return stale;
 }

@@ -43,12 +43,12 @@ describe("stale stack locks (left by a killed pulumi)", () => {
   it("removes exactly the stale locks, and leaves live, foreign and unreadable ones", () => {
     const gone = deadPid();
     const { url, dir } = backendWith({
-      "a.json": lock(gone), "b.json": lock(process.pid), "c.json": lock(gone, "another-host"), "d.json": "not json", "e.txt": lock(gone),
+      "a.json": lock(gone), "a.json.attrs": "{}", "b.json": lock(process.pid), "b.json.attrs": "{}", "c.json": lock(gone, "another-host"), "d.json": "not json", "e.txt": lock(gone),
     });
     expect(readLocks(dir).map((l) => path.basename(l.file)).sort()).toEqual(["a.json", "b.json", "c.json"]);
     expect(staleLocks("pgchaos", "lab-chaos", url).map((l) => path.basename(l.file))).toEqual(["a.json"]);
     expect(removeStaleLocks("pgchaos", "lab-chaos", url).map((l) => l.pid)).toEqual([gone]);
-    expect(fs.readdirSync(dir).sort()).toEqual(["b.json", "c.json", "d.json", "e.txt"]);
+    expect(fs.readdirSync(dir).sort()).toEqual(["b.json", "b.json.attrs", "c.json", "d.json", "e.txt"]);
     // Idempotent: nothing stale is left to remove.
     expect(removeStaleLocks("pgchaos", "lab-chaos", url)).toEqual([]);
   });
