@@ -137,8 +137,10 @@ export function watchArming(file: string, intervalMs = 200): ArmingWatch {
 }
 
 /** Pending operations and faults left in the chaos stack's state (what a killed `pulumi` leaves behind). */
-export function stateLeft(ctx: KillContext): { pending: number; faults: number } {
+export function stateLeft(ctx: KillContext): { pending: number; faults: number; unreadable?: string } {
   const exported = ctx.pulumi("stack", "export");
+  // An unreadable state is no clean state: told, and counted inconsistent.
+  if (exported.status !== 0) return { pending: -1, faults: -1, unreadable: (exported.stderr || exported.stdout).trim().split("\n")[0] };
   const dep = (JSON.parse(exported.stdout) as { deployment: { resources?: Array<{ type: string }>; pending_operations?: unknown[] } }).deployment;
   return { pending: dep.pending_operations?.length ?? 0, faults: (dep.resources ?? []).filter((r) => r.type === "pulumi-nodejs:dynamic/pgchaos:Fault").length };
 }

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     const inTime = revert.inTime && rulesLeft === 0;
     const next = nextUp(ctx);
     const left = stateLeft(ctx);
-    const consistent = next.ok && left.faults === 0 && left.pending === 0;
+    const consistent = next.ok && left.unreadable === undefined && left.faults === 0 && left.pending === 0;
     const healthy = await waitHealthy(lab, 120_000);
     // An incomplete scan is no clean bill and no leftover either: it is scanned once more, and both are told.
     const firstDoctor = runDoctor();
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       `recover began ${since(killed.timeline.recoverStartedAt)}, exited by itself ${since(killed.timeline.exitedAt)}; last output: ${JSON.stringify(killed.lastLine)}); ` +
       `${revert.text}; rules left ${rulesLeft ?? "unreadable"}; reverted in time ${inTime}; ` +
       `doctor exit ${firstDoctor.status === 3 ? `3 (${JSON.stringify(firstDoctor.text.slice(0, 300))}), again: ` : ""}${doctor.status}${doctor.status !== 0 ? ` (${JSON.stringify(doctor.text.slice(0, 300))})` : ""}; healthy ${healthy}; next up ${next.firstOk ? "ok by itself" : `failed (${next.error}); named: ${next.named ?? "none"}; after it ${next.ok ? "ok" : "FAILED"}`}; ` +
-      `state left: ${left.faults} fault(s), ${left.pending} pending op(s); load ${loadText()}`);
+      `state left: ${left.unreadable ? `UNREADABLE (${left.unreadable})` : `${left.faults} fault(s), ${left.pending} pending op(s)`}; load ${loadText()}`);
     console.log(tallyText(tallies, startedAt));
   }
 }

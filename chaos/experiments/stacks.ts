@@ -9,6 +9,7 @@ import type { Injection } from "../faults/resource";
 import type { FaultEvent } from "../checkers/journal";
 import { watchedFromDeployment, type WatchedFault } from "../faults/watch";
 import { describeLock, projectName, removeStaleLocks } from "./stale-locks";
+import { removeBrokenSidecars } from "./state-sidecars";
 import type { InventoryMember } from "../../components/lab/lab";
 
 /**
@@ -106,6 +107,11 @@ function runCli(stack: Stack, args: string[], onOutput?: (out: string) => void):
   });
 }
 
+/** Removes the stack's cut-short checkpoint sidecars (see state-sidecars.ts), saying which. */
+function repairSidecars(stack: string, log: (line: string) => void): void {
+  for (const f of removeBrokenSidecars(projectName(PROJECT_DIR), stack)) log(`chaos stack ${stack}: removed ${f}, cut short by a killed pulumi (the last complete checkpoint stands)`);
+}
+
 export class ChaosStack {
   private faults: FaultSpec[] = [];
 
@@ -117,6 +123,7 @@ export class ChaosStack {
    */
   static async open(target: { chaosStack: string; labStack?: string }, log: (line: string) => void): Promise<ChaosStack> {
     const name = target.chaosStack;
+    repairSidecars(name, log);
     const ws = { stackName: name, workDir: PROJECT_DIR };
     if (!target.labStack) return new ChaosStack(await existingStack(name, `create it with \`pgchaos discover --set-stack ${name}\` or \`pulumi stack init ${name}\``), name, log);
     const stack = await LocalWorkspace.createOrSelectStack(ws, { pulumiCommand: await pulumiCommand() });
@@ -159,10 +166,12 @@ export class ChaosStack {
   }
 
   /**
-   * A killed earlier `pulumi` (a controller that died) left its lock: removed when its process is gone from
-   * this host, and said; a live one's lock stays, and Pulumi's own error then names it.
+   * A killed earlier `pulumi` (a controller that died) left its lock, or a cut-short checkpoint sidecar:
+   * removed (a lock only when its process is gone from this host), and said; a live one's lock stays, and
+   * Pulumi's own error then names it.
    */
   private async clearStaleLocks(): Promise<void> {
+    repairSidecars(this.name, this.log);
     const removed = removeStaleLocks(projectName(this.stack.workspace.workDir), this.name);
     for (const l of removed) this.log(`chaos stack ${this.name}: removed the lock a killed pulumi left (${describeLock(l)})`);
   }

@@ -2,6 +2,7 @@
 import { Option, type Command } from "commander";
 import { ChaosStack, PROJECT_DIR } from "../../chaos/experiments/stacks";
 import { describeLock, projectName, removeStaleLocks, staleLocks } from "../../chaos/experiments/stale-locks";
+import { brokenSidecars, removeBrokenSidecars } from "../../chaos/experiments/state-sidecars";
 import { targetMembers } from "../../chaos/experiments/target";
 import { formatLeftovers, orphans, removeLeftovers, scanMembers } from "../../chaos/targets/doctor";
 import { EXIT, makeLog, selectTarget } from "../common";
@@ -19,6 +20,19 @@ export function registerDoctor(program: Command): void {
       if (opts.fix && opts.output === "json") program.error("pgchaos: doctor --fix and -o json exclude each other: scan with -o json, then fix", { exitCode: EXIT.usage });
       const target = await targetMembers(selectTarget(program, opts));
       const { members } = target;
+      // A cut-short checkpoint sidecar makes every command on the stack fail: told (or repaired) before reading it.
+      const sidecars = brokenSidecars(projectName(PROJECT_DIR), target.chaosStack);
+      if (sidecars.length && opts.output === "json") {
+        console.log(JSON.stringify({ target: target.describe, chaosStack: target.chaosStack, brokenStateFiles: sidecars }, null, 2));
+        process.exitCode = 2;
+        return;
+      }
+      if (sidecars.length && !opts.fix) {
+        console.log(`BROKEN STATE of ${target.chaosStack}: ${sidecars.join(", ")} cut short by a killed pulumi (every command on the stack fails "failed to load checkpoint"): run again with --fix (it removes ${sidecars.length > 1 ? "them" : "it"}; the last complete checkpoint stands)`);
+        process.exitCode = 2;
+        return;
+      }
+      if (sidecars.length) console.log(`removed ${removeBrokenSidecars(projectName(PROJECT_DIR), target.chaosStack).join(", ")}, cut short by a killed pulumi`);
       const chaos = await ChaosStack.ownedFaultsOf(target.chaosStack, log);
       const owned = chaos.owned;
       const { leftovers, unreachable } = await scanMembers(members);
