@@ -5,17 +5,8 @@
  * long each phase lasts — never chosen to pass.
  */
 
-/** mulberry32: a small seeded generator, so a run's kill moments can be drawn again from its printed seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The campaign planner's seeded generator: a run's kill moments can be drawn again from its printed seed. */
+export { mulberry32 as seededRandom } from "../chaos/campaign/plan";
 
 /** Seconds after spawn to kill at: uniform over [0, runSeconds] (a moment past the end finds the controller gone). */
 export const killMoment = (random: () => number, runSeconds: number): number => random() * runSeconds;
