@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
+import { RECOVER_LINE, type RunTimeline } from "./controller-death-phase";
 import { PROJECT_DIR } from "./util";
 
 /**
@@ -16,6 +17,8 @@ export interface KillContext {
   chaosStack: string;
   env: NodeJS.ProcessEnv;
   duration: number;
+  /** The fault's recover file on its target, as a path on this host (see watchArming). */
+  recoverFileOnHost: (fault: string) => string;
   /** Sets the chaos stack's `pgchaos:faults` (what a user edits). */
   setFaults: (faults: unknown[]) => void;
   /** `pulumi <args>` on the chaos stack. */
@@ -23,44 +26,51 @@ export interface KillContext {
 }
 
 export interface Killed {
-  /** Seconds after the start of the controller that the SIGKILL came. */
-  killAfterSeconds: number;
+  spawnedAt: number;
+  timeline: RunTimeline;
+  /** The controller's exit code (null when killed). */
+  exitCode: number | null;
+  /** It printed its closing line (the runner's "N experiment(s) in", pulumi's "Duration:"), whatever its verdict. */
+  ranToItsEnd: boolean;
+  /** Still watching after the kill: an inject the kill did not stop arms later; the revert ends it. */
+  arming: ArmingWatch;
   /** The controller's last output line before the kill (the phase it was in), when it prints one. */
   lastLine: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const uniform = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
 
 /** A partition of pg3 from etcd2 for `duration` seconds: its watchdog on both members reverts it. */
 export const partitionFault = (name: string, duration: number) =>
   ({ name, kind: "partition", groupA: ["pg3"], groupB: ["etcd2"], durationSeconds: duration });
 
-/** An experiment whose one fault is that partition, waited out past its duration, then recovered. */
+/** An experiment whose one fault is that partition, recovered by the runner 5 s after its inject. */
 function experimentFile(name: string, duration: number): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-cd-"));
   const file = path.join(dir, `${name}.yaml`);
   fs.writeFileSync(file, stringify({
     id: name, title: "controller death", description: "the runner is killed at a random moment",
     workload: { writers: 1, readers: 1, writeRate: 5, readRate: 5 }, steadySeconds: { before: 2, after: 1 },
-    method: [{ action: "inject", faults: [partitionFault(name, duration)] }, { action: "wait", seconds: duration + 10 }, { action: "recover" }],
+    // A short wait: the runner asks for the recover while the fault still acts (under load its `up` takes
+    // ~20 s to reach the delete), so kills during the runner's recover land on an acting fault.
+    method: [{ action: "inject", faults: [partitionFault(name, duration)] }, { action: "wait", seconds: 5 }, { action: "recover" }],
     expected: { prose: "no acknowledged write is lost", assertions: [{ metric: "lostAckedWrites", op: "==", value: 0 }] },
   }));
   return file;
 }
 
-/** Starts the controller, SIGKILLs its process group at a random moment, returns when it is dead. */
-export async function killController(controller: Controller, name: string, ctx: KillContext): Promise<Killed> {
+/** Starts the controller; SIGKILLs its process group `killAfter` seconds after spawn (never, when undefined); returns when it is dead. */
+export async function killController(controller: Controller, name: string, ctx: KillContext, killAfter?: number): Promise<Killed> {
   const logFile = path.join(os.tmpdir(), `ha-cd-${name}.log`);
-  const out = fs.openSync(logFile, "w");
+  const log = fs.openSync(logFile, "w");
+  // Watched from before the set-up, so destroy's fault is seen armed by it.
+  const arming = watchArming(ctx.recoverFileOnHost(name));
   let args: [string, string[]];
-  let killAfter: number;
   if (controller === "runner") {
     // The runner sets the chaos stack's faults itself; the stack starts empty.
     ctx.setFaults([]);
     const out = path.join(os.tmpdir(), `ha-cd-reports-${name}`);
     args = ["npx", ["tsx", "cli/main.ts", "run", "-f", experimentFile(name, ctx.duration), "--lab-stack", ctx.labStack, "--out", out]];
-    killAfter = uniform(2, ctx.duration + 20); // before, during and after the inject
   } else {
     ctx.setFaults([partitionFault(name, ctx.duration)]);
     if (controller === "destroy") {
@@ -68,26 +78,69 @@ export async function killController(controller: Controller, name: string, ctx: 
       if (setup.status !== 0) throw new Error(`setup up for ${name} failed:\n${setup.stdout.slice(-2000)}\n${setup.stderr.slice(-2000)}`);
     }
     args = ["pulumi", [controller, "--yes", "--skip-preview", "--non-interactive", "--color", "never", "--stack", ctx.chaosStack]];
-    // Under load an inject takes 10-20 s (reference read, inject, verification) and a recover 5-10 s: the windows span them.
-    killAfter = controller === "up" ? uniform(0.5, 25) : uniform(0.5, 12);
   }
-  const child = spawn(args[0], args[1], { cwd: PROJECT_DIR, env: ctx.env, detached: true, stdio: ["ignore", out, out] });
-  const exited = new Promise((r) => child.on("exit", r));
-  await sleep(killAfter * 1000);
-  try {
-    process.kill(-child.pid!, "SIGKILL");
-  } catch {
-    // already gone: it finished before the chosen moment (counted as a kill after the end)
+  const spawnedAt = Date.now();
+  const child = spawn(args[0], args[1], { cwd: PROJECT_DIR, env: ctx.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let recoverStartedAt: number | undefined;
+  const lines: string[] = [];
+  let ranToItsEnd = false;
+  const onData = (d: Buffer) => {
+    const at = Date.now();
+    fs.writeSync(log, d);
+    for (const l of d.toString().split("\n").map((x) => x.trim()).filter(Boolean)) {
+      if (recoverStartedAt === undefined && RECOVER_LINE.test(l)) recoverStartedAt = at;
+      if (/experiment\(s\) in \d+s|^Duration: /.test(l)) ranToItsEnd = true;
+      if (!/warning: using pulumi-resource/.test(l)) lines.push(l);
+    }
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  let exitedAt: number | undefined;
+  let exitCode: number | null = null;
+  const exited = new Promise<void>((r) => child.on("close", (code) => { exitedAt ??= Date.now(); exitCode = code; r(); }));
+  child.on("exit", () => { exitedAt ??= Date.now(); });
+  let killAt: number | undefined;
+  if (killAfter !== undefined) {
+    await Promise.race([exited, sleep(killAfter * 1000)]);
+    if (exitedAt === undefined) {
+      killAt = Date.now();
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // gone between the check and the signal: counted as a kill after the end
+      }
+    }
   }
   await exited;
-  fs.closeSync(out);
-  const lines = fs.readFileSync(logFile, "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !/warning: using pulumi-resource/.test(l));
-  return { killAfterSeconds: killAfter, lastLine: (lines.at(-1) ?? "").slice(0, 120) };
+  fs.closeSync(log);
+  const timeline: RunTimeline = { killAt, exitedAt: killAt !== undefined && exitedAt! >= killAt ? undefined : exitedAt, armedAt: arming.armedAt, recoverStartedAt };
+  return { spawnedAt, timeline, exitCode, ranToItsEnd, arming, lastLine: (lines.at(-1) ?? "").slice(0, 120) };
+}
+
+/**
+ * Watches a fault's recover file on its target from the host (the container's merged overlay directory):
+ * when it appears, the watchdog is armed; when it goes, the revert ran. Read without a docker exec, every
+ * 200 ms, so watching adds no load to the lab and misses no short phase.
+ */
+const mtimeMs = (file: string) => { try { return fs.statSync(file).mtimeMs; } catch { return undefined; } };
+export interface ArmingWatch { armedAt?: number; goneAt?: number; stop: () => void }
+export function watchArming(file: string, intervalMs = 200): ArmingWatch {
+  const w: ArmingWatch = { stop: () => clearInterval(timer) };
+  const timer = setInterval(() => {
+    const present = fs.existsSync(file);
+    // The file's own mtime (same clock): when the watchdog was armed, even if first seen later (a
+    // synchronous set-up `up` holds this event loop while destroy's fault is armed).
+    if (present && w.armedAt === undefined) w.armedAt = mtimeMs(file) ?? Date.now();
+    if (!present && w.armedAt !== undefined && w.goneAt === undefined) w.goneAt = Date.now();
+  }, intervalMs);
+  return w;
 }
 
 /** Pending operations and faults left in the chaos stack's state (what a killed `pulumi` leaves behind). */
-export function stateLeft(ctx: KillContext): { pending: number; faults: number } {
+export function stateLeft(ctx: KillContext): { pending: number; faults: number; unreadable?: string } {
   const exported = ctx.pulumi("stack", "export");
+  // An unreadable state is no clean state: told, and counted inconsistent.
+  if (exported.status !== 0) return { pending: -1, faults: -1, unreadable: (exported.stderr || exported.stdout).trim().split("\n")[0] };
   const dep = (JSON.parse(exported.stdout) as { deployment: { resources?: Array<{ type: string }>; pending_operations?: unknown[] } }).deployment;
   return { pending: dep.pending_operations?.length ?? 0, faults: (dep.resources ?? []).filter((r) => r.type === "pulumi-nodejs:dynamic/pgchaos:Fault").length };
 }

@@ -6,33 +6,40 @@
  * within its duration + 5 s of arming, does `doctor` find leftovers, is the lab healthy (one leader, every
  * replica streaming), and is the next `up` consistent (no fault and no pending operation left in state) —
  * by itself, or after the one command its own error names. A running tally is printed after every kill.
- * Usage: npx tsx bench/controller-death.ts --lab-stack ha-cd [--kills 20] [--duration 30]
+ * Each kill moment is drawn (seeded; the seed is printed) uniformly over the controller's whole run, whose
+ * length comes from one un-killed run of that controller first; each kill is told by the phase it landed in.
+ * Usage: npx tsx bench/controller-death.ts --lab-stack hacd [--kills 20] [--duration 30] [--seed N]
+ *   [--run-seconds runner=S,up=S,destroy=S] (lengths an earlier calibration printed: skips the un-killed runs)
  */
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { judgeCluster, type ReplicationRow } from "../components/lab/health";
 import type { PatroniMember } from "../components/patroni/rest";
 import { queryPostgres } from "../components/lab/postgres";
 import { labOutputs } from "../chaos/experiments/stacks";
-import { killController, memberShell, nextUp, stateLeft, type Controller, type KillContext } from "./controller-death-kill";
+import { recoverFile } from "../chaos/faults/member-scripts";
+import { killController, memberShell, nextUp, stateLeft, type ArmingWatch, type Controller, type KillContext } from "./controller-death-kill";
+import { emptyTally, killMoment, phaseAtKill, seededRandom, tallyRow, type Tally } from "./controller-death-phase";
 import { PROJECT_DIR, projectEnv } from "./util";
 
 const arg = (name: string, fallback: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : fallback; };
 const labStack = arg("lab-stack", "dev");
 const kills = Number(arg("kills", "20"));
 const duration = Number(arg("duration", "30"));
+const seed = Number(arg("seed", String(Math.floor(Math.random() * 2 ** 31))));
 const ENV = projectEnv();
 Object.assign(process.env, ENV); // the Automation API (labOutputs) finds the offline pulumi on this PATH
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sh = (cmd: string, args: string[]) => spawnSync(cmd, args, { cwd: PROJECT_DIR, env: ENV, encoding: "utf8", maxBuffer: 64 << 20, timeout: 600_000 });
 const CONTROLLERS: Controller[] = ["runner", "up", "destroy"];
 
-interface Tally { runs: number; armed: number; revertedInTime: number; doctorLeftovers: number; doctorIncomplete: number; healthy: number; consistentByItself: number; consistentAfterNamed: number }
-const emptyTally = (): Tally => ({ runs: 0, armed: 0, revertedInTime: 0, doctorLeftovers: 0, doctorIncomplete: 0, healthy: 0, consistentByItself: 0, consistentAfterNamed: 0 });
 /** doctor's exit: 0 clean, 3 a member not scanned (on this loaded host: a docker exec over its 30 s bound), else leftovers. */
 const runDoctor = () => { const d = sh("npx", ["tsx", "cli/main.ts", "doctor", "--lab-stack", labStack]); return { status: d.status, text: (d.stdout + d.stderr).trim() }; };
 
 const ctx: KillContext = {
-  labStack, chaosStack: `${labStack}-chaos`, env: ENV, duration,
+  labStack, chaosStack: `${labStack}-chaos`, env: ENV, duration, recoverFileOnHost: () => { throw new Error("set in main"); },
   pulumi: (...args) => {
     const r = sh("pulumi", [...args, "--stack", `${labStack}-chaos`, "--non-interactive", "--color", "never"]);
     return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
@@ -43,49 +50,97 @@ const ctx: KillContext = {
 async function main(): Promise<void> {
   const lab = await labOutputs(labStack);
   const container = (m: string) => lab.inventory.find((x) => x.name === m)!.container;
+  const mergedDir = spawnSync("docker", ["inspect", "-f", "{{.GraphDriver.Data.MergedDir}}", container("pg3")], { encoding: "utf8" }).stdout.trim();
+  if (!mergedDir || !fs.existsSync(mergedDir)) throw new Error(`cannot read ${container("pg3")}'s filesystem from this host (merged dir ${JSON.stringify(mergedDir)})`);
+  ctx.recoverFileOnHost = (fault) => path.join(mergedDir, recoverFile(fault));
   // Rules of fault chains on both sides; undefined when a member could not be read (never read as "none").
   const chains = (): number | undefined => {
     const counts = ["pg3", "etcd2"].map((m) => memberShell(ENV, container(m), "iptables -w -S | grep -c PGC- ; true"));
     return counts.every((c) => /^\d+$/.test(c)) ? counts.reduce((a, c) => a + Number(c), 0) : undefined;
   };
-  const armedAt = () => Number(memberShell(ENV, container("pg3"), "stat -c %Y /var/lib/pgchaos/*.recover.sh 2>/dev/null | sort -n | head -1")) || undefined;
+  console.log(`seed ${seed}; fault duration ${duration} s; lab ${labStack}; load average at start ${loadText()}`);
+  const runSeconds = await calibrate();
+  const random = seededRandom(seed);
   const tallies = Object.fromEntries(CONTROLLERS.map((c) => [c, emptyTally()])) as Record<Controller, Tally>;
   const startedAt = new Date();
   for (let i = 0; i < kills * CONTROLLERS.length; i++) {
     const controller = CONTROLLERS[i % CONTROLLERS.length];
     const name = `cd${i}-${Date.now() % 100000}`;
-    const killed = await killController(controller, name, ctx);
-    const armed = armedAt();
-    const t0 = Date.now();
-    while (Date.now() - t0 < (duration + 15) * 1000 && chains() !== 0) await sleep(500);
-    const goneAt = Date.now() / 1000;
-    const inTime = chains() === 0 && (armed === undefined || goneAt - armed <= duration + 5 + 1); // +1: stat's whole seconds
+    const killAfter = killMoment(random, runSeconds[controller]);
+    const killed = await killController(controller, name, ctx, killAfter);
+    const phase = phaseAtKill(killed.timeline);
+    const revert = await waitReverted(killed.arming);
+    const rulesLeft = chains();
+    const inTime = revert.inTime && rulesLeft === 0;
     const next = nextUp(ctx);
     const left = stateLeft(ctx);
-    const consistent = next.ok && left.faults === 0 && left.pending === 0;
+    const consistent = next.ok && left.unreadable === undefined && left.faults === 0 && left.pending === 0;
     const healthy = await waitHealthy(lab, 120_000);
     // An incomplete scan is no clean bill and no leftover either: it is scanned once more, and both are told.
     const firstDoctor = runDoctor();
     const doctor = firstDoctor.status === 3 ? runDoctor() : firstDoctor;
+    loads.push(os.loadavg()[0]);
     const t = tallies[controller];
-    t.runs++; if (armed !== undefined) t.armed++; if (inTime) t.revertedInTime++; if (firstDoctor.status === 3) t.doctorIncomplete++; if (doctor.status !== 0) t.doctorLeftovers++; if (healthy) t.healthy++;
+    t.runs++; t.phases[phase]++; if (killed.arming.armedAt !== undefined) t.armed++; if (inTime) t.revertedInTime++;
+    if (firstDoctor.status === 3) t.doctorIncomplete++; if (doctor.status !== 0) t.doctorLeftovers++; if (healthy) t.healthy++;
     if (consistent && next.firstOk) t.consistentByItself++; else if (consistent) t.consistentAfterNamed++;
-    console.log(`${i + 1}. kill ${controller} after ${killed.killAfterSeconds.toFixed(1)} s (last output: ${JSON.stringify(killed.lastLine)}): ` +
-      `${armed !== undefined ? `armed, rules gone ${(goneAt - armed).toFixed(0)} s after arming` : "not armed at the kill"}; reverted in time ${inTime}; ` +
+    const since = (at?: number) => at === undefined ? "never" : `${((at - killed.spawnedAt) / 1000).toFixed(1)} s`;
+    console.log(`${i + 1}. kill ${controller} at ${killAfter.toFixed(1)} s of its ${runSeconds[controller].toFixed(1)} s run: ${phase} (armed ${since(killed.arming.armedAt)}, ` +
+      `recover began ${since(killed.timeline.recoverStartedAt)}, exited by itself ${since(killed.timeline.exitedAt)}; last output: ${JSON.stringify(killed.lastLine)}); ` +
+      `${revert.text}; rules left ${rulesLeft ?? "unreadable"}; reverted in time ${inTime}; ` +
       `doctor exit ${firstDoctor.status === 3 ? `3 (${JSON.stringify(firstDoctor.text.slice(0, 300))}), again: ` : ""}${doctor.status}${doctor.status !== 0 ? ` (${JSON.stringify(doctor.text.slice(0, 300))})` : ""}; healthy ${healthy}; next up ${next.firstOk ? "ok by itself" : `failed (${next.error}); named: ${next.named ?? "none"}; after it ${next.ok ? "ok" : "FAILED"}`}; ` +
-      `state left: ${left.faults} fault(s), ${left.pending} pending op(s)`);
+      `state left: ${left.unreadable ? `UNREADABLE (${left.unreadable})` : `${left.faults} fault(s), ${left.pending} pending op(s)`}; load ${loadText()}`);
     console.log(tallyText(tallies, startedAt));
   }
 }
 
+/** One un-killed run per controller: its length is the window the kill moments are drawn from. */
+async function calibrate(): Promise<Record<Controller, number>> {
+  const out = {} as Record<Controller, number>;
+  // Lengths from an earlier calibration of the same lab (printed by it), to restart without running it again.
+  const given = arg("run-seconds", "");
+  if (given) {
+    for (const kv of given.split(",")) { const [c, v] = kv.split("="); out[c as Controller] = Number(v); }
+    if (!CONTROLLERS.every((c) => out[c] > 0)) throw new Error(`--run-seconds ${given}: give runner=S,up=S,destroy=S, each > 0`);
+    console.log(`run lengths from an earlier calibration (--run-seconds): ${given}`);
+    return out;
+  }
+  for (const controller of CONTROLLERS) {
+    const name = `cal-${controller}-${Date.now() % 100000}`;
+    const run = await killController(controller, name, ctx);
+    // Only its length is learned: a runner's INVALID (the fault expired before its recover) still ran to its end.
+    if (!run.ranToItsEnd || (controller !== "runner" && run.exitCode !== 0)) throw new Error(`calibration run of ${controller} failed (exit ${run.exitCode}); its output: /tmp/ha-cd-${name}.log`);
+    out[controller] = (run.timeline.exitedAt! - run.spawnedAt) / 1000;
+    const at = (x?: number) => x === undefined ? "never" : `${((x - run.spawnedAt) / 1000).toFixed(1)} s`;
+    const revert = await waitReverted(run.arming);
+    const next = nextUp(ctx);
+    if (!next.ok) throw new Error(`calibration of ${controller}: the next up failed: ${next.error}`);
+    console.log(`calibration ${controller}: run ${out[controller].toFixed(1)} s, exit ${run.exitCode} (last output: ${JSON.stringify(run.lastLine)}; armed ${at(run.arming.armedAt)}, recover began ${at(run.timeline.recoverStartedAt)}); ${revert.text}; load ${loadText()}`);
+  }
+  return out;
+}
+
+/** Waits for a fault that reached its target to be reverted (its recover file gone) or its bound to pass. */
+async function waitReverted(arming: ArmingWatch): Promise<{ inTime: boolean; text: string }> {
+  // An inject in flight when its controller died may still arm: docker exec outlives its killed client.
+  if (arming.armedAt === undefined) await sleep(5000);
+  if (arming.armedAt === undefined) { arming.stop(); return { inTime: true, text: "never armed" }; }
+  const bound = arming.armedAt + (duration + 5) * 1000;
+  while (arming.goneAt === undefined && Date.now() < bound + 10_000) await sleep(200);
+  arming.stop();
+  if (arming.goneAt === undefined) return { inTime: false, text: `NOT reverted ${duration + 15} s after arming` };
+  const after = (arming.goneAt - arming.armedAt) / 1000;
+  return { inTime: arming.goneAt <= bound, text: `reverted ${after.toFixed(1)} s after arming` };
+}
+
+const loads: number[] = [];
+const loadText = () => os.loadavg().map((l) => l.toFixed(1)).join(" ");
+
 function tallyText(tallies: Record<Controller, Tally>, startedAt: Date): string {
-  const rows = CONTROLLERS.filter((c) => tallies[c].runs > 0).map((c) => {
-    const t = tallies[c];
-    return `  ${c.padEnd(8)} kills ${t.runs}: reverted within duration + 5 s ${t.revertedInTime}/${t.runs} (armed at the kill ${t.armed}); ` +
-      `doctor leftovers or scan incomplete twice ${t.doctorLeftovers} (scan incomplete at the first try ${t.doctorIncomplete}); lab healthy ${t.healthy}/${t.runs}; next up consistent ${t.consistentByItself + t.consistentAfterNamed}/${t.runs} ` +
-      `(by itself ${t.consistentByItself}, after the named command ${t.consistentAfterNamed})`;
-  });
-  return `tally since ${startedAt.toISOString()} (fault duration ${duration} s):\n${rows.join("\n")}`;
+  const rows = CONTROLLERS.filter((c) => tallies[c].runs > 0).map((c) => tallyRow(c, tallies[c]));
+  const mean = loads.reduce((a, b) => a + b, 0) / loads.length;
+  return `tally since ${startedAt.toISOString()} (seed ${seed}, fault duration ${duration} s, 1-min load after each kill: ` +
+    `min ${Math.min(...loads).toFixed(1)} mean ${mean.toFixed(1)} max ${Math.max(...loads).toFixed(1)}):\n${rows.join("\n")}`;
 }
 
 async function waitHealthy(lab: Awaited<ReturnType<typeof labOutputs>>, timeoutMs: number): Promise<boolean> {

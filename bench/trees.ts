@@ -21,7 +21,7 @@ const prefix = arg("prefix", "h15")[0];
 if (trees.length < 1 || !Number.isInteger(rounds) || rounds < 1) throw new Error("usage: --tree DIR [--tree DIR] [--rounds N>=1] [--port-base P] [--prefix P]");
 
 const envOf = (tree: string): NodeJS.ProcessEnv => {
-  const out = execFileSync("bash", ["-c", `. ${JSON.stringify(path.join(tree, "scripts", "env.sh"))} && env -0`], { encoding: "utf8" });
+  const out = execFileSync("bash", ["--norc", "-c", `. ${JSON.stringify(path.join(tree, "scripts", "env.sh"))} && env -0`], { encoding: "utf8" });
   return Object.fromEntries(out.split("\0").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 };
 

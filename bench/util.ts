@@ -6,7 +6,7 @@ export const PROJECT_DIR = path.resolve(__dirname, "..");
 
 /** A project's environment: its scripts/env.sh sourced over `base` (another worktree's, for before/after runs). */
 export function projectEnv(dir = PROJECT_DIR, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const out = execFileSync("bash", ["-c", `. ${JSON.stringify(path.join(dir, "scripts", "env.sh"))} && env -0`], { encoding: "utf8", env: base });
+  const out = execFileSync("bash", ["--norc", "-c", `. ${JSON.stringify(path.join(dir, "scripts", "env.sh"))} && env -0`], { encoding: "utf8", env: base });
   return Object.fromEntries(out.split("\0").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 }
 

@@ -9,5 +9,5 @@ process.on("SIGINT", () => undefined);
 process.on("SIGTERM", () => undefined);
 // tsx's own CLI by absolute path: `--import tsx` would resolve from the caller's directory.
 const script = `. "${path.join(root, "scripts", "env.sh")}" && exec "$0" "${require.resolve("tsx/cli")}" "${path.join(__dirname, "main.ts")}" "$@"`;
-const r = spawnSync("bash", ["-c", script, process.execPath, ...process.argv.slice(2)], { stdio: "inherit" });
+const r = spawnSync("bash", ["--norc", "-c", script, process.execPath, ...process.argv.slice(2)], { stdio: "inherit" });
 process.exit(r.status ?? (r.signal ? 128 + 15 : 1));

@@ -6,7 +6,10 @@ export PGCHAOS_CACHE="${PGCHAOS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pgchaos}"
 export PGCHAOS_TOOLS_BIN="${PGCHAOS_TOOLS_BIN:-$PGCHAOS_CACHE/bin}"
 export PGCHAOS_BASE_IMAGE="${PGCHAOS_BASE_IMAGE:-debian:bookworm-slim}"
 export PGCHAOS_STATE_DIR="${PGCHAOS_STATE_DIR:-$_pgchaos_root/.pulumi-state}"
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PGCHAOS_STATE_DIR}"
+# metadata=skip: the file backend writes no `.attrs` sidecar beside each checkpoint. It writes a checkpoint
+# atomically but its sidecar in place, so a pulumi killed between the two left an empty sidecar and the stack
+# unloadable ("failed to load checkpoint: EOF"; measured by bench/controller-death.ts). Nothing checks them.
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PGCHAOS_STATE_DIR?metadata=skip}"
 # The lab's secrets passphrase: a known default so the lab works unattended; set your own for anything real.
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-pgchaos-lab}"
 export PULUMI_SKIP_UPDATE_CHECK=1

@@ -8,6 +8,8 @@ import type { FaultSpec } from "../faults/spec";
 import type { Injection } from "../faults/resource";
 import type { FaultEvent } from "../checkers/journal";
 import { watchedFromDeployment, type WatchedFault } from "../faults/watch";
+import { describeLock, projectName, removeStaleLocks } from "./stale-locks";
+import { removeBrokenSidecars } from "./state-sidecars";
 import type { InventoryMember } from "../../components/lab/lab";
 
 /**
@@ -105,6 +107,11 @@ function runCli(stack: Stack, args: string[], onOutput?: (out: string) => void):
   });
 }
 
+/** Removes the stack's cut-short checkpoint sidecars (see state-sidecars.ts), saying which. */
+function repairSidecars(stack: string, log: (line: string) => void): void {
+  for (const f of removeBrokenSidecars(projectName(PROJECT_DIR), stack)) log(`chaos stack ${stack}: removed ${f}, cut short by a killed pulumi (the last complete checkpoint stands)`);
+}
+
 export class ChaosStack {
   private faults: FaultSpec[] = [];
 
@@ -116,6 +123,7 @@ export class ChaosStack {
    */
   static async open(target: { chaosStack: string; labStack?: string }, log: (line: string) => void): Promise<ChaosStack> {
     const name = target.chaosStack;
+    repairSidecars(name, log);
     const ws = { stackName: name, workDir: PROJECT_DIR };
     if (!target.labStack) return new ChaosStack(await existingStack(name, `create it with \`pgchaos discover --set-stack ${name}\` or \`pulumi stack init ${name}\``), name, log);
     const stack = await LocalWorkspace.createOrSelectStack(ws, { pulumiCommand: await pulumiCommand() });
@@ -146,6 +154,7 @@ export class ChaosStack {
    * fault acts.
    */
   async apply(faults: FaultSpec[]): Promise<AppliedFault[]> {
+    await this.clearStaleLocks();
     // A JSON string: the program's config reader parses it, so lists need no --path gymnastics.
     await setStackConfig(this.stack, { "pgchaos:faults": JSON.stringify(faults) });
     await runCli(this.stack, ["up", "--yes", "--skip-preview", "--color", "never", "--exec-kind", "auto.local"],
@@ -154,6 +163,17 @@ export class ChaosStack {
     if (!faults.length) return [];
     const outputs = await runCli(this.stack, ["stack", "output", "faults", "--json"]);
     return JSON.parse(outputs) as AppliedFault[];
+  }
+
+  /**
+   * A killed earlier `pulumi` (a controller that died) left its lock, or a cut-short checkpoint sidecar:
+   * removed (a lock only when its process is gone from this host), and said; a live one's lock stays, and
+   * Pulumi's own error then names it.
+   */
+  private async clearStaleLocks(): Promise<void> {
+    repairSidecars(this.name, this.log);
+    const removed = removeStaleLocks(projectName(this.stack.workspace.workDir), this.name);
+    for (const l of removed) this.log(`chaos stack ${this.name}: removed the lock a killed pulumi left (${describeLock(l)})`);
   }
 
   /** Recover events for the faults a rollback removed (for the journal). */

@@ -54,7 +54,7 @@ export async function readSettings(target: ExperimentTarget): Promise<Settings> 
   const proxy = target.members.find((m) => m.kind === "haproxy");
   if (proxy) {
     try {
-      const { stdout } = await run("bash", ["-c", proxy.transport.exec("cat /etc/haproxy/haproxy.cfg")], { timeout: 20_000 });
+      const { stdout } = await run("bash", ["--norc", "-c", proxy.transport.exec("cat /etc/haproxy/haproxy.cfg")], { timeout: 20_000 });
       settings.haproxy = haproxyChecksFrom(stdout);
       if (!settings.haproxy) notes.push("HAProxy: no default-server line in /etc/haproxy/haproxy.cfg");
     } catch (e) {

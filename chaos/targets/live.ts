@@ -38,7 +38,9 @@ export async function readEtcdLeader(endpoints: ApiEndpoints): Promise<string | 
  */
 export async function runControllerScript(script: string, timeoutMs = 15_000): Promise<string> {
   // maxBuffer: log fetches return megabytes (Node's default of 1 MiB would fail them).
-  const { stdout } = await run("bash", ["-c", `set -euo pipefail\n${withSshKey(script)}`], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  // --norc: Node's piped stdin is a socket, and bash then runs ~/.bashrc when SHLVL is 0 (under npx, cron, CI):
+  // a user's startup file must not slow (here: a 60 s pyenv lock wait) or print into a controller script.
+  const { stdout } = await run("bash", ["--norc", "-c", `set -euo pipefail\n${withSshKey(script)}`], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
   return stdout.trim();
 }
 

@@ -34,7 +34,7 @@ export async function readApiFacts(targets: Targets): Promise<ApiFacts> {
 export function probeHost(script: string, timeoutMs = 30_000): Promise<HostProbe> {
   const { spawn } = require("child_process") as typeof import("child_process");
   return new Promise((resolve) => {
-    const child = spawn("bash", ["-c", `set -euo pipefail\n${withSshKey(script)}`], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("bash", ["--norc", "-c", `set -euo pipefail\n${withSshKey(script)}`], { stdio: ["pipe", "pipe", "pipe"] });
     let out = "";
     let err = "";
     let t0 = Date.now() / 1000;

@@ -1,6 +1,8 @@
 // pgchaos doctor: find and remove chaos leftovers on a target.
 import { Option, type Command } from "commander";
-import { ChaosStack } from "../../chaos/experiments/stacks";
+import { ChaosStack, PROJECT_DIR } from "../../chaos/experiments/stacks";
+import { describeLock, projectName, removeStaleLocks, staleLocks } from "../../chaos/experiments/stale-locks";
+import { brokenSidecars, removeBrokenSidecars } from "../../chaos/experiments/state-sidecars";
 import { targetMembers } from "../../chaos/experiments/target";
 import { formatLeftovers, orphans, removeLeftovers, scanMembers } from "../../chaos/targets/doctor";
 import { EXIT, makeLog, selectTarget } from "../common";
@@ -18,17 +20,37 @@ export function registerDoctor(program: Command): void {
       if (opts.fix && opts.output === "json") program.error("pgchaos: doctor --fix and -o json exclude each other: scan with -o json, then fix", { exitCode: EXIT.usage });
       const target = await targetMembers(selectTarget(program, opts));
       const { members } = target;
+      // A cut-short checkpoint sidecar makes every command on the stack fail: told (or repaired) before reading it.
+      const sidecars = brokenSidecars(projectName(PROJECT_DIR), target.chaosStack);
+      if (sidecars.length && opts.output === "json") {
+        console.log(JSON.stringify({ target: target.describe, chaosStack: target.chaosStack, brokenStateFiles: sidecars }, null, 2));
+        process.exitCode = 2;
+        return;
+      }
+      if (sidecars.length && !opts.fix) {
+        console.log(`BROKEN STATE of ${target.chaosStack}: ${sidecars.join(", ")} cut short by a killed pulumi (every command on the stack fails "failed to load checkpoint"): run again with --fix (it removes ${sidecars.length > 1 ? "them" : "it"}; the last complete checkpoint stands)`);
+        process.exitCode = 2;
+        return;
+      }
+      if (sidecars.length) console.log(`removed ${removeBrokenSidecars(projectName(PROJECT_DIR), target.chaosStack).join(", ")}, cut short by a killed pulumi`);
       const chaos = await ChaosStack.ownedFaultsOf(target.chaosStack, log);
       const owned = chaos.owned;
       const { leftovers, unreachable } = await scanMembers(members);
       const stray = orphans(leftovers, owned);
+      // A controller killed mid-`pulumi` leaves its lock: every later up fails until it goes.
+      const locks = staleLocks(projectName(PROJECT_DIR), chaos.name);
       const scanned = members.filter((m) => m.kind !== "monitoring").length;
       if (opts.output === "json") {
-        console.log(JSON.stringify({ target: target.describe, chaosStack: chaos.name, liveFaults: [...owned], notScanned: unreachable, leftovers: stray }, null, 2));
-        process.exitCode = unreachable.length ? 3 : stray.length ? 2 : 0;
+        console.log(JSON.stringify({ target: target.describe, chaosStack: chaos.name, liveFaults: [...owned], notScanned: unreachable, leftovers: stray, staleLocks: locks }, null, 2));
+        process.exitCode = unreachable.length ? 3 : stray.length || locks.length ? 2 : 0;
         return;
       }
       console.log(`${target.describe}: live faults (${chaos.name}): ${owned.size ? [...owned].join(", ") : "none"}`);
+      if (locks.length && opts.fix) console.log(`removed the stale lock(s) of ${chaos.name}: ${removeStaleLocks(projectName(PROJECT_DIR), chaos.name).map(describeLock).join("; ")}`);
+      else if (locks.length) {
+        console.log(`STALE LOCK on ${chaos.name}, left by a killed pulumi (${locks.map(describeLock).join("; ")}): run again with --fix (or \`pulumi cancel --yes -s ${chaos.name}\`)`);
+        process.exitCode = 2;
+      }
       // A member that could not be scanned may carry anything: never "no leftovers" then, and exit non-zero.
       if (unreachable.length) {
         console.log(`NOT SCANNED (${unreachable.length} of ${scanned} members; start them or fix access, then run doctor again):\n${unreachable.map((u) => `  ${u}`).join("\n")}`);

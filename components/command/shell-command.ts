@@ -8,7 +8,7 @@
 export async function runScript(script: string, env?: Record<string, string>, timeoutSeconds?: number): Promise<string> {
   const { spawn } = require("child_process") as typeof import("child_process");
   return await new Promise<string>((resolve, reject) => {
-    const child = spawn("bash", ["-c", `set -euo pipefail\n${script}`], {
+    const child = spawn("bash", ["--norc", "-c", `set -euo pipefail\n${script}`], {
       env: { ...process.env, ...(env ?? {}) },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -20,6 +20,9 @@ export function runProgram(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?
       if (timer) clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr });
     });
+    // A program that exits without reading its stdin closes the pipe first: that EPIPE is no failure (its exit
+    // code says how it ended), and unhandled it would crash the whole plugin (seen under load in the unit run).
+    child.stdin.on("error", () => undefined);
     child.stdin.end(opts.stdin ?? "");
   });
 }
