@@ -1,46 +1,62 @@
-// The chaos program served from this process to one CLI run (an Automation API "inline program").
-import { createRequire } from "module";
+// The chaos program served to the CLI by a long-lived host process (an Automation API "inline program").
+import { fork, type ChildProcess } from "child_process";
+import * as path from "path";
 
 /**
- * Serves a Pulumi program from the calling process to one `pulumi up`, as the Automation API's
- * `Stack.up({ program })` does: the CLI connects to this process's language runtime (`--client`) instead of
- * starting the Node.js language host, which boots Node.js, loads @pulumi/pulumi (≈ 800 modules) and compiles
- * the program's TypeScript on every run. Same project, stack, state and resource URNs as the CLI's run (the
- * program is the same function `index.ts` runs). Not `Stack.up` itself: after the update it runs `stack
- * output` twice and `stack history` once, each a CLI start (see ChaosStack.apply).
+ * A host process (program-host-main.ts) that serves the chaos program to each `pulumi up` of one chaos
+ * stack: the CLI connects to it (`--client`) instead of starting the Node.js language host, which boots
+ * Node.js, loads @pulumi/pulumi (≈ 800 modules) and compiles the program's TypeScript on every run. Same
+ * project, stack, state and resource URNs as the CLI's own run (the same `runProgram`); not in this
+ * process, whose event loop runs the experiment's workload (measured: the program's first run stalled an
+ * in-process event loop for 10.7 s, later runs 0.6–1.2 s, at machine load 17). Not `Stack.up` either:
+ * after the update it runs `stack output` twice and `stack history` once, each a CLI start.
  */
-export interface InlineServer {
-  /** Arguments for the CLI run that uses this server. */
-  args: string[];
-  /** Stops serving; after a run without error, fails when the program left promises pending (as Stack.up does). */
-  close(hasError: boolean): void;
+export class ProgramHost {
+  private constructor(private readonly child: ChildProcess, private readonly port: number) {}
+
+  static async start(env: NodeJS.ProcessEnv = process.env): Promise<ProgramHost> {
+    const child = fork(path.join(__dirname, "program-host.cjs"), [], { env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const ready = await nextMessage<{ type: string; port?: number; error?: string }>(child);
+    if (ready.type !== "ready") throw new Error(`chaos program host: ${ready.error ?? JSON.stringify(ready)}`);
+    const port = ready.port!;
+    // Idle between runs, it must not keep the parent alive; it exits when the parent goes.
+    child.unref();
+    (child.channel as { unref?: () => void } | undefined)?.unref?.();
+    return new ProgramHost(child, port);
+  }
+
+  /** Arguments for a CLI run served by this host. */
+  get args(): string[] {
+    return [`--client=127.0.0.1:${this.port}`, "--exec-kind", "auto.inline"];
+  }
+
+  /**
+   * After each CLI run: the faults' outputs as the run registered them (undefined after an error or
+   * without faults); throws when a clean run left promises pending, as Stack.up does.
+   */
+  async finished<T>(hasError: boolean): Promise<T | undefined> {
+    (this.child.channel as { ref?: () => void } | undefined)?.ref?.();
+    try {
+      this.child.send({ type: "finished", hasError });
+      const reply = await nextMessage<{ faults?: T; error?: string }>(this.child);
+      if (reply.error) throw new Error(`chaos program: ${reply.error}`);
+      return reply.faults;
+    } finally {
+      (this.child.channel as { unref?: () => void } | undefined)?.unref?.();
+    }
+  }
+
+  stop(): void {
+    this.child.kill();
+  }
 }
 
-type Program = () => Promise<Record<string, unknown> | void>;
-
-interface LanguageServer {
-  onPulumiExit(hasError: boolean): void;
-}
-
-// The SDK's own gRPC and its (internal, untyped) language server: the instances Stack.up uses, so the
-// served protocol is the one this @pulumi/pulumi speaks. @grpc/grpc-js is its dependency, not ours.
-const sdk = createRequire(require.resolve("@pulumi/pulumi"));
-
-export async function serveInline(program: Program): Promise<InlineServer> {
-  const grpc = sdk("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
-  const { LanguageServer } = sdk("./automation/server") as { LanguageServer: new (p: Program) => LanguageServer };
-  const { LanguageRuntimeService } = sdk("./proto/language_grpc_pb") as { LanguageRuntimeService: import("@grpc/grpc-js").ServiceDefinition };
-  const { grpcChannelOptions } = sdk("./runtime/settings") as { grpcChannelOptions: Record<string, unknown> };
-  const server = new grpc.Server({ ...grpcChannelOptions });
-  const language = new LanguageServer(program);
-  server.addService(LanguageRuntimeService, language as unknown as import("@grpc/grpc-js").UntypedServiceImplementation);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
-  return {
-    args: [`--client=127.0.0.1:${port}`, "--exec-kind", "auto.inline"],
-    close(hasError: boolean) {
-      server.forceShutdown();
-      language.onPulumiExit(hasError);
-    },
-  };
+/** The child's next message; its exit before one is an error. */
+function nextMessage<T>(child: ChildProcess): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onMessage = (m: T) => { child.off("exit", onExit); resolve(m); };
+    const onExit = (code: number | null) => { child.off("message", onMessage); reject(new Error(`chaos program host exited (${code}) before answering`)); };
+    child.once("message", onMessage);
+    child.once("exit", onExit);
+  });
 }

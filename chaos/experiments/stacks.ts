@@ -8,7 +8,7 @@ import type { FaultSpec } from "../faults/spec";
 import type { Injection } from "../faults/resource";
 import type { FaultEvent } from "../checkers/journal";
 import { watchedFromDeployment, type WatchedFault } from "../faults/watch";
-import { serveInline, type InlineServer } from "./inline-program";
+import { ProgramHost } from "./inline-program";
 import type { InventoryMember } from "../../components/lab/lab";
 
 /**
@@ -106,29 +106,14 @@ function runCli(stack: Stack, args: string[], onOutput?: (out: string) => void):
   });
 }
 
-/**
- * The program `index.ts` runs, served from this process; loaded on first use (it brings the SDKs). Also
- * keeps the faults' outputs as this run registered them: what `stack output faults` would read back.
- */
-async function serveChaosProgram(): Promise<InlineServer & { faults(): AppliedFault[] | undefined }> {
-  const [{ runProgram }, pulumi] = await Promise.all([import("../../stacks"), import("@pulumi/pulumi")]);
-  let faults: AppliedFault[] | undefined;
-  const server = await serveInline(async () => {
-    const outputs = runProgram();
-    pulumi.output(outputs.faults as import("@pulumi/pulumi").Input<AppliedFault[]>).apply((v) => { faults = v; });
-    return outputs;
-  });
-  return { ...server, faults: () => faults };
-}
-
 export class ChaosStack {
   private faults: FaultSpec[] = [];
 
   /**
-   * inline: the program is served from this process (a lab's chaos stack); a user's cluster (pgchaos:targets)
-   * runs through the language host, so the SSH key its program puts into its environment stays in that process.
+   * host: serves the program to every `up` (a lab's chaos stack, inline-program.ts); a user's cluster
+   * (pgchaos:targets) runs through the language host, each run in a process of its own (its SSH key).
    */
-  private constructor(private readonly stack: Stack, public readonly name: string, private readonly log: (line: string) => void, private readonly inline = false) {}
+  private constructor(private readonly stack: Stack, public readonly name: string, private readonly log: (line: string) => void, private readonly host?: ProgramHost) {}
 
   /**
    * A lab's `<lab>-chaos`, created when missing and pointed at the lab stack; or a user's chaos stack
@@ -140,7 +125,8 @@ export class ChaosStack {
     if (!target.labStack) return new ChaosStack(await existingStack(name, `create it with \`pgchaos discover --set-stack ${name}\` or \`pulumi stack init ${name}\``), name, log);
     const stack = await LocalWorkspace.createOrSelectStack(ws, { pulumiCommand: await pulumiCommand() });
     await setStackConfig(stack, { "pgchaos:kind": "chaos", "pgchaos:labStack": target.labStack });
-    return new ChaosStack(stack, name, log, true);
+    // Started now, before any workload: its boot (Node.js, the SDKs, the program) is paid once, here.
+    return new ChaosStack(stack, name, log, await ProgramHost.start());
   }
 
   /** Faults a chaos stack holds, without creating that stack when it does not exist (doctor). */
@@ -168,18 +154,13 @@ export class ChaosStack {
   async apply(faults: FaultSpec[]): Promise<AppliedFault[]> {
     // A JSON string: the program's config reader parses it, so lists need no --path gymnastics.
     await setStackConfig(this.stack, { "pgchaos:faults": JSON.stringify(faults) });
-    const served = this.inline ? await serveChaosProgram() : undefined;
-    let failed = true;
-    try {
-      await runCli(this.stack, ["up", "--yes", "--skip-preview", "--color", "never", ...(served?.args ?? ["--exec-kind", "auto.local"])],
-        (out) => out.split("\n").filter((l) => /error|created|deleted|failed/i.test(l)).forEach((l) => this.log(`    pulumi: ${l.trim()}`)));
-      failed = false;
-    } finally {
-      served?.close(failed);
-    }
+    const up = runCli(this.stack, ["up", "--yes", "--skip-preview", "--color", "never", ...(this.host?.args ?? ["--exec-kind", "auto.local"])],
+      (out) => out.split("\n").filter((l) => /error|created|deleted|failed/i.test(l)).forEach((l) => this.log(`    pulumi: ${l.trim()}`)));
+    const failed = await up.then(() => false, () => true);
+    const registered = await this.host?.finished<AppliedFault[]>(failed);
+    await up; // its error, after the host has closed the run
     this.faults = faults;
     if (!faults.length) return [];
-    const registered = served?.faults();
     if (registered) return registered;
     const outputs = await runCli(this.stack, ["stack", "output", "faults", "--json"]);
     return JSON.parse(outputs) as AppliedFault[];

@@ -4,8 +4,7 @@ import * as path from "path";
 import { spawn } from "child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engineEnv, must, PROJECT_DIR, requireEngineAndDocker, TestStack } from "../helpers/engine";
-import { serveInline } from "../../chaos/experiments/inline-program";
-import { runProgram } from "../../stacks";
+import { ProgramHost } from "../../chaos/experiments/inline-program";
 
 /** The CLI run asynchronously: an inline program is served by this process while the CLI runs. */
 function pulumiAsync(args: string[]): Promise<{ code: number | null; out: string }> {
@@ -46,14 +45,18 @@ describe("pulumi engine (real CLI, language host, command plugin)", () => {
     expect(must("pulumi", ["stack", "ls", "--json"])).not.toContain(stack.name);
   }, 300_000);
 
-  it("a program served inline (as experiments toggle faults) leaves the state the CLI's run leaves", async () => {
+  it("a program served by a host process (as experiments toggle faults) leaves the state the CLI's run leaves", async () => {
     const inlineFile = path.join(path.dirname(file), "inline.txt");
     const inline = TestStack.create("e2e-inline", { "pgchaos:kind": "smoke", "pgchaos:file": inlineFile });
     try {
-      const served = await serveInline(async () => runProgram());
-      const up = await pulumiAsync(["up", "--yes", "--skip-preview", "--color", "never", ...served.args, "--stack", inline.name])
-        .then((r) => (served.close(r.code !== 0), r), (e) => { served.close(true); throw e; });
-      expect(up.code, up.out).toBe(0);
+      const host = await ProgramHost.start(engineEnv());
+      try {
+        const up = await pulumiAsync(["up", "--yes", "--skip-preview", "--color", "never", ...host.args, "--stack", inline.name]);
+        await host.finished(up.code !== 0);
+        expect(up.code, up.out).toBe(0);
+      } finally {
+        host.stop();
+      }
       expect(fs.readFileSync(inlineFile, "utf8")).toBe("created-by-pgchaos\n");
       // The update ran inline (not through the language host), and the CLI's own program sees nothing to change.
       const [last] = JSON.parse(inline.pulumi(["stack", "history", "--json", "--page-size", "1"])) as Array<{ environment: Record<string, string> }>;
