@@ -12,7 +12,28 @@ import * as path from "path";
  * after the update it runs `stack output` twice and `stack history` once, each a CLI start.
  */
 export class ProgramHost {
+  private queue: Promise<unknown> = Promise.resolve();
+
   private constructor(private readonly child: ChildProcess, private readonly port: number) {}
+
+  /**
+   * The one host of this process, started on first use: every chaos stack's runs go through it, one at a
+   * time (a game day opens a chaos stack per run; one idle host each would be ≈ 130 MB apiece).
+   */
+  static shared(): Promise<ProgramHost> {
+    sharedHost ??= ProgramHost.start().then((host) => {
+      host.child.once("exit", () => { sharedHost = undefined; }); // a dead host is replaced at the next use
+      return host;
+    }, (e) => { sharedHost = undefined; throw e; });
+    return sharedHost;
+  }
+
+  /** Runs `fn` (a CLI run served by this host, then `finished`) after the runs queued before it. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
 
   static async start(env: NodeJS.ProcessEnv = process.env): Promise<ProgramHost> {
     const child = fork(path.join(__dirname, "program-host.cjs"), [], { env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
@@ -50,6 +71,8 @@ export class ProgramHost {
     this.child.kill();
   }
 }
+
+let sharedHost: Promise<ProgramHost> | undefined;
 
 /** The child's next message; its exit before one is an error. */
 function nextMessage<T>(child: ChildProcess): Promise<T> {

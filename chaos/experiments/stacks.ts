@@ -126,7 +126,7 @@ export class ChaosStack {
     const stack = await LocalWorkspace.createOrSelectStack(ws, { pulumiCommand: await pulumiCommand() });
     await setStackConfig(stack, { "pgchaos:kind": "chaos", "pgchaos:labStack": target.labStack });
     // Started now, before any workload: its boot (Node.js, the SDKs, the program) is paid once, here.
-    return new ChaosStack(stack, name, log, await ProgramHost.start());
+    return new ChaosStack(stack, name, log, await ProgramHost.shared());
   }
 
   /** Faults a chaos stack holds, without creating that stack when it does not exist (doctor). */
@@ -149,16 +149,20 @@ export class ChaosStack {
    * recover needs nothing back). One CLI run for the update and at most one for the outputs — not
    * Automation API's `setConfig` + `up` (which also reads the outputs twice and the history once): on
    * this machine each CLI run costs a Go start and a passphrase key derivation, before and after the
-   * fault acts. A lab's chaos program is served from this process (inline-program.ts).
+   * fault acts. A lab's chaos program is served by the host process (inline-program.ts).
    */
   async apply(faults: FaultSpec[]): Promise<AppliedFault[]> {
     // A JSON string: the program's config reader parses it, so lists need no --path gymnastics.
     await setStackConfig(this.stack, { "pgchaos:faults": JSON.stringify(faults) });
-    const up = runCli(this.stack, ["up", "--yes", "--skip-preview", "--color", "never", ...(this.host?.args ?? ["--exec-kind", "auto.local"])],
-      (out) => out.split("\n").filter((l) => /error|created|deleted|failed/i.test(l)).forEach((l) => this.log(`    pulumi: ${l.trim()}`)));
-    const failed = await up.then(() => false, () => true);
-    const registered = await this.host?.finished<AppliedFault[]>(failed);
-    await up; // its error, after the host has closed the run
+    const upArgs = ["up", "--yes", "--skip-preview", "--color", "never"];
+    const onOutput = (out: string) => out.split("\n").filter((l) => /error|created|deleted|failed/i.test(l)).forEach((l) => this.log(`    pulumi: ${l.trim()}`));
+    const { host } = this;
+    const registered = host ? await host.exclusive(async () => {
+      const up = runCli(this.stack, [...upArgs, ...host.args], onOutput);
+      const answer = await host.finished<AppliedFault[]>(await up.then(() => false, () => true));
+      await up; // its error, after the host has closed the run
+      return answer;
+    }) : await runCli(this.stack, [...upArgs, "--exec-kind", "auto.local"], onOutput).then(() => undefined);
     this.faults = faults;
     if (!faults.length) return [];
     if (registered) return registered;
