@@ -73,7 +73,8 @@ const results: Array<Array<Record<string, number>>> = trees.map(() => []);
 for (let i = 0; i < rounds; i++) trees.forEach((tree, t) => results[t].push(round(tree, i, t)));
 // The median; with an even count, the lower of the two middle values.
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-console.log(`\nmedian (lower middle for an even count) of ${rounds} round(s), ${new Date().toISOString()}, load average ${execFileSync("cat", ["/proc/loadavg"], { encoding: "utf8" }).trim()}:`);
+const range = (xs: number[]) => `${fmt(median(xs))} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
+console.log(`\nmedian (lower middle for an even count) and range of ${rounds} round(s), ${new Date().toISOString()}, load average ${execFileSync("cat", ["/proc/loadavg"], { encoding: "utf8" }).trim()}:`);
 for (const step of Object.keys(results[0][0])) {
-  console.log(`  ${step.padEnd(10)} ${trees.map((tree, t) => `${path.basename(tree)} ${fmt(median(results[t].map((r) => r[step])))}`).join("   ")}`);
+  console.log(`  ${step.padEnd(10)} ${trees.map((tree, t) => `${path.basename(tree)} ${range(results[t].map((r) => r[step]))}`).join("   ")}`);
 }
