@@ -3,8 +3,8 @@ import { fork, type ChildProcess } from "child_process";
 import * as path from "path";
 
 /**
- * A host process (program-host-main.ts) that serves the chaos program to each `pulumi up` of one chaos
- * stack: the CLI connects to it (`--client`) instead of starting the Node.js language host, which boots
+ * A host process (program-host-main.ts) that serves the chaos program to each `pulumi up` of the runner's
+ * chaos stacks: the CLI connects to it (`--client`) instead of starting the Node.js language host, which boots
  * Node.js, loads @pulumi/pulumi (≈ 800 modules) and compiles the program's TypeScript on every run. Same
  * project, stack, state and resource URNs as the CLI's own run (the same `runProgram`); not in this
  * process, whose event loop runs the experiment's workload (measured: the program's first run stalled an
@@ -14,7 +14,7 @@ import * as path from "path";
 export class ProgramHost {
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly child: ChildProcess, private readonly port: number) {}
+  private constructor(private readonly child: ChildProcess) {}
 
   /**
    * The one host of this process, started on first use: every chaos stack's runs go through it, one at a
@@ -37,18 +37,19 @@ export class ProgramHost {
 
   static async start(env: NodeJS.ProcessEnv = process.env): Promise<ProgramHost> {
     const child = fork(path.join(__dirname, "program-host.cjs"), [], { env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    const ready = await nextMessage<{ type: string; port?: number; error?: string }>(child);
-    if (ready.type !== "ready") throw new Error(`chaos program host: ${ready.error ?? JSON.stringify(ready)}`);
-    const port = ready.port!;
+    const ready = await nextMessage<{ type: string }>(child);
+    if (ready.type !== "ready") throw new Error(`chaos program host: ${JSON.stringify(ready)}`);
     // Idle between runs, it must not keep the parent alive; it exits when the parent goes.
     child.unref();
     (child.channel as { unref?: () => void } | undefined)?.unref?.();
-    return new ProgramHost(child, port);
+    return new ProgramHost(child);
   }
 
-  /** Arguments for a CLI run served by this host. */
-  get args(): string[] {
-    return [`--client=127.0.0.1:${this.port}`, "--exec-kind", "auto.inline"];
+  /** Opens the host's port for one CLI run; returns that run's arguments. `finished` closes it. */
+  async serve(): Promise<string[]> {
+    const answer = await this.ask<{ type: string; port?: number; error?: string }>({ type: "serve" });
+    if (answer.type !== "serving") throw new Error(`chaos program host: ${answer.error ?? JSON.stringify(answer)}`);
+    return [`--client=127.0.0.1:${answer.port}`, "--exec-kind", "auto.inline"];
   }
 
   /**
@@ -56,12 +57,18 @@ export class ProgramHost {
    * without faults); throws when a clean run left promises pending, as Stack.up does.
    */
   async finished<T>(hasError: boolean): Promise<T | undefined> {
+    const reply = await this.ask<{ faults?: T; error?: string }>({ type: "finished", hasError });
+    if (reply.error) throw new Error(`chaos program: ${reply.error}`);
+    return reply.faults;
+  }
+
+  /** One request, one answer; the channel keeps this process alive only while it waits. */
+  private async ask<T>(message: object): Promise<T> {
     (this.child.channel as { ref?: () => void } | undefined)?.ref?.();
     try {
-      this.child.send({ type: "finished", hasError });
-      const reply = await nextMessage<{ faults?: T; error?: string }>(this.child);
-      if (reply.error) throw new Error(`chaos program: ${reply.error}`);
-      return reply.faults;
+      const answer = nextMessage<T>(this.child);
+      this.child.send(message);
+      return await answer;
     } finally {
       (this.child.channel as { unref?: () => void } | undefined)?.unref?.();
     }

@@ -158,7 +158,7 @@ export class ChaosStack {
     const onOutput = (out: string) => out.split("\n").filter((l) => /error|created|deleted|failed/i.test(l)).forEach((l) => this.log(`    pulumi: ${l.trim()}`));
     const { host } = this;
     const registered = host ? await host.exclusive(async () => {
-      const up = runCli(this.stack, [...upArgs, ...host.args], onOutput);
+      const up = runCli(this.stack, [...upArgs, ...(await host.serve())], onOutput);
       const answer = await host.finished<AppliedFault[]>(await up.then(() => false, () => true));
       await up; // its error, after the host has closed the run
       return answer;

@@ -51,7 +51,7 @@ describe("pulumi engine (real CLI, language host, command plugin)", () => {
     try {
       const host = await ProgramHost.start(engineEnv());
       try {
-        const up = await pulumiAsync(["up", "--yes", "--skip-preview", "--color", "never", ...host.args, "--stack", inline.name]);
+        const up = await pulumiAsync(["up", "--yes", "--skip-preview", "--color", "never", ...(await host.serve()), "--stack", inline.name]);
         await host.finished(up.code !== 0);
         expect(up.code, up.out).toBe(0);
       } finally {
