@@ -6,7 +6,7 @@
  * Every variant (a project directory: this one, and e.g. an older commit's worktree) is measured in the
  * same run, interleaved, against the same lab; medians are printed side by side.
  *
- * Usage: npx tsx bench/toggle.ts --lab-stack <lab> [--base /path/to/old/worktree] [--reps 3]
+ * Usage: npx tsx bench/toggle.ts --lab-stack <lab> [--base /path/to/old/worktree] [--reps 3] [--experiment-only]
  *   (the lab must be up; chaos stacks <lab>-tg-<variant> are created and removed)
  */
 import { spawnSync } from "child_process";
@@ -107,7 +107,8 @@ async function main(): Promise<void> {
     writeChaosConfig(v, lab, []);
   }
   try {
-    for (const fault of FAULTS) {
+    // --experiment-only: just the Automation API rows (the CLI tables take most of the run).
+    for (const fault of process.argv.includes("--experiment-only") ? [] : FAULTS) {
       const runs = new Map(variants.map((v) => [v.name, { up: [] as Phase[][], down: [] as Phase[][] }]));
       for (let i = 0; i <= reps; i++) {
         for (const v of variants) {

@@ -2,7 +2,7 @@
  * Side-by-side benchmark of two checkouts of pgchaos (prints figures; not a test): per tree, warm
  * `pulumi up` of a lab (images cached) to healthy, a second `up` (no changes), a fault toggle on its
  * chaos stack (`up` with one loss fault, then `up` without it) and `pulumi destroy`; rounds alternate
- * between the trees so both meet the same machine load. Each tree runs with its own scripts/env.sh
+ * between the trees, and which tree goes first, so both meet the same machine load. Each tree runs with its own scripts/env.sh
  * (its own state, its own plugins) and its own ports.
  * Usage: npx tsx bench/trees.ts --tree OLD_DIR --tree NEW_DIR [--rounds 2] [--port-base 32100] [--prefix h15]
  */
@@ -70,10 +70,16 @@ function round(tree: string, i: number, t: number): Record<string, number> {
 }
 
 const results: Array<Array<Record<string, number>>> = trees.map(() => []);
-for (let i = 0; i < rounds; i++) trees.forEach((tree, t) => results[t].push(round(tree, i, t)));
+// The order alternates per round: under a load that rises or falls during the run, the tree that always
+// went second would always meet the later load.
+for (let i = 0; i < rounds; i++) {
+  const order = trees.map((_, t) => t);
+  for (const t of i % 2 ? order.reverse() : order) results[t].push(round(trees[t], i, t));
+}
 // The median; with an even count, the lower of the two middle values.
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-console.log(`\nmedian (lower middle for an even count) of ${rounds} round(s), ${new Date().toISOString()}, load average ${execFileSync("cat", ["/proc/loadavg"], { encoding: "utf8" }).trim()}:`);
+const range = (xs: number[]) => `${fmt(median(xs))} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
+console.log(`\nmedian (lower middle for an even count) and range of ${rounds} round(s), ${new Date().toISOString()}, load average ${execFileSync("cat", ["/proc/loadavg"], { encoding: "utf8" }).trim()}:`);
 for (const step of Object.keys(results[0][0])) {
-  console.log(`  ${step.padEnd(10)} ${trees.map((tree, t) => `${path.basename(tree)} ${fmt(median(results[t].map((r) => r[step])))}`).join("   ")}`);
+  console.log(`  ${step.padEnd(10)} ${trees.map((tree, t) => `${path.basename(tree)} ${range(results[t].map((r) => r[step]))}`).join("   ")}`);
 }

@@ -5,7 +5,7 @@ import { Fault } from "../chaos/faults/resource";
 import { formatLeftovers, orphans, scanMembers } from "../chaos/targets/doctor";
 import { observe, withNetem, type ApiEndpoints } from "../chaos/targets/live";
 import { blastRadius, findConflicts, netemSelectors, planFault, type FaultPlan } from "../chaos/faults/plan";
-import { readOwnDeployment, stateFaultsOf, successions } from "../chaos/faults/succession";
+import { readOwnDeployment, stateFaultsOf, successions, type StateFault } from "../chaos/faults/succession";
 import type { ChaosConfig } from "../chaos/faults/spec";
 import { SSH_KEY_VAR, SSH_KNOWN_HOSTS_VAR, sshMembers, withSshKey, type Targets } from "../chaos/targets/inventory";
 import { preflight } from "../chaos/targets/preflight-run";
@@ -66,10 +66,11 @@ export async function readDcs(endpoints: ApiEndpoints): Promise<DcsConfig> {
 }
 
 /** Reads the live lab, plans every fault, rejects conflicts. Runs on preview and on up. */
-export async function planAll(config: ChaosConfig, members: Member[], endpoints: ApiEndpoints, dcs: DcsConfig, targets?: Targets): Promise<{ plans: FaultPlan[]; world: World; preflight?: string; predecessors: Array<string | undefined> }> {
+export async function planAll(config: ChaosConfig, members: Member[], endpoints: ApiEndpoints, dcs: DcsConfig, targets?: Targets, ownState?: Promise<StateFault[]>): Promise<{ plans: FaultPlan[]; world: World; preflight?: string; predecessors: Array<string | undefined> }> {
   // Independent reads at once (each is a process start or an HTTP round trip): the live view, this
-  // stack's state and the leftover scan; then the netem probe, which needs the leaders to resolve targets.
-  const [first, state, scan] = await Promise.all([observe(endpoints, []), readOwnDeployment(pulumi.getStack()).then(stateFaultsOf), scanMembers(members)]);
+  // stack's state (a CLI run, started by the caller as early as it can) and the leftover scan; then the
+  // netem probe, which needs the leaders to resolve targets.
+  const [first, state, scan] = await Promise.all([observe(endpoints, []), ownState ?? readOwnStateFaults(), scanMembers(members)]);
   const world: World = { members, live: first };
   const netemFor = delayTargets(config, world);
   if (netemFor.length) world.live = await withNetem(first, netemFor);
@@ -102,6 +103,8 @@ export async function planAll(config: ChaosConfig, members: Member[], endpoints:
   order.predecessors.forEach((old, i) => old && pulumi.log.info(`fault ${plans[i].name} replaces ${old} on ${plans[i].conflictKeys.join(", ")}: ${old} is recovered and verified gone before ${plans[i].name} is injected`));
   return { plans, world, preflight: preflightText, predecessors: order.predecessors };
 }
+
+const readOwnStateFaults = (): Promise<StateFault[]> => readOwnDeployment(pulumi.getStack()).then(stateFaultsOf);
 
 /** True when the engine says the key is not a secret (the list of secret keys is known and lacks it). */
 function isPlainConfig(key: string): boolean {
@@ -172,10 +175,13 @@ function faultOutputs(config: ChaosConfig, faults: Fault[]) {
 /** The chaos stack's program: one Fault resource per configured fault, targeting the lab stack's members. */
 export function chaosProgram(config: ChaosConfig) {
   if (config.targets) return sshChaosProgram(config, config.targets);
+  // This stack's state is read while the engine reads the lab's outputs (both are independent of them).
+  const ownState = readOwnStateFaults();
+  ownState.catch(() => {}); // its error is reported where planAll awaits it, not as an unhandled rejection
   const lab = new pulumi.StackReference("lab", { name: `organization/${pulumi.getProject()}/${config.labStack}` });
   const planned = pulumi.all([lab.requireOutput("inventory"), lab.requireOutput("dcs")]).apply(async ([inventory, dcs]) => {
     const { members, endpoints } = labMembers(inventory as InventoryMember[]);
-    const result = await planAll(config, members, endpoints, dcs as DcsConfig);
+    const result = await planAll(config, members, endpoints, dcs as DcsConfig, undefined, ownState);
     const summary = blastRadius(result.plans, result.world);
     await pulumi.log.info(`blast radius:\n${summary}`);
     return { ...result, summary };

@@ -1,6 +1,6 @@
 // The Pulumi program's entry: reads the stack's config and runs the lab, chaos or smoke program.
 import * as pulumi from "@pulumi/pulumi";
-import { labConfigSchema, parseConfig, smokeConfigSchema } from "./config";
+import { ConfigError, labConfigSchema, parseConfig, smokeConfigSchema } from "./config";
 import { chaosConfigSchema } from "../chaos/faults/spec";
 import { chaosProgram } from "./chaos";
 import { labProgram } from "./lab";
@@ -14,7 +14,11 @@ export * from "./config";
 
 /** All `pgchaos:` keys of the current stack as one object (what zod validates). */
 export function rawStackConfig(namespace = "pgchaos"): Record<string, unknown> {
-  const all = JSON.parse(process.env.PULUMI_CONFIG ?? "{}") as Record<string, string>;
+  // The SDK's config store: filled from PULUMI_CONFIG by the language host, or by the run request when the
+  // program is served inline (chaos/experiments/inline-program.ts). The variable itself when the store is
+  // empty (a test that sets it after @pulumi/pulumi was loaded).
+  const store = pulumi.runtime.allConfig();
+  const all = Object.keys(store).length ? store : (JSON.parse(process.env.PULUMI_CONFIG ?? "{}") as Record<string, string>);
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(all)) {
     if (!key.startsWith(`${namespace}:`)) continue;
@@ -27,6 +31,16 @@ export function rawStackConfig(namespace = "pgchaos"): Record<string, unknown> {
     }
   }
   return raw;
+}
+
+/** The program `index.ts` runs (and the Automation API serves inline): a config error is shown plainly, without a stack trace. */
+export function runProgram(): Record<string, unknown> {
+  try {
+    return selectProgram();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
+    throw e;
+  }
 }
 
 /** Chooses the stack's program from `pgchaos:kind` (lab by default) after validating its config. */

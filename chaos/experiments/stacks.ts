@@ -10,6 +10,7 @@ import type { FaultEvent } from "../checkers/journal";
 import { watchedFromDeployment, type WatchedFault } from "../faults/watch";
 import { describeLock, projectName, removeStaleLocks } from "./stale-locks";
 import { removeBrokenSidecars } from "./state-sidecars";
+import { ProgramHost } from "./inline-program";
 import type { InventoryMember } from "../../components/lab/lab";
 
 /**
@@ -115,7 +116,11 @@ function repairSidecars(stack: string, log: (line: string) => void): void {
 export class ChaosStack {
   private faults: FaultSpec[] = [];
 
-  private constructor(private readonly stack: Stack, public readonly name: string, private readonly log: (line: string) => void) {}
+  /**
+   * host: serves the program to every `up` (a lab's chaos stack, inline-program.ts); a user's cluster
+   * (pgchaos:targets) runs through the language host, each run in a process of its own (its SSH key).
+   */
+  private constructor(private readonly stack: Stack, public readonly name: string, private readonly log: (line: string) => void, private readonly host?: ProgramHost) {}
 
   /**
    * A lab's `<lab>-chaos`, created when missing and pointed at the lab stack; or a user's chaos stack
@@ -128,7 +133,8 @@ export class ChaosStack {
     if (!target.labStack) return new ChaosStack(await existingStack(name, `create it with \`pgchaos discover --set-stack ${name}\` or \`pulumi stack init ${name}\``), name, log);
     const stack = await LocalWorkspace.createOrSelectStack(ws, { pulumiCommand: await pulumiCommand() });
     await setStackConfig(stack, { "pgchaos:kind": "chaos", "pgchaos:labStack": target.labStack });
-    return new ChaosStack(stack, name, log);
+    // Started now, before any workload: its boot (Node.js, the SDKs, the program) is paid once, here.
+    return new ChaosStack(stack, name, log, await ProgramHost.shared());
   }
 
   /** Faults a chaos stack holds, without creating that stack when it does not exist (doctor). */
@@ -151,16 +157,24 @@ export class ChaosStack {
    * recover needs nothing back). One CLI run for the update and at most one for the outputs — not
    * Automation API's `setConfig` + `up` (which also reads the outputs twice and the history once): on
    * this machine each CLI run costs a Go start and a passphrase key derivation, before and after the
-   * fault acts.
+   * fault acts. A lab's chaos program is served by the host process (inline-program.ts).
    */
   async apply(faults: FaultSpec[]): Promise<AppliedFault[]> {
     await this.clearStaleLocks();
     // A JSON string: the program's config reader parses it, so lists need no --path gymnastics.
     await setStackConfig(this.stack, { "pgchaos:faults": JSON.stringify(faults) });
-    await runCli(this.stack, ["up", "--yes", "--skip-preview", "--color", "never", "--exec-kind", "auto.local"],
-      (out) => out.split("\n").filter((l) => /error|created|deleted|failed/i.test(l)).forEach((l) => this.log(`    pulumi: ${l.trim()}`)));
+    const upArgs = ["up", "--yes", "--skip-preview", "--color", "never"];
+    const onOutput = (out: string) => out.split("\n").filter((l) => /error|created|deleted|failed/i.test(l)).forEach((l) => this.log(`    pulumi: ${l.trim()}`));
+    const { host } = this;
+    const registered = host ? await host.exclusive(async () => {
+      const up = runCli(this.stack, [...upArgs, ...(await host.serve())], onOutput);
+      const answer = await host.finished<AppliedFault[]>(await up.then(() => false, () => true));
+      await up; // its error, after the host has closed the run
+      return answer;
+    }) : await runCli(this.stack, [...upArgs, "--exec-kind", "auto.local"], onOutput).then(() => undefined);
     this.faults = faults;
     if (!faults.length) return [];
+    if (registered) return registered;
     const outputs = await runCli(this.stack, ["stack", "output", "faults", "--json"]);
     return JSON.parse(outputs) as AppliedFault[];
   }

@@ -1,5 +1,6 @@
 // One fault at a time per link across an update: a conflicting new fault takes the old one over as its alias.
 import { execFile } from "child_process";
+import * as path from "path";
 import { promisify } from "util";
 
 /**
@@ -49,8 +50,11 @@ export function successions(state: StateFault[], planned: StateFault[]): { prede
   return { predecessors, conflicts };
 }
 
+/** The project's directory: the CLI finds the stack through its Pulumi.yaml (an inline program's process may run elsewhere). */
+const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
 /** The current stack's last deployment, read with the CLI that runs this program. */
 export async function readOwnDeployment(stack: string): Promise<{ resources?: Array<{ type: string; outputs?: Record<string, any> }> } | undefined> {
-  const { stdout } = await promisify(execFile)("pulumi", ["stack", "export", "--stack", stack], { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
+  const { stdout } = await promisify(execFile)("pulumi", ["stack", "export", "--stack", stack], { cwd: PROJECT_DIR, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
   return (JSON.parse(stdout) as { deployment?: { resources?: Array<{ type: string; outputs?: Record<string, any> }> } }).deployment;
 }

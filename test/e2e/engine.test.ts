@@ -1,8 +1,22 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { spawn } from "child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { must, requireEngineAndDocker, TestStack } from "../helpers/engine";
+import { engineEnv, must, PROJECT_DIR, requireEngineAndDocker, TestStack } from "../helpers/engine";
+import { ProgramHost } from "../../chaos/experiments/inline-program";
+
+/** The CLI run asynchronously: an inline program is served by this process while the CLI runs. */
+function pulumiAsync(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: PROJECT_DIR, env: engineEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, out }));
+  });
+}
 
 // The smallest proof that our engine build runs this project's TypeScript and honours create/delete
 // through a provider plugin (command.local.Command: the real plugin or the stand-in, docs/toolchain.md).
@@ -29,6 +43,30 @@ describe("pulumi engine (real CLI, language host, command plugin)", () => {
 
     stack.pulumi(["stack", "rm", "--yes"]);
     expect(must("pulumi", ["stack", "ls", "--json"])).not.toContain(stack.name);
+  }, 300_000);
+
+  it("a program served by a host process (as experiments toggle faults) leaves the state the CLI's run leaves", async () => {
+    const inlineFile = path.join(path.dirname(file), "inline.txt");
+    const inline = TestStack.create("e2e-inline", { "pgchaos:kind": "smoke", "pgchaos:file": inlineFile });
+    try {
+      const host = await ProgramHost.start(engineEnv());
+      try {
+        const up = await pulumiAsync(["up", "--yes", "--skip-preview", "--color", "never", ...(await host.serve()), "--stack", inline.name]);
+        await host.finished(up.code !== 0);
+        expect(up.code, up.out).toBe(0);
+      } finally {
+        host.stop();
+      }
+      expect(fs.readFileSync(inlineFile, "utf8")).toBe("created-by-pgchaos\n");
+      // The update ran inline (not through the language host), and the CLI's own program sees nothing to change.
+      const [last] = JSON.parse(inline.pulumi(["stack", "history", "--json", "--page-size", "1"])) as Array<{ environment: Record<string, string> }>;
+      expect(last.environment["exec.kind"]).toBe("auto.inline");
+      expect(inline.pulumi(["preview", "--diff", "--expect-no-changes", "--color", "never"])).toMatch(/2 unchanged/);
+      inline.pulumi(["destroy", "--yes", "--skip-preview", "--color", "never"]);
+      expect(fs.existsSync(inlineFile)).toBe(false);
+    } finally {
+      inline.dispose();
+    }
   }, 300_000);
 
   it("a bad config value fails preview naming the key, the value and the range", () => {

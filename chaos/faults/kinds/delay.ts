@@ -23,7 +23,9 @@ export type DelaySpec = z.infer<typeof delaySpec>;
 
 /** A TCP connect from `prober` to `target` before and after: its round trip grows by the delay. */
 export function delayVerification(prober: Member, target: Member, delayMs: number, jitterMs: number): Verification {
-  const probe = tcpFrom(prober, target, servicePort(target), 9, 3000 + 2 * delayMs);
+  // 9 connects, 3 at a time (each is held for the delay on its own: the delayer schedules packets by their
+  // due time, so a delayer that serialised them would show here as a multiple of the delay, and fail).
+  const probe = tcpFrom(prober, target, servicePort(target), 9, 3000 + 2 * delayMs, 3);
   return { rule: { type: "delay", delayMs, configured: `+${delayMs} ms${jitterMs ? ` ±${jitterMs} ms` : ""}` }, baseline: [probe], probes: [probe], boundSeconds: 10 };
 }
 

@@ -1,0 +1,57 @@
+// The chaos program's host process: serves the program to the runner's chaos-stack `up`s (inline-program.ts).
+import { createRequire } from "module";
+import * as pulumi from "@pulumi/pulumi";
+import { runProgram } from "../../stacks";
+
+/**
+ * Serves `index.ts`'s program over Pulumi's language-runtime protocol, as the Automation API's
+ * `Stack.up({ program })` does, for as many CLI runs (`--client=127.0.0.1:<port>`) as its parent makes.
+ * Booted once: each run then needs no Node.js start, no SDK load and no TypeScript compile. A process of
+ * its own, so the program's work never stalls the parent's event loop (the experiment's workload).
+ * Messages: → { ready } once; per run ← { serve } → { serving, port }, then after the CLI run
+ * ← { finished, hasError } → { finished, faults?, error? }.
+ */
+type Program = () => Promise<Record<string, unknown>>;
+interface LanguageServer {
+  onPulumiExit(hasError: boolean): void;
+}
+
+// The SDK's own gRPC and its (internal, untyped) language server, as Stack.up uses them.
+const sdk = createRequire(require.resolve("@pulumi/pulumi"));
+const grpc = sdk("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
+const { LanguageServer } = sdk("./automation/server") as { LanguageServer: new (p: Program) => LanguageServer };
+const { LanguageRuntimeService } = sdk("./proto/language_grpc_pb") as { LanguageRuntimeService: import("@grpc/grpc-js").ServiceDefinition };
+const { grpcChannelOptions } = sdk("./runtime/settings") as { grpcChannelOptions: Record<string, unknown> };
+
+// The faults' outputs as the last run registered them: what `stack output faults` would read back.
+let faults: unknown;
+const language = new LanguageServer(async () => {
+  faults = undefined;
+  const outputs = runProgram();
+  pulumi.output(outputs.faults as pulumi.Input<object[]>).apply((v) => { faults = v; });
+  return outputs;
+});
+// Listening only during a run, as Stack.up's server does: an insecure local port, open no longer than needed.
+let server: import("@grpc/grpc-js").Server | undefined;
+
+process.on("message", (m: { type: string; hasError?: boolean }) => {
+  if (m.type === "serve") {
+    server = new grpc.Server({ ...grpcChannelOptions });
+    server.addService(LanguageRuntimeService, language as unknown as import("@grpc/grpc-js").UntypedServiceImplementation);
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) =>
+      process.send!(err ? { type: "error", error: err.message } : { type: "serving", port }));
+    return;
+  }
+  if (m.type !== "finished") return;
+  server?.forceShutdown();
+  server = undefined;
+  try {
+    language.onPulumiExit(!!m.hasError); // after a clean run: fails when the program left promises pending
+    process.send!({ type: "finished", faults: m.hasError ? undefined : faults });
+  } catch (e) {
+    process.send!({ type: "finished", error: (e as Error).message });
+  }
+});
+process.send!({ type: "ready" });
+// The parent is gone (exit, crash): nothing is left to serve.
+process.on("disconnect", () => process.exit(0));
