@@ -1,15 +1,11 @@
 import { defineConfig } from "vitest/config";
+import { E2E_ALONE } from "./test/suite/e2e-files";
 import FileTimesReporter from "./test/suite/file-times-reporter";
 import LongestFirstSequencer from "./test/suite/longest-first-sequencer";
 
-/**
- * Unit files first, in parallel (no Docker). Then the end-to-end files, two at a time: each brings up its
- * own lab (own stack names, container names, host ports, Docker network), and nothing they do reaches
- * another lab (docs/testing.md lists what was checked). Files whose bounds need a machine without a
- * second lab beside them run last, one at a time.
- */
-const E2E_ALONE: string[] = [];
-
+// Unit files first, two at a time (no Docker). Then the end-to-end files, two at a time: each brings up its
+// own lab (own stack, container names, host ports and Docker network) and nothing one does reaches another
+// lab (docs/testing.md lists what was checked). Files in E2E_ALONE run last, one at a time.
 export default defineConfig({
   test: {
     testTimeout: 20_000,

@@ -1,0 +1,23 @@
+// Which end-to-end files run when: pure data for vitest.config.ts and the sequencer (unit-tested).
+
+/**
+ * Every end-to-end file, longest first (wall time with its hooks, measured: docs/testing.md). With two
+ * workers the run ends when the last file does, so the long ones must start first; vitest's own order
+ * (cached durations, else file size) has no cache on a clean clone.
+ */
+export const E2E_LONGEST_FIRST = [
+  "gameday", "ssh", "fault-drift", "campaign", "planted-primary", "resync", "faults", "experiment",
+  "stuck-recover", "monitoring", "lab", "conformance-docker", "conformance-command", "conformance-random", "engine", "docker",
+].map((name) => `test/e2e/${name}.test.ts`);
+
+/**
+ * Files whose bounds need a machine without a second lab beside them: they run after the others, one at
+ * a time (docs/testing.md says why each is here).
+ */
+export const E2E_ALONE: string[] = [];
+
+/** Position of a test file in E2E_LONGEST_FIRST; files not listed (unit files) come after, in their order. */
+export function e2eRank(file: string): number {
+  const i = E2E_LONGEST_FIRST.findIndex((f) => file.endsWith(f));
+  return i < 0 ? E2E_LONGEST_FIRST.length : i;
+}
