@@ -14,7 +14,11 @@ export const E2E_LONGEST_FIRST = [
  * Files whose bounds need a machine without a second lab beside them: they run after the others, one at
  * a time (docs/testing.md says why each is here).
  */
-export const E2E_ALONE: string[] = [];
+export const E2E_ALONE: string[] = [
+  // Its fault-watch test expects the killed delayer to be named by the mechanism check; with a second lab
+  // beside it (load 13–26) the effect check noticed first (2.4 s, within the 5 s bound): docs/testing.md.
+  "test/e2e/fault-drift.test.ts",
+];
 
 /** Position of a test file in E2E_LONGEST_FIRST; files not listed (unit files) come after, in their order. */
 export function e2eRank(file: string): number {
