@@ -1,9 +1,10 @@
 // Which end-to-end files run when: pure data for vitest.config.ts and the sequencer (unit-tested).
 
 /**
- * Every end-to-end file, longest first (wall time with its hooks, measured: docs/testing.md). With two
- * workers the run ends when the last file does, so the long ones must start first; vitest's own order
- * (cached durations, else file size) has no cache on a clean clone.
+ * Every end-to-end file, longest first: ordered by the test bodies' times of the serial run of 2026-12-01
+ * plus what each beforeAll runs (a lab, a game day, a campaign); re-order from the per-file table the
+ * reporter prints (docs/testing.md). With two workers the run ends when the last file does, so the long
+ * ones must start first; vitest's own order (cached durations, else file size) has no cache on a clean clone.
  */
 export const E2E_LONGEST_FIRST = [
   "gameday", "ssh", "fault-drift", "campaign", "planted-primary", "resync", "faults", "experiment",
