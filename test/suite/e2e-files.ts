@@ -17,7 +17,7 @@ export const E2E_LONGEST_FIRST = [
  */
 export const E2E_ALONE: string[] = [
   // Its fault-watch test expects the killed delayer to be named by the mechanism check; with a second lab
-  // beside it (load 13–26) the effect check noticed first (2.4 s, within the 5 s bound): docs/testing.md.
+  // beside it (load 5–34) the effect check noticed first (2.4 s, within the 5 s bound): docs/testing.md.
   "test/e2e/fault-drift.test.ts",
   // Beside another lab (load 5–34): stress reached 0.426 cores (bound 0.48, the fault's own verification),
   // then the lab did not recover in time; an alert's firing delay measured 2.88 s against its `for` of 4 s.
