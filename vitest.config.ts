@@ -1,12 +1,21 @@
 import { defineConfig } from "vitest/config";
+import { E2E_ALONE } from "./test/suite/e2e-files";
+import FileTimesReporter from "./test/suite/file-times-reporter";
+import LongestFirstSequencer from "./test/suite/longest-first-sequencer";
 
+// Unit files first, two at a time (no Docker). Then the end-to-end files, two at a time: each brings up its
+// own lab (own stack, container names, host ports and Docker network) and nothing one does reaches another
+// lab (docs/testing.md lists what was checked). Files in E2E_ALONE run last, one at a time.
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    // End-to-end files share one Docker engine and the Pulumi backend: run files one at a time.
-    fileParallelism: false,
     testTimeout: 20_000,
     hookTimeout: 600_000,
-    reporters: ["verbose"],
+    reporters: ["verbose", new FileTimesReporter()],
+    sequence: { sequencer: LongestFirstSequencer },
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: E2E_ALONE, maxWorkers: 2, sequence: { groupOrder: 1 } } },
+      ...(E2E_ALONE.length ? [{ extends: true as const, test: { name: "e2e-alone", include: E2E_ALONE, maxWorkers: 1, sequence: { groupOrder: 2 } } }] : []),
+    ],
   },
 });
