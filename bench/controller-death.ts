@@ -73,7 +73,10 @@ async function main(): Promise<void> {
     const rulesLeft = chains();
     const inTime = revert.inTime && rulesLeft === 0;
     const next = nextUp(ctx);
-    const left = stateLeft(ctx);
+    let left = stateLeft(ctx);
+    // Pending operations stay through any `up`: the product's named command (doctor --fix) clears them.
+    const pendingAfterUp = left.pending > 0 ? left.pending : 0;
+    if (pendingAfterUp) { sh("npx", ["tsx", "cli/main.ts", "doctor", "--fix", "--lab-stack", labStack]); left = stateLeft(ctx); }
     const consistent = next.ok && left.unreadable === undefined && left.faults === 0 && left.pending === 0;
     const healthy = await waitHealthy(lab, 120_000);
     // An incomplete scan is no clean bill and no leftover either: it is scanned once more, and both are told.
@@ -83,13 +86,13 @@ async function main(): Promise<void> {
     const t = tallies[controller];
     t.runs++; t.phases[phase]++; if (killed.arming.armedAt !== undefined) t.armed++; if (inTime) t.revertedInTime++;
     if (firstDoctor.status === 3) t.doctorIncomplete++; if (doctor.status !== 0) t.doctorLeftovers++; if (healthy) t.healthy++;
-    if (consistent && next.firstOk) t.consistentByItself++; else if (consistent) t.consistentAfterNamed++;
+    if (consistent && next.firstOk && !pendingAfterUp) t.consistentByItself++; else if (consistent) t.consistentAfterNamed++;
     const since = (at?: number) => at === undefined ? "never" : `${((at - killed.spawnedAt) / 1000).toFixed(1)} s`;
     console.log(`${i + 1}. kill ${controller} at ${killAfter.toFixed(1)} s of its ${runSeconds[controller].toFixed(1)} s run: ${phase} (armed ${since(killed.arming.armedAt)}, ` +
       `recover began ${since(killed.timeline.recoverStartedAt)}, exited by itself ${since(killed.timeline.exitedAt)}; last output: ${JSON.stringify(killed.lastLine)}); ` +
       `${revert.text}; rules left ${rulesLeft ?? "unreadable"}; reverted in time ${inTime}; ` +
       `doctor exit ${firstDoctor.status === 3 ? `3 (${JSON.stringify(firstDoctor.text.slice(0, 300))}), again: ` : ""}${doctor.status}${doctor.status !== 0 ? ` (${JSON.stringify(doctor.text.slice(0, 300))})` : ""}; healthy ${healthy}; next up ${next.firstOk ? "ok by itself" : `failed (${next.error}); named: ${next.named ?? "none"}; after it ${next.ok ? "ok" : "FAILED"}`}; ` +
-      `state left: ${left.unreadable ? `UNREADABLE (${left.unreadable})` : `${left.faults} fault(s), ${left.pending} pending op(s)`}; load ${loadText()}`);
+      `${pendingAfterUp ? `${pendingAfterUp} pending op(s) after that up, then doctor --fix; ` : ""}state left: ${left.unreadable ? `UNREADABLE (${left.unreadable})` : `${left.faults} fault(s), ${left.pending} pending op(s)`}; load ${loadText()}`);
     console.log(tallyText(tallies, startedAt));
   }
 }

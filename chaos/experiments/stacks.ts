@@ -10,6 +10,7 @@ import type { FaultEvent } from "../checkers/journal";
 import { watchedFromDeployment, type WatchedFault } from "../faults/watch";
 import { describeLock, projectName, removeStaleLocks } from "./stale-locks";
 import { removeBrokenSidecars } from "./state-sidecars";
+import { CLEAR_PENDING_ARGS, describePending, pendingOperations } from "./pending-operations";
 import { ProgramHost } from "./inline-program";
 import type { InventoryMember } from "../../components/lab/lab";
 
@@ -186,9 +187,19 @@ export class ChaosStack {
    */
   private async clearStaleLocks(): Promise<void> {
     repairSidecars(this.name, this.log);
-    const removed = removeStaleLocks(projectName(this.stack.workspace.workDir), this.name);
+    const project = projectName(this.stack.workspace.workDir);
+    const removed = removeStaleLocks(project, this.name);
     for (const l of removed) this.log(`chaos stack ${this.name}: removed the lock a killed pulumi left (${describeLock(l)})`);
+    // Read once per runner: later runs are its own, and each of them ends (or the runner does).
+    if (this.pendingChecked) return;
+    this.pendingChecked = true;
+    const pending = pendingOperations(project, this.name);
+    if (!pending.length) return;
+    this.log(`chaos stack ${this.name}: ${pending.length} pending operation(s) a killed pulumi left (${describePending(pending)}): pulumi ${CLEAR_PENDING_ARGS.slice(0, 4).join(" ")} (their faults' watchdogs revert what they did)`);
+    await runCli(this.stack, CLEAR_PENDING_ARGS);
   }
+
+  private pendingChecked = false;
 
   /** Recover events for the faults a rollback removed (for the journal). */
   lastRecovered(startedAt: number): FaultEvent[] {

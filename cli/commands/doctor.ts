@@ -1,8 +1,10 @@
 // pgchaos doctor: find and remove chaos leftovers on a target.
+import { spawnSync } from "child_process";
 import { Option, type Command } from "commander";
 import { ChaosStack, PROJECT_DIR } from "../../chaos/experiments/stacks";
 import { describeLock, projectName, removeStaleLocks, staleLocks } from "../../chaos/experiments/stale-locks";
 import { brokenSidecars, removeBrokenSidecars } from "../../chaos/experiments/state-sidecars";
+import { CLEAR_PENDING_ARGS, describePending, pendingOperations } from "../../chaos/experiments/pending-operations";
 import { targetMembers } from "../../chaos/experiments/target";
 import { formatLeftovers, orphans, removeLeftovers, scanMembers } from "../../chaos/targets/doctor";
 import { EXIT, makeLog, selectTarget } from "../common";
@@ -39,16 +41,29 @@ export function registerDoctor(program: Command): void {
       const stray = orphans(leftovers, owned);
       // A controller killed mid-`pulumi` leaves its lock: every later up fails until it goes.
       const locks = staleLocks(projectName(PROJECT_DIR), chaos.name);
+      // ... and the operation it was in the middle of, which only a refresh clears.
+      const pending = pendingOperations(projectName(PROJECT_DIR), chaos.name);
       const scanned = members.filter((m) => m.kind !== "monitoring").length;
       if (opts.output === "json") {
-        console.log(JSON.stringify({ target: target.describe, chaosStack: chaos.name, liveFaults: [...owned], notScanned: unreachable, leftovers: stray, staleLocks: locks }, null, 2));
-        process.exitCode = unreachable.length ? 3 : stray.length || locks.length ? 2 : 0;
+        console.log(JSON.stringify({ target: target.describe, chaosStack: chaos.name, liveFaults: [...owned], notScanned: unreachable, leftovers: stray, staleLocks: locks, pendingOperations: pending }, null, 2));
+        process.exitCode = unreachable.length ? 3 : stray.length || locks.length || pending.length ? 2 : 0;
         return;
       }
       console.log(`${target.describe}: live faults (${chaos.name}): ${owned.size ? [...owned].join(", ") : "none"}`);
       if (locks.length && opts.fix) console.log(`removed the stale lock(s) of ${chaos.name}: ${removeStaleLocks(projectName(PROJECT_DIR), chaos.name).map(describeLock).join("; ")}`);
       else if (locks.length) {
         console.log(`STALE LOCK on ${chaos.name}, left by a killed pulumi (${locks.map(describeLock).join("; ")}): run again with --fix (or \`pulumi cancel --yes -s ${chaos.name}\`)`);
+        process.exitCode = 2;
+      }
+      const clearPending = `pulumi ${CLEAR_PENDING_ARGS.slice(0, 4).join(" ")} -s ${chaos.name}`;
+      if (pending.length && opts.fix) {
+        const r = spawnSync("pulumi", [...CLEAR_PENDING_ARGS, "--stack", chaos.name, "--non-interactive"], { cwd: PROJECT_DIR, encoding: "utf8" });
+        if (r.status !== 0) {
+          console.log(`PENDING OPERATIONS on ${chaos.name} not cleared: \`${clearPending}\` failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")}`);
+          process.exitCode = 2;
+        } else console.log(`cleared the pending operation(s) a killed pulumi left on ${chaos.name} (${describePending(pending)}) with \`${clearPending}\``);
+      } else if (pending.length) {
+        console.log(`PENDING OPERATIONS on ${chaos.name}, left by a killed pulumi (${describePending(pending)}): run again with --fix (or \`${clearPending}\`); the faults' watchdogs revert what they did`);
         process.exitCode = 2;
       }
       // A member that could not be scanned may carry anything: never "no leftovers" then, and exit non-zero.
