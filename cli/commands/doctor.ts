@@ -4,7 +4,7 @@ import { Option, type Command } from "commander";
 import { ChaosStack, PROJECT_DIR } from "../../chaos/experiments/stacks";
 import { describeLock, projectName, removeStaleLocks, staleLocks } from "../../chaos/experiments/stale-locks";
 import { brokenSidecars, removeBrokenSidecars } from "../../chaos/experiments/state-sidecars";
-import { CLEAR_PENDING_ARGS, describePending, pendingOperations } from "../../chaos/experiments/pending-operations";
+import { CLEAR_PENDING_ARGS, describePending, pendingOperations, type PendingOperation } from "../../chaos/experiments/pending-operations";
 import { targetMembers } from "../../chaos/experiments/target";
 import { formatLeftovers, orphans, removeLeftovers, scanMembers } from "../../chaos/targets/doctor";
 import { EXIT, makeLog, selectTarget } from "../common";
@@ -55,17 +55,7 @@ export function registerDoctor(program: Command): void {
         console.log(`STALE LOCK on ${chaos.name}, left by a killed pulumi (${locks.map(describeLock).join("; ")}): run again with --fix (or \`pulumi cancel --yes -s ${chaos.name}\`)`);
         process.exitCode = 2;
       }
-      const clearPending = `pulumi ${CLEAR_PENDING_ARGS.slice(0, 4).join(" ")} -s ${chaos.name}`;
-      if (pending.length && opts.fix) {
-        const r = spawnSync("pulumi", [...CLEAR_PENDING_ARGS, "--stack", chaos.name, "--non-interactive"], { cwd: PROJECT_DIR, encoding: "utf8" });
-        if (r.status !== 0) {
-          console.log(`PENDING OPERATIONS on ${chaos.name} not cleared: \`${clearPending}\` failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")}`);
-          process.exitCode = 2;
-        } else console.log(`cleared the pending operation(s) a killed pulumi left on ${chaos.name} (${describePending(pending)}) with \`${clearPending}\``);
-      } else if (pending.length) {
-        console.log(`PENDING OPERATIONS on ${chaos.name}, left by a killed pulumi (${describePending(pending)}): run again with --fix (or \`${clearPending}\`); the faults' watchdogs revert what they did`);
-        process.exitCode = 2;
-      }
+      if (pending.length && !clearPendingOperations(chaos.name, pending, !!opts.fix)) process.exitCode = 2;
       // A member that could not be scanned may carry anything: never "no leftovers" then, and exit non-zero.
       if (unreachable.length) {
         console.log(`NOT SCANNED (${unreachable.length} of ${scanned} members; start them or fix access, then run doctor again):\n${unreachable.map((u) => `  ${u}`).join("\n")}`);
@@ -88,4 +78,23 @@ export function registerDoctor(program: Command): void {
       if (after.length) process.exitCode = 1;
       else if (rescan.unreachable.length) process.exitCode = 3;
     });
+}
+
+/**
+ * Pending operations a killed `pulumi` left: cleared with --fix (true), else told with the one command that
+ * clears them (false: doctor exits 2).
+ */
+function clearPendingOperations(stack: string, pending: PendingOperation[], fix: boolean): boolean {
+  const command = `pulumi ${CLEAR_PENDING_ARGS.slice(0, 4).join(" ")} -s ${stack}`;
+  if (!fix) {
+    console.log(`PENDING OPERATIONS on ${stack}, left by a killed pulumi (${describePending(pending)}): run again with --fix (or \`${command}\`); the faults' watchdogs revert what they did`);
+    return false;
+  }
+  const r = spawnSync("pulumi", [...CLEAR_PENDING_ARGS, "--stack", stack, "--non-interactive"], { cwd: PROJECT_DIR, encoding: "utf8" });
+  if (r.status !== 0) {
+    console.log(`PENDING OPERATIONS on ${stack} not cleared: \`${command}\` failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")}`);
+    return false;
+  }
+  console.log(`cleared the pending operation(s) a killed pulumi left on ${stack} (${describePending(pending)}) with \`${command}\``);
+  return true;
 }
