@@ -2,9 +2,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { fileURLToPath } from "url";
 import { parse } from "yaml";
 import { z } from "zod";
+import { backendRoot } from "./state-sidecars";
 
 /**
  * A `pulumi` killed during `up` or `destroy` (SIGKILL, OOM, a closed laptop) leaves its lock file in a file
@@ -25,9 +25,8 @@ export interface StackLock {
 
 /** The stack's lock folder in a `file://` backend; undefined for any other backend (its locks are its own). */
 export function lockDir(backendUrl: string | undefined, project: string, stack: string): string | undefined {
-  if (!backendUrl?.startsWith("file://")) return undefined;
-  const root = backendUrl.startsWith("file://~") ? path.join(os.homedir(), backendUrl.slice("file://~".length)) : fileURLToPath(backendUrl);
-  return path.join(root, ".pulumi", "locks", "organization", project, stack);
+  const root = backendRoot(backendUrl);
+  return root === undefined ? undefined : path.join(root, ".pulumi", "locks", "organization", project, stack);
 }
 
 /** The locks in the folder; a file that is not a lock of this shape is left out (never removed). */
