@@ -51,3 +51,7 @@ export function describePending(ops: PendingOperation[]): string {
 
 /** The one command that clears them (what `doctor --fix` and the runner run). */
 export const CLEAR_PENDING_ARGS = ["refresh", "--yes", "--skip-preview", "--clear-pending-creates", "--color", "never"];
+
+/** That command as a person would type it (without the output-colour flag), for messages. */
+export const clearPendingCommand = (stack?: string) =>
+  `pulumi refresh --yes --skip-preview --clear-pending-creates${stack ? ` -s ${stack}` : ""}`;

@@ -10,7 +10,7 @@ import type { FaultEvent } from "../checkers/journal";
 import { watchedFromDeployment, type WatchedFault } from "../faults/watch";
 import { describeLock, projectName, removeStaleLocks } from "./stale-locks";
 import { removeBrokenSidecars } from "./state-sidecars";
-import { CLEAR_PENDING_ARGS, describePending, pendingOperations } from "./pending-operations";
+import { CLEAR_PENDING_ARGS, clearPendingCommand, describePending, pendingOperations } from "./pending-operations";
 import { ProgramHost } from "./inline-program";
 import type { InventoryMember } from "../../components/lab/lab";
 
@@ -161,7 +161,7 @@ export class ChaosStack {
    * fault acts. A lab's chaos program is served by the host process (inline-program.ts).
    */
   async apply(faults: FaultSpec[]): Promise<AppliedFault[]> {
-    await this.clearStaleLocks();
+    await this.repairAfterKilledPulumi();
     // A JSON string: the program's config reader parses it, so lists need no --path gymnastics.
     await setStackConfig(this.stack, { "pgchaos:faults": JSON.stringify(faults) });
     const upArgs = ["up", "--yes", "--skip-preview", "--color", "never"];
@@ -181,11 +181,11 @@ export class ChaosStack {
   }
 
   /**
-   * A killed earlier `pulumi` (a controller that died) left its lock, or a cut-short checkpoint sidecar:
-   * removed (a lock only when its process is gone from this host), and said; a live one's lock stays, and
-   * Pulumi's own error then names it.
+   * A killed earlier `pulumi` (a controller that died) left its lock, a cut-short checkpoint sidecar or
+   * pending operations: removed (a lock only when its process is gone from this host), and said; a live
+   * one's lock stays, and Pulumi's own error then names it.
    */
-  private async clearStaleLocks(): Promise<void> {
+  private async repairAfterKilledPulumi(): Promise<void> {
     repairSidecars(this.name, this.log);
     const project = projectName(this.stack.workspace.workDir);
     const removed = removeStaleLocks(project, this.name);
@@ -195,7 +195,7 @@ export class ChaosStack {
     this.pendingChecked = true;
     const pending = pendingOperations(project, this.name);
     if (!pending.length) return;
-    this.log(`chaos stack ${this.name}: ${pending.length} pending operation(s) a killed pulumi left (${describePending(pending)}): pulumi ${CLEAR_PENDING_ARGS.slice(0, 4).join(" ")} (their faults' watchdogs revert what they did)`);
+    this.log(`chaos stack ${this.name}: ${pending.length} pending operation(s) a killed pulumi left (${describePending(pending)}): ${clearPendingCommand()} (their faults' watchdogs revert what they did)`);
     await runCli(this.stack, CLEAR_PENDING_ARGS);
   }
 

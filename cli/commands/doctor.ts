@@ -4,7 +4,7 @@ import { Option, type Command } from "commander";
 import { ChaosStack, PROJECT_DIR } from "../../chaos/experiments/stacks";
 import { describeLock, projectName, removeStaleLocks, staleLocks } from "../../chaos/experiments/stale-locks";
 import { brokenSidecars, removeBrokenSidecars } from "../../chaos/experiments/state-sidecars";
-import { CLEAR_PENDING_ARGS, describePending, pendingOperations, type PendingOperation } from "../../chaos/experiments/pending-operations";
+import { CLEAR_PENDING_ARGS, clearPendingCommand, describePending, pendingOperations, type PendingOperation } from "../../chaos/experiments/pending-operations";
 import { targetMembers } from "../../chaos/experiments/target";
 import { formatLeftovers, orphans, removeLeftovers, scanMembers } from "../../chaos/targets/doctor";
 import { EXIT, makeLog, selectTarget } from "../common";
@@ -85,7 +85,7 @@ export function registerDoctor(program: Command): void {
  * clears them (false: doctor exits 2).
  */
 function clearPendingOperations(stack: string, pending: PendingOperation[], fix: boolean): boolean {
-  const command = `pulumi ${CLEAR_PENDING_ARGS.slice(0, 4).join(" ")} -s ${stack}`;
+  const command = clearPendingCommand(stack);
   if (!fix) {
     console.log(`PENDING OPERATIONS on ${stack}, left by a killed pulumi (${describePending(pending)}): run again with --fix (or \`${command}\`); the faults' watchdogs revert what they did`);
     return false;
