@@ -69,12 +69,14 @@ export interface PrometheusSettings {
   members: LabMembers;
 }
 
+/** A timeout may not exceed the interval; a stopped member fails fast anyway (its name stops resolving). */
+export const scrapeTimeoutSeconds = (scrapeIntervalSeconds: number): number => Math.min(scrapeIntervalSeconds, 10);
+
 export function prometheusConfig(s: PrometheusSettings): Record<string, unknown> {
   return {
     global: {
       scrape_interval: `${s.scrapeIntervalSeconds}s`,
-      // A timeout may not exceed the interval; a stopped member fails fast anyway (its name stops resolving).
-      scrape_timeout: `${Math.min(s.scrapeIntervalSeconds, 10)}s`,
+      scrape_timeout: `${scrapeTimeoutSeconds(s.scrapeIntervalSeconds)}s`,
       evaluation_interval: `${s.evaluationIntervalSeconds}s`,
       external_labels: { lab: s.lab },
     },

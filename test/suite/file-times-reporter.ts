@@ -1,4 +1,7 @@
-import type { Reporter, TestModule } from "vitest/node";
+import type { Reporter, SerializedError, TestModule } from "vitest/node";
+
+/** Lines kept of each failure's message: the log's tail (all a CI summary may show) must name every failure. */
+const MESSAGE_LINES = 4;
 
 /**
  * Prints, once the run ends, each test file's wall time in its worker — from the start of its collection
@@ -44,6 +47,23 @@ export default class FileTimesReporter implements Reporter {
       ...rows.map((r) => `| ${r.file} | ${r.project} | ${s(r.startSeconds)} | ${s(r.wallSeconds)} | ${r.state} |`),
       "",
     ];
-    process.stdout.write(`${lines.join("\n")}\n`);
+    process.stdout.write(`${lines.join("\n")}\n${failureSummary(modules).join("\n")}\n`);
   }
+}
+
+const firstLines = (e: SerializedError): string =>
+  (e.message ?? String(e)).split("\n").filter((l) => l.trim()).slice(0, MESSAGE_LINES).map((l) => `    ${l.slice(0, 300)}`).join("\n");
+
+/** Every failed test and every file-level error (a failed beforeAll, a syntax error), last in the log. */
+export function failureSummary(modules: ReadonlyArray<TestModule>): string[] {
+  const lines: string[] = [];
+  for (const m of modules) {
+    for (const e of m.errors()) lines.push(`FAILED ${m.relativeModuleId} (file)`, firstLines(e));
+    for (const suite of m.children.allSuites()) for (const e of suite.errors()) lines.push(`FAILED ${m.relativeModuleId} > ${suite.fullName} (suite)`, firstLines(e));
+    for (const t of m.children.allTests("failed")) {
+      lines.push(`FAILED ${m.relativeModuleId} > ${t.fullName}`);
+      for (const e of t.result().errors ?? []) lines.push(firstLines(e));
+    }
+  }
+  return lines.length ? ["failures (each test's first message lines; the full errors are above)", ...lines, ""] : ["no test failed", ""];
 }
