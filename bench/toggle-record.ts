@@ -95,7 +95,7 @@ export function parseEngineEvent(line: string, at: number): EngineEvent | undefi
   const type = Object.keys(raw).find((k) => k.endsWith("Event"));
   if (!type) return undefined;
   const meta = raw[type]?.metadata;
-  return { at, type, op: meta?.op, resourceType: meta?.type };
+  return { at, type, op: meta?.op, resourceType: meta?.type, urn: meta?.urn };
 }
 
 export interface PulumiRun {
@@ -106,7 +106,7 @@ export interface PulumiRun {
 }
 
 /** Runs the CLI with an event log read every 5 ms while it runs; fails loudly. */
-export async function runPulumi(cwd: string, args: string[], env: NodeJS.ProcessEnv, scratch: string): Promise<PulumiRun> {
+export async function runPulumi(cwd: string, args: string[], env: NodeJS.ProcessEnv, scratch: string, wrap: string[] = []): Promise<PulumiRun> {
   const log = path.join(scratch, `events-${Date.now()}-${Math.random().toString(36).slice(2)}.jsonl`);
   fs.writeFileSync(log, "");
   const events: EngineEvent[] = [];
@@ -136,7 +136,8 @@ export async function runPulumi(cwd: string, args: string[], env: NodeJS.Process
   const timer = setInterval(poll, 5);
   const t0 = Date.now();
   // --event-log exists only with PULUMI_DEBUG_COMMANDS (the Automation API sets it too).
-  const child = spawn("pulumi", [...args, "--event-log", log], { cwd, env: { ...env, PULUMI_DEBUG_COMMANDS: "true" }, stdio: ["ignore", "pipe", "pipe"] });
+  const [cmd, ...pre] = [...wrap, "pulumi"];
+  const child = spawn(cmd, [...pre, ...args, "--event-log", log], { cwd, env: { ...env, PULUMI_DEBUG_COMMANDS: "true" }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));

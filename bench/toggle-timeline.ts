@@ -12,6 +12,7 @@ export interface EngineEvent {
   /** resourcePreEvent/resOutputsEvent: the step's op ("create", "delete", "same", "read"...) and type. */
   op?: string;
   resourceType?: string;
+  urn?: string;
 }
 
 export interface DockerCall {

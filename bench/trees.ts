@@ -3,11 +3,15 @@
  * `pulumi up` of a lab (images cached) to healthy, a second `up` (no changes), a fault toggle on its
  * chaos stack (`up` with one loss fault, then `up` without it) and `pulumi destroy`; rounds alternate
  * between the trees, and which tree goes first, so both meet the same machine load. Each tree runs with its own scripts/env.sh
- * (its own state, its own plugins) and its own ports.
+ * (its own state, its own plugins) and its own ports. The warm `up` is recorded (bench/lab-timeline.ts):
+ * its start, steps and finish, the docker calls and the CPU of the CLI's process tree, per round.
  * Usage: npx tsx bench/trees.ts --tree OLD_DIR --tree NEW_DIR [--rounds 2] [--port-base 32100] [--prefix h15]
  */
 import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
+import { formatLabUp, labUpBreakdown, parseCpuSeconds, type LabUpBreakdown } from "./lab-timeline";
+import { makeRecorder, runPulumi } from "./toggle-record";
 import { fmt } from "./util";
 
 const arg = (name: string, fallback?: string): string[] => {
@@ -34,8 +38,21 @@ function pulumiIn(tree: string, env: NodeJS.ProcessEnv, args: string[]): number 
 
 const LOSS = JSON.stringify([{ name: "bench-loss", kind: "loss", target: "pg2", peers: ["haproxy"], percent: 30 }]);
 
+const breakdowns: LabUpBreakdown[][] = [];
+
+/** The lab's warm `up`, recorded: engine events, docker calls (wrapper on PATH), CPU (GNU time). */
+async function recordedWarmUp(tree: string, env: NodeJS.ProcessEnv, lab: string): Promise<{ seconds: number; breakdown: LabUpBreakdown }> {
+  const rec = makeRecorder(env);
+  const cpuFile = path.join(rec.dir, "cpu.txt");
+  const run = await runPulumi(tree, ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", lab], rec.env(env), rec.dir, ["/usr/bin/time", "-o", cpuFile, "-f", "%U %S"]);
+  const cpu = parseCpuSeconds(fs.existsSync(cpuFile) ? fs.readFileSync(cpuFile, "utf8") : "");
+  const breakdown = labUpBreakdown(run.t0, run.t1, run.events, rec.dockerCalls(run.t0, run.t1), cpu);
+  fs.rmSync(rec.dir, { recursive: true, force: true });
+  return { seconds: (run.t1 - run.t0) / 1000, breakdown };
+}
+
 /** One round in one tree: lab up (warm), no-op up, fault on, fault off, destroy. Seconds per step. */
-function round(tree: string, i: number, t: number): Record<string, number> {
+async function round(tree: string, i: number, t: number): Promise<Record<string, number>> {
   const env = envOf(tree);
   const lab = `${prefix}-bench-${t}-${Date.now().toString(36)}`;
   const chaos = `${lab}-chaos`;
@@ -51,7 +68,10 @@ function round(tree: string, i: number, t: number): Record<string, number> {
     run(["config", "set", "pgchaos:kind", "chaos"], chaos);
     run(["config", "set", "pgchaos:labStack", lab], chaos);
     run(["config", "set", "pgchaos:faults", "[]"], chaos);
-    figures["warm up"] = run(["up", "--yes", "--skip-preview"], lab);
+    const warm = await recordedWarmUp(tree, env, lab);
+    figures["warm up"] = warm.seconds;
+    (breakdowns[t] ??= []).push(warm.breakdown);
+    console.log(`round ${i + 1} ${tree} warm up: ${formatLabUp(warm.breakdown)}`);
     figures["no-op up"] = run(["up", "--yes", "--skip-preview"], lab);
     run(["config", "set", "pgchaos:faults", LOSS], chaos);
     figures["fault on"] = run(["up", "--yes", "--skip-preview"], chaos);
@@ -69,17 +89,31 @@ function round(tree: string, i: number, t: number): Record<string, number> {
   return figures;
 }
 
-const results: Array<Array<Record<string, number>>> = trees.map(() => []);
-// The order alternates per round: under a load that rises or falls during the run, the tree that always
-// went second would always meet the later load.
-for (let i = 0; i < rounds; i++) {
-  const order = trees.map((_, t) => t);
-  for (const t of i % 2 ? order.reverse() : order) results[t].push(round(trees[t], i, t));
+async function main(): Promise<void> {
+  const results: Array<Array<Record<string, number>>> = trees.map(() => []);
+  // The order alternates per round: under a load that rises or falls during the run, the tree that always
+  // went second would always meet the later load.
+  for (let i = 0; i < rounds; i++) {
+    const order = trees.map((_, t) => t);
+    for (const t of i % 2 ? order.reverse() : order) results[t].push(await round(trees[t], i, t));
+  }
+  // The median; with an even count, the lower of the two middle values.
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  const range = (xs: number[]) => `${fmt(median(xs))} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
+  console.log(`\nmedian (lower middle for an even count) and range of ${rounds} round(s), ${new Date().toISOString()}, load average ${execFileSync("cat", ["/proc/loadavg"], { encoding: "utf8" }).trim()}:`);
+  for (const step of Object.keys(results[0][0])) {
+    console.log(`  ${step.padEnd(10)} ${trees.map((tree, t) => `${path.basename(tree)} ${range(results[t].map((r) => r[step]))}`).join("   ")}`);
+  }
+  const parts: Array<[string, (b: LabUpBreakdown) => number]> = [
+    ["warm up: start (s)", (b) => b.startMs / 1000], ["warm up: steps (s)", (b) => b.stepsMs / 1000], ["warm up: finish (s)", (b) => b.finishMs / 1000],
+    ["warm up: docker calls", (b) => b.dockerCalls], ["warm up: in docker (s)", (b) => b.dockerCoveredMs / 1000], ["warm up: CPU (s)", (b) => b.cpuSeconds ?? NaN],
+  ];
+  for (const [name, of] of parts) {
+    console.log(`  ${name.padEnd(24)} ${trees.map((tree, t) => `${path.basename(tree)} ${range((breakdowns[t] ?? []).map(of)).replace(/ s\b/g, "")}`).join("   ")}`);
+  }
 }
-// The median; with an even count, the lower of the two middle values.
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-const range = (xs: number[]) => `${fmt(median(xs))} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
-console.log(`\nmedian (lower middle for an even count) and range of ${rounds} round(s), ${new Date().toISOString()}, load average ${execFileSync("cat", ["/proc/loadavg"], { encoding: "utf8" }).trim()}:`);
-for (const step of Object.keys(results[0][0])) {
-  console.log(`  ${step.padEnd(10)} ${trees.map((tree, t) => `${path.basename(tree)} ${range(results[t].map((r) => r[step]))}`).join("   ")}`);
-}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
