@@ -1,4 +1,5 @@
 // Flapping: members stopped and started at a fixed rhythm by a detached loop on the controller.
+import { createHash } from "crypto";
 import { sh } from "../../components/docker/commands";
 import { withSshKey } from "../targets/inventory";
 import { HOST_WATCHDOG_DIR } from "../targets/transport";
@@ -13,6 +14,15 @@ import { names, serviceUrl } from "./targeting";
 export const FLAP_WATCHDOG_GRACE_SECONDS = 60;
 
 /**
+ * The loop's file name on the controller: the fault's name and its targets' identities (containers, SSH
+ * hosts), so two labs' flap faults of the same name never share a loop file.
+ */
+export function flapLoopName(fault: string, targets: Member[]): string {
+  const who = createHash("sha256").update(targets.map((m) => m.transport.describe).sort().join("\n")).digest("hex").slice(0, 10);
+  return `flap-${fault}-${who}`;
+}
+
+/**
  * Flapping at a fixed rhythm, which a `pulumi up` per stop and per start (seconds each) cannot give: inject
  * stops the members (cycle 1) and leaves a detached loop on the controller that starts them after
  * `downSeconds`, stops them again after `upSeconds`, `cycles` times. Every stop arms the member's
@@ -22,8 +32,9 @@ export const FLAP_WATCHDOG_GRACE_SECONDS = 60;
  * stop (the loop may have restarted the member by the time the provider verifies).
  */
 export function flapFault(fault: string, targets: Member[], prober: Member, mode: "stop" | "kill" | "pause", cycles: number, downS: number, upS: number) {
-  const loop = `"$WD"/${sh([`flap-${fault}.sh`])}`;
-  const recorded = (m: Member, what: "state" | "http") => `"$WD"/${sh([`flap-${fault}.${m.name}.${what}`])}`;
+  const base = flapLoopName(fault, targets);
+  const loop = `"$WD"/${sh([`${base}.sh`])}`;
+  const recorded = (m: Member, what: "state" | "http") => `"$WD"/${sh([`${base}.${m.name}.${what}`])}`;
   const stopAll = targets.map((m) => [m.transport.lifecycle.armWatchdog(fault, downS + FLAP_WATCHDOG_GRACE_SECONDS), m.transport.lifecycle.stop(mode)].join("\n")).join("\n");
   const startAll = targets.map((m) => [m.transport.lifecycle.disarmWatchdog(fault), m.transport.lifecycle.start()].join("\n")).join("\n");
   const body = withSshKey([
@@ -64,7 +75,7 @@ export function flapFault(fault: string, targets: Member[], prober: Member, mode
     recover: [
       `WD=${HOST_WATCHDOG_DIR}`,
       // setsid made the loop a process-group leader: the group takes an in-flight docker stop / ssh with it.
-      `${loopPid}; if [ -n "$p" ] && tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qF -- ${sh([`flap-${fault}.sh`])}; then kill -TERM -- "-$p" 2>/dev/null || true; sleep 1; fi`,
+      `${loopPid}; if [ -n "$p" ] && tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qF -- ${sh([`${base}.sh`])}; then kill -TERM -- "-$p" 2>/dev/null || true; sleep 1; fi`,
       startAll,
       `rm -f ${loop} ${loop}.pid ${loop}.log ${targets.map((m) => `${recorded(m, "state")} ${recorded(m, "http")}`).join(" ")}`,
     ].join("\n"),

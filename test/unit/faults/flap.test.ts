@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
 import { sh } from "../../../components/docker/commands";
+import { flapLoopName } from "../../../chaos/faults/flapping";
 import { planFault } from "../../../chaos/faults/plan";
 import { faultSpec } from "../../../chaos/faults/spec";
 import type { Lifecycle, Transport } from "../../../chaos/targets/transport";
@@ -127,5 +128,13 @@ describe("etcd-outage flap: stop/start at a fixed rhythm, driven by a loop on th
   it("a flapping longer than the fault's duration is refused, naming the keys", () => {
     expect(() => plan({ cycles: 10, downSeconds: 30, upSeconds: 30, durationSeconds: 300 })).toThrow(/durationSeconds = 300 is shorter than cycles × \(downSeconds \+ upSeconds\) = 600/);
     expect(faultSpec.safeParse({ name: "f", kind: "etcd-outage", variant: "flap", downSeconds: 1 }).success).toBe(false);
+  });
+
+  it("two labs' flap faults of the same name get their own loop file; the same targets always the same one", () => {
+    const onLab = (container: string): Member => ({ ...member("etcd2", "etcd"), transport: Object.assign(new FileTransport("etcd2"), { describe: `container ${container}` }) });
+    const a = flapLoopName("flap", [onLab("pgchaos-lab-a-etcd2")]);
+    expect(a).toMatch(/^flap-flap-[0-9a-f]{10}$/);
+    expect(flapLoopName("flap", [onLab("pgchaos-lab-b-etcd2")])).not.toBe(a);
+    expect(flapLoopName("flap", [onLab("pgchaos-lab-a-etcd2")])).toBe(a);
   });
 });
