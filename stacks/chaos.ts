@@ -104,7 +104,7 @@ export async function planAll(config: ChaosConfig, members: Member[], endpoints:
   return { plans, world, preflight: preflightText, predecessors: order.predecessors };
 }
 
-const readOwnStateFaults = (): Promise<StateFault[]> => readOwnDeployment(pulumi.getStack()).then(stateFaultsOf);
+const readOwnStateFaults = (): Promise<StateFault[]> => readOwnDeployment(pulumi.getStack(), pulumi.getProject()).then(stateFaultsOf);
 
 /** True when the engine says the key is not a secret (the list of secret keys is known and lacks it). */
 function isPlainConfig(key: string): boolean {
