@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { getJson } from "../components/lab/http";
 import { Fault } from "../chaos/faults/resource";
-import { formatLeftovers, orphans, scanMembers } from "../chaos/targets/doctor";
+import { explainUnscanned, formatLeftovers, orphans, scanMembers } from "../chaos/targets/doctor";
 import { observe, withNetem, type ApiEndpoints } from "../chaos/targets/live";
 import { blastRadius, findConflicts, netemSelectors, planFault, type FaultPlan } from "../chaos/faults/plan";
 import { readOwnDeployment, stateFaultsOf, successions, type StateFault } from "../chaos/faults/succession";
@@ -92,7 +92,7 @@ export async function planAll(config: ChaosConfig, members: Member[], endpoints:
   }
   // Leftovers of faults neither declared nor in state (a crashed run, a killed runner) falsify results.
   const { leftovers, unreachable } = scan;
-  if (unreachable.length) await pulumi.log.warn(`leftover scan incomplete: could not scan ${unreachable.join("; ")}`);
+  if (unreachable.length) await pulumi.log.warn(`leftover scan incomplete: could not scan ${explainUnscanned(unreachable, [...state, ...plans]).join("; ")}`);
   const stray = orphans(leftovers, new Set([...config.faults.map((f) => f.name), ...state.map((f) => f.name)]));
   if (stray.length) await pulumi.log.warn(`chaos leftovers that no fault of this stack declares (remove with \`npx tsx cli/main.ts doctor --fix --lab-stack ${config.labStack}\`):\n${formatLeftovers(stray)}`);
   const conflicts = findConflicts(plans);

@@ -89,3 +89,15 @@ export async function removeLeftovers(members: Member[], leftovers: Leftover[]):
 export function formatLeftovers(leftovers: Leftover[]): string {
   return leftovers.map((l) => `  ${l.member}: fault ${l.fault}: ${l.what.join(", ")}`).join("\n");
 }
+
+/**
+ * Unscanned members ("pg1: <why>") with the fault that stopped or paused them, when a fault of this stack
+ * holds their lifecycle (conflict key `lifecycle:<member>`): then the gap is expected while it acts.
+ */
+export function explainUnscanned(unreachable: string[], faults: Array<{ name: string; conflictKeys: string[] }>): string[] {
+  return unreachable.map((entry) => {
+    const member = entry.slice(0, entry.indexOf(":"));
+    const owners = faults.filter((f) => f.conflictKeys.includes(`lifecycle:${member}`)).map((f) => f.name);
+    return owners.length ? `${entry} (held by this stack's fault ${[...new Set(owners)].join(", ")}: expected while it acts)` : entry;
+  });
+}
