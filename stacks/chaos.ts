@@ -65,12 +65,14 @@ export async function readDcs(endpoints: ApiEndpoints): Promise<DcsConfig> {
   throw new pulumi.RunError(`cannot read Patroni's configuration from any restUrl of pgchaos:targets: ${last}`);
 }
 
+type Scan = Awaited<ReturnType<typeof scanMembers>>;
+
 /** Reads the live lab, plans every fault, rejects conflicts. Runs on preview and on up. */
-export async function planAll(config: ChaosConfig, members: Member[], endpoints: ApiEndpoints, dcs: DcsConfig, targets?: Targets, ownState?: Promise<StateFault[]>): Promise<{ plans: FaultPlan[]; world: World; preflight?: string; predecessors: Array<string | undefined> }> {
-  // Independent reads at once (each is a process start or an HTTP round trip): the live view, this
-  // stack's state (a CLI run, started by the caller as early as it can) and the leftover scan; then the
-  // netem probe, which needs the leaders to resolve targets.
-  const [first, state, scan] = await Promise.all([observe(endpoints, []), ownState ?? readOwnStateFaults(), scanMembers(members)]);
+export async function planAll(config: ChaosConfig, members: Member[], endpoints: ApiEndpoints, dcs: DcsConfig, targets?: Targets, ownState?: Promise<StateFault[]>): Promise<{ plans: FaultPlan[]; world: World; preflight?: string; predecessors: Array<string | undefined>; state: StateFault[] }> {
+  // Independent reads at once (each is a process start or an HTTP round trip): the live view and this
+  // stack's state (started by the caller as early as it can); then the netem probe, which needs the
+  // leaders to resolve targets. The leftover scan only warns: it runs beside all this (warnLeftovers).
+  const [first, state] = await Promise.all([observe(endpoints, []), ownState ?? readOwnStateFaults()]);
   const world: World = { members, live: first };
   const netemFor = delayTargets(config, world);
   if (netemFor.length) world.live = await withNetem(first, netemFor);
@@ -90,18 +92,31 @@ export async function planAll(config: ChaosConfig, members: Member[], endpoints:
     preflightText = pf.text;
     await pulumi.log.info(pf.text);
   }
-  // Leftovers of faults neither declared nor in state (a crashed run, a killed runner) falsify results.
-  const { leftovers, unreachable } = scan;
-  if (unreachable.length) await pulumi.log.warn(`leftover scan incomplete: could not scan ${explainUnscanned(unreachable, [...state, ...plans]).join("; ")}`);
-  const stray = orphans(leftovers, new Set([...config.faults.map((f) => f.name), ...state.map((f) => f.name)]));
-  if (stray.length) await pulumi.log.warn(`chaos leftovers that no fault of this stack declares (remove with \`npx tsx cli/main.ts doctor --fix --lab-stack ${config.labStack}\`):\n${formatLeftovers(stray)}`);
   const conflicts = findConflicts(plans);
   if (conflicts.length) throw new pulumi.RunError(`conflicting faults:\n  ${conflicts.join("\n  ")}`);
   // Faults still in state count too: a new fault takes over the conflicting one it replaces (see succession.ts).
   const order = successions(state, plans.map((p) => ({ name: p.name, conflictKeys: p.conflictKeys })));
   if (order.conflicts.length) throw new pulumi.RunError(`conflicting faults:\n  ${order.conflicts.join("\n  ")}`);
   order.predecessors.forEach((old, i) => old && pulumi.log.info(`fault ${plans[i].name} replaces ${old} on ${plans[i].conflictKeys.join(", ")}: ${old} is recovered and verified gone before ${plans[i].name} is injected`));
-  return { plans, world, preflight: preflightText, predecessors: order.predecessors };
+  return { plans, world, preflight: preflightText, predecessors: order.predecessors, state };
+}
+
+/**
+ * Warns of leftovers of faults neither declared nor in state (a crashed run, a killed runner falsify
+ * results) and of members the scan could not reach. Nothing is planned from it, so it is not waited for
+ * before the faults act (≈ 0.5 s of docker execs per `up`, bench/toggle.ts); the program's outputs wait for it.
+ */
+export async function warnLeftovers(scan: Promise<Scan>, planned: { plans: FaultPlan[]; state: StateFault[] }, config: ChaosConfig, doctorHint: string): Promise<void> {
+  const { leftovers, unreachable } = await scan;
+  if (unreachable.length) await pulumi.log.warn(`leftover scan incomplete: could not scan ${explainUnscanned(unreachable, [...planned.state, ...planned.plans]).join("; ")}`);
+  const stray = orphans(leftovers, new Set([...config.faults.map((f) => f.name), ...planned.state.map((f) => f.name)]));
+  if (stray.length) await pulumi.log.warn(`chaos leftovers that no fault of this stack declares (remove with \`${doctorHint}\`):\n${formatLeftovers(stray)}`);
+}
+
+/** One leftover scan per program run, started by whichever step first knows the members. */
+function scanOnce(): (members: Member[]) => Promise<Scan> {
+  let scan: Promise<Scan> | undefined;
+  return (members) => (scan ??= scanMembers(members));
 }
 
 const readOwnStateFaults = (): Promise<StateFault[]> => readOwnDeployment(pulumi.getStack(), pulumi.getProject()).then(stateFaultsOf);
@@ -133,6 +148,8 @@ function sshSecrets(targets: Targets): Record<string, string> {
 function sshChaosProgram(config: ChaosConfig, targets: Targets) {
   const env = sshSecrets(targets);
   const { members, endpoints } = sshMembers(targets);
+  const scan = scanMembers(members);
+  scan.catch(() => {}); // awaited by warnLeftovers below
   const planned = pulumi.output((async () => {
     // With no fault configured the update can only recover: an unreachable API must not block it.
     const patroniDefaults: DcsConfig = { ttl: 30, loopWait: 10, retryTimeout: 10, maximumLagOnFailover: 1048576, failsafeMode: false, synchronousMode: false };
@@ -142,12 +159,13 @@ function sshChaosProgram(config: ChaosConfig, targets: Targets) {
     await pulumi.log.info(`blast radius:\n${summary}`);
     return { ...result, plans: result.plans.map(withSshKeyPlan), summary };
   })());
+  const leftoversWarned = planned.apply((p) => warnLeftovers(scan, p, config, `npx pgchaos doctor --fix --chaos-stack ${pulumi.getStack()}`));
   const faults = config.faults.map((spec, i) => new Fault(spec.name, { plan: planned.apply((p) => p.plans[i]), verify: config.verify, environment: pulumi.secret(env) }, succeeding(spec.name, planned.apply((p) => p.predecessors[i]))));
   return {
     scope: targets.scope,
     hosts: targets.hosts.map((h) => h.name),
     preflight: planned.apply((p) => p.preflight ?? ""),
-    blastRadius: planned.apply((p) => p.summary),
+    blastRadius: pulumi.all([planned, leftoversWarned]).apply(([p]) => p.summary),
     faults: faultOutputs(config, faults),
   };
 }
@@ -179,17 +197,21 @@ export function chaosProgram(config: ChaosConfig) {
   const ownState = readOwnStateFaults();
   ownState.catch(() => {}); // its error is reported where planAll awaits it, not as an unhandled rejection
   const lab = new pulumi.StackReference("lab", { name: `organization/${pulumi.getProject()}/${config.labStack}` });
+  const scan = scanOnce();
   const planned = pulumi.all([lab.requireOutput("inventory"), lab.requireOutput("dcs")]).apply(async ([inventory, dcs]) => {
     const { members, endpoints } = labMembers(inventory as InventoryMember[]);
+    scan(members).catch(() => {}); // started now, awaited by warnLeftovers below
     const result = await planAll(config, members, endpoints, dcs as DcsConfig, undefined, ownState);
     const summary = blastRadius(result.plans, result.world);
     await pulumi.log.info(`blast radius:\n${summary}`);
     return { ...result, summary };
   });
+  const leftoversWarned = pulumi.all([lab.requireOutput("inventory"), planned]).apply(([inventory, p]) =>
+    warnLeftovers(scan(labMembers(inventory as InventoryMember[]).members), p, config, `npx pgchaos doctor --fix --lab-stack ${config.labStack}`));
   const faults = config.faults.map((spec, i) => new Fault(spec.name, { plan: planned.apply((p) => p.plans[i]), verify: config.verify }, succeeding(spec.name, planned.apply((p) => p.predecessors[i]))));
   return {
     labStack: config.labStack,
-    blastRadius: planned.apply((p) => p.summary),
+    blastRadius: pulumi.all([planned, leftoversWarned]).apply(([p]) => p.summary),
     faults: faultOutputs(config, faults),
   };
 }
