@@ -146,6 +146,7 @@ function sshSecrets(targets: Targets): Record<string, string> {
 
 /** The chaos program against a user's cluster (pgchaos:targets): members reached over SSH. */
 function sshChaosProgram(config: ChaosConfig, targets: Targets) {
+  startFaultProviderEarly();
   const env = sshSecrets(targets);
   const { members, endpoints } = sshMembers(targets);
   const scan = scanMembers(members);
@@ -192,22 +193,25 @@ function faultOutputs(config: ChaosConfig, faults: Fault[]) {
 
 /** The chaos stack's program: one Fault resource per configured fault, targeting the lab stack's members. */
 /**
- * Makes the engine start the faults' provider host (a Node.js process, ≈ 0.7 s to boot) now, while the
+ * Makes the engine start the faults' provider host (a Node.js process, ≈ 0.7–0.9 s to boot) while the
  * program plans: the engine boots a provider on its first request, and a Fault's registration waits for
  * its plan. The request is an invoke the dynamic provider does not implement; its "unknown function"
- * answer is expected and dropped. Only when the stack has faults to create, update or delete.
+ * answer is expected and dropped. The engine creates default providers one at a time, so this waits for
+ * `after` (the lab's StackReference, whose own provider would otherwise queue behind the boot: +0.9 s).
  */
-function startFaultProviderEarly(): void {
-  pulumi.runtime.invoke("pulumi-nodejs:dynamic:boot", {}).catch(() => {});
+function startFaultProviderEarly(after?: pulumi.Output<unknown>): void {
+  const boot = () => pulumi.runtime.invoke("pulumi-nodejs:dynamic:boot", {}).catch(() => {});
+  if (after) after.apply(boot);
+  else boot();
 }
 
 export function chaosProgram(config: ChaosConfig) {
-  startFaultProviderEarly();
   if (config.targets) return sshChaosProgram(config, config.targets);
   // This stack's state is read while the engine reads the lab's outputs (both are independent of them).
   const ownState = readOwnStateFaults();
   ownState.catch(() => {}); // its error is reported where planAll awaits it, not as an unhandled rejection
   const lab = new pulumi.StackReference("lab", { name: `organization/${pulumi.getProject()}/${config.labStack}` });
+  startFaultProviderEarly(lab.urn);
   const scan = scanOnce();
   const planned = pulumi.all([lab.requireOutput("inventory"), lab.requireOutput("dcs")]).apply(async ([inventory, dcs]) => {
     const { members, endpoints } = labMembers(inventory as InventoryMember[]);

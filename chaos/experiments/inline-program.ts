@@ -14,7 +14,7 @@ import * as path from "path";
 export class ProgramHost {
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly child: ChildProcess) {}
+  private constructor(private readonly child: ChildProcess, private readonly providerPort: number) {}
 
   /**
    * The one host of this process, started on first use: every chaos stack's runs go through it, one at a
@@ -37,19 +37,26 @@ export class ProgramHost {
 
   static async start(env: NodeJS.ProcessEnv = process.env): Promise<ProgramHost> {
     const child = fork(path.join(__dirname, "program-host.cjs"), [], { env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    const ready = await nextMessage<{ type: string }>(child);
-    if (ready.type !== "ready") throw new Error(`chaos program host: ${JSON.stringify(ready)}`);
+    const ready = await nextMessage<{ type: string; providerPort?: number; error?: string }>(child);
+    if (ready.type !== "ready" || !ready.providerPort) {
+      child.kill();
+      throw new Error(`chaos program host: ${ready.error ?? JSON.stringify(ready)}`);
+    }
     // Idle between runs, it must not keep the parent alive; it exits when the parent goes.
     child.unref();
     (child.channel as { unref?: () => void } | undefined)?.unref?.();
-    return new ProgramHost(child);
+    return new ProgramHost(child, ready.providerPort);
   }
 
-  /** Opens the host's port for one CLI run; returns that run's arguments. `finished` closes it. */
-  async serve(): Promise<string[]> {
+  /**
+   * Opens the host's port for one CLI run; returns that run's arguments and environment: the engine
+   * attaches to the host's faults' provider (PULUMI_DEBUG_PROVIDERS, the engine's way to use a running
+   * provider) instead of booting one. `finished` closes the run.
+   */
+  async serve(): Promise<{ args: string[]; env: Record<string, string> }> {
     const answer = await this.ask<{ type: string; port?: number; error?: string }>({ type: "serve" });
     if (answer.type !== "serving") throw new Error(`chaos program host: ${answer.error ?? JSON.stringify(answer)}`);
-    return [`--client=127.0.0.1:${answer.port}`, "--exec-kind", "auto.inline"];
+    return { args: [`--client=127.0.0.1:${answer.port}`, "--exec-kind", "auto.inline"], env: { PULUMI_DEBUG_PROVIDERS: `pulumi-nodejs:${this.providerPort}` } };
   }
 
   /**
@@ -72,6 +79,11 @@ export class ProgramHost {
     } finally {
       (this.child.channel as { unref?: () => void } | undefined)?.unref?.();
     }
+  }
+
+  /** The host process's pid (its faults' provider host is its child). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   stop(): void {

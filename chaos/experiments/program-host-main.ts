@@ -1,15 +1,18 @@
 // The chaos program's host process: serves the program to the runner's chaos-stack `up`s (inline-program.ts).
+import { spawn } from "child_process";
 import { createRequire } from "module";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { runProgram } from "../../stacks";
+import { projectName } from "./stale-locks";
 
 /**
  * Serves `index.ts`'s program over Pulumi's language-runtime protocol, as the Automation API's
  * `Stack.up({ program })` does, for as many CLI runs (`--client=127.0.0.1:<port>`) as its parent makes.
  * Booted once: each run then needs no Node.js start, no SDK load and no TypeScript compile. A process of
  * its own, so the program's work never stalls the parent's event loop (the experiment's workload).
- * Messages: → { ready } once; per run ← { serve } → { serving, port }, then after the CLI run
- * ← { finished, hasError } → { finished, faults?, error? }.
+ * Messages: → { ready, providerPort } once; per run ← { serve } → { serving, port }, then after the CLI
+ * run ← { finished, hasError } → { finished, faults?, error? }.
  */
 type Program = () => Promise<Record<string, unknown>>;
 interface LanguageServer {
@@ -52,6 +55,32 @@ process.on("message", (m: { type: string; hasError?: boolean }) => {
     process.send!({ type: "finished", error: (e as Error).message });
   }
 });
-process.send!({ type: "ready" });
+/**
+ * The faults' dynamic-provider host (provider-host.cjs), started once: the engine boots a provider per
+ * update otherwise (≈ 0.9 s of Node.js and SDK before a fault can act, bench/toggle.ts). Its lifetime is
+ * this process's (its stdin is our pipe). Resolves to its port.
+ */
+function startProviderHost(): Promise<number> {
+  const projectDir = path.resolve(__dirname, "..", "..");
+  // The project's name, as the engine gives a provider it boots (a provider's `configure` reads it).
+  const project = projectName(projectDir);
+  const env = { ...process.env, PULUMI_NODEJS_PROJECT: project, PULUMI_PROJECT: project };
+  const child = spawn(process.execPath, [path.join(__dirname, "provider-host.cjs")], { cwd: projectDir, env, stdio: ["pipe", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`the faults' provider host exited (${code}) before listening`)));
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const port = /^(\d+)\n/.exec(out)?.[1];
+      if (port) resolve(Number(port));
+    });
+  });
+}
+
+startProviderHost().then(
+  (providerPort) => process.send!({ type: "ready", providerPort }),
+  (e: Error) => process.send!({ type: "error", error: e.message }),
+);
 // The parent is gone (exit, crash): nothing is left to serve.
 process.on("disconnect", () => process.exit(0));

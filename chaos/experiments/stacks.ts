@@ -93,9 +93,9 @@ export async function setStackConfig(stack: Stack, values: Record<string, unknow
 }
 
 /** One CLI run on the stack with the Automation API's environment; a non-zero exit throws with its output. */
-function runCli(stack: Stack, args: string[], onOutput?: (out: string) => void): Promise<string> {
+function runCli(stack: Stack, args: string[], onOutput?: (out: string) => void, extraEnv: Record<string, string> = {}): Promise<string> {
   const ws = stack.workspace;
-  const env = { ...process.env, PULUMI_DEBUG_COMMANDS: "true", ...(ws.pulumiHome ? { PULUMI_HOME: ws.pulumiHome } : {}), ...ws.envVars };
+  const env = { ...process.env, PULUMI_DEBUG_COMMANDS: "true", ...(ws.pulumiHome ? { PULUMI_HOME: ws.pulumiHome } : {}), ...ws.envVars, ...extraEnv };
   const full = [...args, "--stack", stack.name];
   return new Promise((resolve, reject) => {
     const child = spawn(ws.pulumiCommand.command, full, { cwd: ws.workDir, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -168,7 +168,8 @@ export class ChaosStack {
     const onOutput = (out: string) => out.split("\n").filter((l) => /error|created|deleted|failed/i.test(l)).forEach((l) => this.log(`    pulumi: ${l.trim()}`));
     const { host } = this;
     const registered = host ? await host.exclusive(async () => {
-      const up = runCli(this.stack, [...upArgs, ...(await host.serve())], onOutput);
+      const run = await host.serve();
+      const up = runCli(this.stack, [...upArgs, ...run.args], onOutput, run.env);
       const answer = await host.finished<AppliedFault[]>(await up.then(() => false, () => true));
       await up; // its error, after the host has closed the run
       return answer;

@@ -7,9 +7,9 @@ import { engineEnv, must, PROJECT_DIR, requireEngineAndDocker, TestStack } from 
 import { ProgramHost } from "../../chaos/experiments/inline-program";
 
 /** The CLI run asynchronously: an inline program is served by this process while the CLI runs. */
-function pulumiAsync(args: string[]): Promise<{ code: number | null; out: string }> {
+function pulumiAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: PROJECT_DIR, env: engineEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: PROJECT_DIR, env: { ...engineEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -17,6 +17,22 @@ function pulumiAsync(args: string[]): Promise<{ code: number | null; out: string
     child.on("close", (code) => resolve({ code, out }));
   });
 }
+
+/** The pid of the faults' provider host (chaos/experiments/provider-host.cjs) a program host started. */
+function providerHostPid(programHost: number): number | undefined {
+  const line = must("ps", ["-eo", "pid=,ppid=,args="]).split("\n").map((l) => l.trim().split(/\s+/))
+    .find(([, ppid, ...args]) => Number(ppid) === programHost && args.some((a) => a.endsWith("provider-host.cjs")));
+  return line ? Number(line[0]) : undefined;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 // The smallest proof that our engine build runs this project's TypeScript and honours create/delete
 // through a provider plugin (command.local.Command: the real plugin or the stand-in, docs/toolchain.md).
@@ -50,13 +66,21 @@ describe("pulumi engine (real CLI, language host, command plugin)", () => {
     const inline = TestStack.create("e2e-inline", { "pgchaos:kind": "smoke", "pgchaos:file": inlineFile });
     try {
       const host = await ProgramHost.start(engineEnv());
+      let providerHost: number | undefined;
       try {
-        const up = await pulumiAsync(["up", "--yes", "--skip-preview", "--color", "never", ...(await host.serve()), "--stack", inline.name]);
+        const run = await host.serve();
+        expect(run.env.PULUMI_DEBUG_PROVIDERS).toMatch(/^pulumi-nodejs:\d+$/);
+        providerHost = providerHostPid(host.pid!);
+        expect(providerHost, "the faults' provider host runs beside the program host").toBeTruthy();
+        const up = await pulumiAsync(["up", "--yes", "--skip-preview", "--color", "never", ...run.args, "--stack", inline.name], run.env);
         await host.finished(up.code !== 0);
         expect(up.code, up.out).toBe(0);
       } finally {
         host.stop();
       }
+      // The provider host's lifetime is the program host's (its stdin is that process's pipe).
+      for (let i = 0; i < 50 && alive(providerHost!); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(alive(providerHost!), "the provider host outlived the program host").toBe(false);
       expect(fs.readFileSync(inlineFile, "utf8")).toBe("created-by-pgchaos\n");
       // The update ran inline (not through the language host), and the CLI's own program sees nothing to change.
       const [last] = JSON.parse(inline.pulumi(["stack", "history", "--json", "--page-size", "1"])) as Array<{ environment: Record<string, string> }>;
