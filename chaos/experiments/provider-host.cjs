@@ -4,7 +4,19 @@
 process.stdin.on("end", () => process.exit(0));
 process.stdin.on("error", () => process.exit(0));
 process.stdin.resume();
-// The SDK's provider server wants the engine's address as its argument and never uses it (it only listens);
-// each attaching engine configures it anew. It prints its port on stdout, as for the engine.
+
+const { createRequire } = require("module");
+const sdk = createRequire(require.resolve("@pulumi/pulumi", { paths: [process.cwd()] }));
+// An engine that attaches to a running provider first calls its Attach (the engine's address), which
+// @pulumi/pulumi's dynamic provider leaves unimplemented: it needs no address (it never calls the engine),
+// so Attach is answered with nothing before its server starts. Everything else is the SDK's own service.
+const grpc = sdk("@grpc/grpc-js");
+const { Empty } = sdk("google-protobuf/google/protobuf/empty_pb");
+const addService = grpc.Server.prototype.addService;
+grpc.Server.prototype.addService = function (service, implementation) {
+  if (service.attach) implementation.attach = (_call, callback) => callback(null, new Empty());
+  return addService.call(this, service, implementation);
+};
+// Its server wants the engine's address as its argument and does not use it; it prints its port on stdout.
 process.argv.splice(2, process.argv.length - 2, "127.0.0.1:0");
-require(require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [process.cwd()] }));
+sdk("./cmd/dynamic-provider");
