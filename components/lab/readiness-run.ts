@@ -4,7 +4,7 @@
  * healthy cluster and prints the result as JSON. Arguments come from PGCHAOS_READINESS (JSON), the
  * superuser password from PGCHAOS_READINESS_PASSWORD; a timeout exits non-zero with the reasons.
  */
-import { readinessArgsSchema, waitForLab } from "./readiness";
+import { readinessArgsSchema, waitForLab } from "./readiness-wait";
 
 async function main(): Promise<void> {
   const args = readinessArgsSchema.parse(JSON.parse(process.env.PGCHAOS_READINESS ?? "null"));
