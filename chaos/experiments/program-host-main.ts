@@ -68,12 +68,21 @@ function startProviderHost(): Promise<number> {
   const child = spawn(process.execPath, [path.join(__dirname, "provider-host.cjs")], { cwd: projectDir, env, stdio: ["pipe", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     let out = "";
+    let listening = false;
     child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`the faults' provider host exited (${code}) before listening`)));
+    child.on("exit", (code) => {
+      if (!listening) return reject(new Error(`the faults' provider host exited (${code}) before listening`));
+      // Every later run would fail to attach: this host goes too, and the runner starts both anew (ProgramHost.shared).
+      process.stderr.write(`the faults' provider host exited (${code}): the program host exits with it\n`);
+      process.exit(1);
+    });
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
       const port = /^(\d+)\n/.exec(out)?.[1];
-      if (port) resolve(Number(port));
+      if (port && !listening) {
+        listening = true;
+        resolve(Number(port));
+      }
     });
   });
 }

@@ -93,6 +93,19 @@ describe("pulumi engine (real CLI, language host, command plugin)", () => {
     }
   }, 300_000);
 
+  it("a program host whose faults' provider host died exits too (the runner then starts both anew)", async () => {
+    const host = await ProgramHost.start(engineEnv());
+    try {
+      const provider = providerHostPid(host.pid!);
+      expect(provider).toBeTruthy();
+      process.kill(provider!, "SIGKILL");
+      for (let i = 0; i < 50 && alive(host.pid!); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(alive(host.pid!), "the program host outlived its provider host").toBe(false);
+    } finally {
+      host.stop();
+    }
+  }, 60_000);
+
   it("a bad config value fails preview naming the key, the value and the range", () => {
     const bad = TestStack.create("e2e-badcfg", { "pgchaos:patroniNodes": "9", "pgchaos:dcs.ttl": "2" });
     try {
