@@ -1,9 +1,6 @@
 // Pending operations a killed `pulumi` left in a stack's checkpoint (file backend): found, told, and cleared.
-import * as fs from "fs";
-import * as path from "path";
-import { gunzipSync } from "zlib";
 import { z } from "zod";
-import { backendRoot } from "./state-sidecars";
+import { checkpointText } from "./state-sidecars";
 
 /**
  * A `pulumi` killed while it creates or deletes a resource leaves that operation in the checkpoint's
@@ -25,18 +22,9 @@ export interface PendingOperation {
   urn: string;
 }
 
-/** The stack's checkpoint in a `file://` backend (`<stack>.json`, or `.json.gz`); undefined when none is there. */
-function readCheckpoint(root: string, project: string, stack: string): string | undefined {
-  const base = path.join(root, ".pulumi", "stacks", project, `${stack}.json`);
-  if (fs.existsSync(base)) return fs.readFileSync(base, "utf8");
-  if (fs.existsSync(`${base}.gz`)) return gunzipSync(fs.readFileSync(`${base}.gz`)).toString("utf8");
-  return undefined;
-}
-
 /** Pending operations in the stack's last checkpoint; [] for another backend or a stack not created yet. */
 export function pendingOperations(project: string, stack: string, backendUrl = process.env.PULUMI_BACKEND_URL): PendingOperation[] {
-  const root = backendRoot(backendUrl);
-  const text = root ? readCheckpoint(root, project, stack) : undefined;
+  const text = checkpointText(project, stack, backendUrl);
   if (text === undefined) return [];
   const parsed = checkpointShape.safeParse(JSON.parse(text));
   // A checkpoint of another shape is Pulumi's to judge: its own commands will name what is wrong.

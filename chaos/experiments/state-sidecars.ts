@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { fileURLToPath } from "url";
+import { gunzipSync } from "zlib";
 
 /**
  * The file backend (Go CDK's fileblob) writes a checkpoint atomically (temporary file, then rename) but its
@@ -17,6 +18,19 @@ import { fileURLToPath } from "url";
 export function backendRoot(backendUrl: string | undefined): string | undefined {
   if (!backendUrl?.startsWith("file://")) return undefined;
   return fileURLToPath(backendUrl.replace(/^file:\/\/~/, `file://${process.env.HOME ?? ""}`));
+}
+
+/**
+ * A stack's checkpoint text in a `file://` backend (`.pulumi/stacks/<project>/<stack>.json`, or `.json.gz`
+ * when the backend gzips); undefined for another backend or when there is none.
+ */
+export function checkpointText(project: string, stack: string, backendUrl = process.env.PULUMI_BACKEND_URL): string | undefined {
+  const root = backendRoot(backendUrl);
+  if (!root) return undefined;
+  const base = path.join(root, ".pulumi", "stacks", project, `${stack}.json`);
+  if (fs.existsSync(base)) return fs.readFileSync(base, "utf8");
+  if (fs.existsSync(`${base}.gz`)) return gunzipSync(fs.readFileSync(`${base}.gz`)).toString("utf8");
+  return undefined;
 }
 
 /** A sidecar that is not a JSON object (empty, cut short): what a write killed half-way leaves. */

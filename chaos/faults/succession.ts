@@ -1,9 +1,8 @@
 // One fault at a time per link across an update: a conflicting new fault takes the old one over as its alias.
 import { execFile } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
-import * as zlib from "zlib";
+import { checkpointText } from "../experiments/state-sidecars";
 
 /**
  * One fault at a time per link, also across an update. Pulumi deletes resources that left the program
@@ -58,32 +57,13 @@ const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 type Deployment = { resources?: Array<{ type: string; outputs?: Record<string, any> }> };
 
 /**
- * Where a local file backend (`file:///dir`, query ignored) keeps a stack's checkpoint — the documented
- * project-scoped layout `<dir>/.pulumi/stacks/<project>/<stack>.json`, gzipped when the backend gzips —
- * or nothing for any other backend (or a relative/`~` path), which is then asked through the CLI.
- */
-export function fileBackendCheckpoints(backendUrl: string | undefined, project: string, stack: string): string[] {
-  if (!backendUrl?.startsWith("file:///")) return [];
-  const dir = decodeURIComponent(new URL(backendUrl).pathname);
-  const file = path.join(dir, ".pulumi", "stacks", project, `${stack}.json`);
-  return [file, `${file}.gz`];
-}
-
-/** A checkpoint file's last deployment (what `pulumi stack export` prints as `deployment`). */
-export function deploymentOfCheckpoint(file: string): Deployment | undefined {
-  const raw = fs.readFileSync(file);
-  const text = file.endsWith(".gz") ? zlib.gunzipSync(raw).toString("utf8") : raw.toString("utf8");
-  return (JSON.parse(text) as { checkpoint?: { latest?: Deployment } }).checkpoint?.latest ?? undefined;
-}
-
-/**
  * The current stack's last deployment. From a local file backend it is read from the checkpoint file
  * itself (a `pulumi stack export` is one more CLI start, ≈ 0.5–1.7 s per toggle measured in bench/toggle.ts);
  * from any other backend, with the CLI that runs this program.
  */
 export async function readOwnDeployment(stack: string, project = "pgchaos", backendUrl = process.env.PULUMI_BACKEND_URL): Promise<Deployment | undefined> {
-  const file = fileBackendCheckpoints(backendUrl, project, stack).find((f) => fs.existsSync(f));
-  if (file) return deploymentOfCheckpoint(file);
+  const text = checkpointText(project, stack, backendUrl);
+  if (text !== undefined) return (JSON.parse(text) as { checkpoint?: { latest?: Deployment | null } }).checkpoint?.latest ?? undefined;
   const { stdout } = await promisify(execFile)("pulumi", ["stack", "export", "--stack", stack], { cwd: PROJECT_DIR, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
   return (JSON.parse(stdout) as { deployment?: Deployment }).deployment;
 }

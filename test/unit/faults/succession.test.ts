@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { describe, expect, it } from "vitest";
-import { deploymentOfCheckpoint, fileBackendCheckpoints, readOwnDeployment, stateFaultsOf, successions } from "../../../chaos/faults/succession";
+import { readOwnDeployment, stateFaultsOf, successions } from "../../../chaos/faults/succession";
 
 describe("one fault at a time per link, across an update", () => {
   const d10 = { name: "d10", conflictKeys: ["delay:pg1"] };
@@ -32,13 +32,6 @@ describe("the stack's own state, read from a local file backend's checkpoint", (
   const fault = { type: "pulumi-nodejs:dynamic/pgchaos:Fault", outputs: { name: "d10", conflictKeys: ["delay:pg1"] } };
   const checkpoint = JSON.stringify({ version: 3, checkpoint: { stack: "organization/pgchaos/c", latest: { resources: [fault] } } });
 
-  it("finds the project-scoped checkpoint of a file:/// backend, ignoring the URL's query; nothing for other backends", () => {
-    expect(fileBackendCheckpoints("file:///st%20ate?metadata=skip", "pgchaos", "c")).toEqual(["/st ate/.pulumi/stacks/pgchaos/c.json", "/st ate/.pulumi/stacks/pgchaos/c.json.gz"]);
-    expect(fileBackendCheckpoints("file://~/state", "pgchaos", "c")).toEqual([]);
-    expect(fileBackendCheckpoints("s3://bucket", "pgchaos", "c")).toEqual([]);
-    expect(fileBackendCheckpoints(undefined, "pgchaos", "c")).toEqual([]);
-  });
-
   it("reads the last deployment from the plain and the gzipped checkpoint alike", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgchaos-state-"));
     try {
@@ -47,7 +40,7 @@ describe("the stack's own state, read from a local file backend's checkpoint", (
       fs.writeFileSync(path.join(stacks, "c.json"), checkpoint);
       fs.writeFileSync(path.join(stacks, "g.json.gz"), zlib.gzipSync(checkpoint));
       for (const stack of ["c", "g"]) expect(stateFaultsOf(await readOwnDeployment(stack, "pgchaos", `file://${dir}?metadata=skip`))).toEqual([{ name: "d10", conflictKeys: ["delay:pg1"] }]);
-      expect(deploymentOfCheckpoint(path.join(stacks, "c.json"))).toEqual({ resources: [fault] });
+      expect(await readOwnDeployment("c", "pgchaos", `file://${dir}`)).toEqual({ resources: [fault] });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
