@@ -62,9 +62,9 @@ describe("toggle timeline", () => {
     expect(table).toMatch(/^a .*\|\s+20 \|\s+5$/m);
   });
 
-  it("reads engine events' kind, op and resource type", () => {
+  it("reads engine events' kind, op, resource type and URN", () => {
     expect(parseEngineEvent(JSON.stringify({ sequence: 3, timestamp: 1, resourcePreEvent: { metadata: { op: "create", type: FAULT, urn: "u" } } }), 42))
-      .toEqual({ at: 42, type: "resourcePreEvent", op: "create", resourceType: FAULT });
+      .toEqual({ at: 42, type: "resourcePreEvent", op: "create", resourceType: FAULT, urn: "u" });
     expect(parseEngineEvent("{not json", 1)).toBeUndefined();
   });
 });
