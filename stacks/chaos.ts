@@ -191,7 +191,6 @@ function faultOutputs(config: ChaosConfig, faults: Fault[]) {
   }));
 }
 
-/** The chaos stack's program: one Fault resource per configured fault, targeting the lab stack's members. */
 /**
  * Makes the engine start the faults' provider host (a Node.js process, ≈ 0.7–0.9 s to boot) while the
  * program plans: the engine boots a provider on its first request, and a Fault's registration waits for
@@ -205,6 +204,7 @@ function startFaultProviderEarly(after?: pulumi.Output<unknown>): void {
   else boot();
 }
 
+/** The chaos stack's program: one Fault resource per configured fault, targeting the lab stack's members. */
 export function chaosProgram(config: ChaosConfig) {
   if (config.targets) return sshChaosProgram(config, config.targets);
   // This stack's state is read while the engine reads the lab's outputs (both are independent of them).
