@@ -221,8 +221,7 @@ export function chaosProgram(config: ChaosConfig) {
     await pulumi.log.info(`blast radius:\n${summary}`);
     return { ...result, summary };
   });
-  const leftoversWarned = pulumi.all([lab.requireOutput("inventory"), planned]).apply(([inventory, p]) =>
-    warnLeftovers(scan(labMembers(inventory as InventoryMember[]).members), p, config, `npx pgchaos doctor --fix --lab-stack ${config.labStack}`));
+  const leftoversWarned = planned.apply((p) => warnLeftovers(scan(p.world.members), p, config, `npx pgchaos doctor --fix --lab-stack ${config.labStack}`));
   const faults = config.faults.map((spec, i) => new Fault(spec.name, { plan: planned.apply((p) => p.plans[i]), verify: config.verify }, succeeding(spec.name, planned.apply((p) => p.predecessors[i]))));
   return {
     labStack: config.labStack,

@@ -3,7 +3,8 @@ import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { engineEnv, must, PROJECT_DIR, requireEngineAndDocker, TestStack } from "../helpers/engine";
+import { engineEnv, must, processTable, PROJECT_DIR, requireEngineAndDocker, TestStack } from "../helpers/engine";
+import { processAlive } from "../../chaos/experiments/stale-locks";
 import { ProgramHost } from "../../chaos/experiments/inline-program";
 
 /** The CLI run asynchronously: an inline program is served by this process while the CLI runs. */
@@ -19,20 +20,14 @@ function pulumiAsync(args: string[], env: Record<string, string> = {}): Promise<
 }
 
 /** The pid of the faults' provider host (chaos/experiments/provider-host.cjs) a program host started. */
-function providerHostPid(programHost: number): number | undefined {
-  const line = must("ps", ["-eo", "pid=,ppid=,args="]).split("\n").map((l) => l.trim().split(/\s+/))
-    .find(([, ppid, ...args]) => Number(ppid) === programHost && args.some((a) => a.endsWith("provider-host.cjs")));
-  return line ? Number(line[0]) : undefined;
-}
+const providerHostPid = (programHost: number): number | undefined =>
+  processTable().find((p) => p.ppid === programHost && p.args.split(" ").some((a) => a.endsWith("provider-host.cjs")))?.pid;
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+/** Waits up to 5 s for a process to end; true when it did. */
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 50 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  return !processAlive(pid);
+}
 
 // The smallest proof that our engine build runs this project's TypeScript and honours create/delete
 // through a provider plugin (command.local.Command: the real plugin or the stand-in, docs/toolchain.md).
@@ -79,8 +74,7 @@ describe("pulumi engine (real CLI, language host, command plugin)", () => {
         host.stop();
       }
       // The provider host's lifetime is the program host's (its stdin is that process's pipe).
-      for (let i = 0; i < 50 && alive(providerHost!); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(alive(providerHost!), "the provider host outlived the program host").toBe(false);
+      expect(await gone(providerHost!), "the provider host outlived the program host").toBe(true);
       expect(fs.readFileSync(inlineFile, "utf8")).toBe("created-by-pgchaos\n");
       // The update ran inline (not through the language host), and the CLI's own program sees nothing to change.
       const [last] = JSON.parse(inline.pulumi(["stack", "history", "--json", "--page-size", "1"])) as Array<{ environment: Record<string, string> }>;
@@ -99,8 +93,7 @@ describe("pulumi engine (real CLI, language host, command plugin)", () => {
       const provider = providerHostPid(host.pid!);
       expect(provider).toBeTruthy();
       process.kill(provider!, "SIGKILL");
-      for (let i = 0; i < 50 && alive(host.pid!); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(alive(host.pid!), "the program host outlived its provider host").toBe(false);
+      expect(await gone(host.pid!), "the program host outlived its provider host").toBe(true);
     } finally {
       host.stop();
     }

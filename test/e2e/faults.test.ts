@@ -2,7 +2,7 @@ import { spawn } from "child_process";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChaosLab } from "../helpers/chaos-lab";
-import { PROJECT_DIR, requireEngineAndDocker, engineEnv, must, run } from "../helpers/engine";
+import { PROJECT_DIR, processTable, requireEngineAndDocker, engineEnv, run } from "../helpers/engine";
 
 // Each fault kind through the real engine against a real lab: inject with `pulumi up`, observe the effect
 // from outside the target, recover by removing it from config, and see the effect gone.
@@ -153,9 +153,9 @@ describe("faults as Pulumi resources (real engine, real lab)", () => {
     // The engine starts each plugin in a process group of its own: the killed run's dynamic-provider host
     // outlives it (idle). This worktree's one that lost its parent is that one; it is ended here.
     const plugin = path.join(PROJECT_DIR, "scripts", "plugins");
-    const procs = must("ps", ["-eo", "pid=,ppid=,args="]).split("\n").map((l) => l.trim().split(/\s+/)).map(([pid, ppid, ...args]) => ({ pid, ppid, args: args.join(" ") }));
-    const isPulumi = (pid: string) => path.basename(procs.find((p) => p.pid === pid)?.args.split(" ")[0] ?? "") === "pulumi";
-    for (const p of procs) if (p.args.includes(`${plugin}/`) && p.args.includes("cmd/dynamic-provider") && !isPulumi(p.ppid)) process.kill(Number(p.pid), "SIGKILL");
+    const procs = processTable();
+    const isPulumi = (pid: number) => path.basename(procs.find((p) => p.pid === pid)?.args.split(" ")[0] ?? "") === "pulumi";
+    for (const p of procs) if (p.args.includes(`${plugin}/`) && p.args.includes("cmd/dynamic-provider") && !isPulumi(p.ppid)) process.kill(p.pid, "SIGKILL");
     while (Date.now() - killedAt < 30_000 && lab.chainsOn("pg3") !== "") await sleep(500);
     console.log(`[watchdog] rules gone ${((Date.now() - t0) / 1000).toFixed(1)} s after the fault was applied (duration 10 s)`);
     expect(lab.chainsOn("pg3")).toBe("");

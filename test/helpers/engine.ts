@@ -55,6 +55,14 @@ export function must(cmd: string, args: string[], opts: Parameters<typeof run>[2
 }
 
 /** A throwaway stack of this project, removed (with its resources) by `dispose`. */
+/** This host's processes (`ps`): pid, parent pid and command line. */
+export function processTable(): Array<{ pid: number; ppid: number; args: string }> {
+  return must("ps", ["-eo", "pid=,ppid=,args="]).split("\n").filter((l) => l.trim()).map((l) => {
+    const [pid, ppid, ...args] = l.trim().split(/\s+/);
+    return { pid: Number(pid), ppid: Number(ppid), args: args.join(" ") };
+  });
+}
+
 export class TestStack {
   constructor(public readonly name: string) {}
 
