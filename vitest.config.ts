@@ -3,11 +3,10 @@ import { E2E_ALONE } from "./test/suite/e2e-files";
 import FileTimesReporter from "./test/suite/file-times-reporter";
 import LongestFirstSequencer from "./test/suite/longest-first-sequencer";
 
-// Unit files first (no Docker), then the end-to-end files, longest first: each brings up its own lab (own
-// stack, container names, host ports and Docker network) and nothing one does reaches another lab
-// (docs/testing.md lists what was checked). One worker per group until a full run with two has passed:
-// the only full run with two e2e workers (a shared, loaded machine) failed 4 files (docs/testing.md).
-// Files in E2E_ALONE stay one at a time whatever the e2e group's workers.
+// The end-to-end files, longest first, two at a time: each brings up its own lab (own stack, container
+// names, host ports and Docker network) and nothing one does reaches another lab (docs/testing.md lists what
+// was checked, and the two-worker runs that passed). Files in E2E_ALONE run after them, one at a time; unit
+// files (no Docker) one at a time too, since flap.test.ts checks real bash loops' rhythm to ±1 s.
 export default defineConfig({
   test: {
     testTimeout: 20_000,
@@ -16,7 +15,7 @@ export default defineConfig({
     sequence: { sequencer: LongestFirstSequencer },
     projects: [
       { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"], maxWorkers: 1, sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: E2E_ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: E2E_ALONE, maxWorkers: 2, sequence: { groupOrder: 1 } } },
       ...(E2E_ALONE.length ? [{ extends: true as const, test: { name: "e2e-alone", include: E2E_ALONE, maxWorkers: 1, sequence: { groupOrder: 2 } } }] : []),
     ],
   },

@@ -30,14 +30,15 @@ describe("single-primary checker through a real run (real engine, real lab)", ()
   const execAsync = async (member: string, script: string) =>
     (await promisify(execFile)("bash", ["-c", new DockerExecTransport(lab.member(member).container).exec(script)])).stdout.trim();
 
-  const experiment = (id: string) => experimentSchema.parse({
+  /** `healthyWithinSeconds`: the planted run's promoted replica cannot stream again by itself (see below), so it waits less. */
+  const experiment = (id: string, healthyWithinSeconds: number) => experimentSchema.parse({
     id, title: "single-primary checker self-test", description: "every node probed directly while a harmless fault acts",
     workload: { writers: 1, readers: 1, writeRate: 5, readRate: 5 }, steadySeconds: { before: 3, after: 3 },
     probes: { singlePrimary: true, intervalMs: 300 },
     // A harmless fault (a small delay on etcd peer traffic) gives the run its fault phase.
     method: [
       { action: "inject", faults: [{ name: `${id}-bg`, kind: "delay", target: "etcd3", peers: ["etcd2"], delayMs: 20 }] },
-      { action: "wait", seconds: 20 }, { action: "recover" }, { action: "wait-healthy", timeoutSeconds: 180 },
+      { action: "wait", seconds: 20 }, { action: "recover" }, { action: "wait-healthy", timeoutSeconds: healthyWithinSeconds },
     ],
     expected: { prose: "one writable node at any instant", assertions: [{ metric: "doubleWritableIntervals", op: "==", value: 0 }] },
   });
@@ -57,7 +58,7 @@ describe("single-primary checker through a real run (real engine, real lab)", ()
   afterAll(() => disposeRunnerLab(lab), 600_000);
 
   it("control: the same run without a plant has no double-writable interval and its expectation holds", async () => {
-    const exp = experiment("sp-control");
+    const exp = experiment("sp-control", 180);
     const journal = await runExperiment(exp, { target: { labStack: lab.lab.name }, log: () => undefined });
     const m = computeMetrics(journal);
     const v = evaluateExpectations(m, exp.expected.assertions)[0];
@@ -69,7 +70,7 @@ describe("single-primary checker through a real run (real engine, real lab)", ()
   }, 600_000);
 
   it("planted: a replica promoted while its Patroni is paused is caught — > 0 intervals naming both writable members", async () => {
-    const exp = experiment("sp-planted");
+    const exp = experiment("sp-planted", 20); // its repair below is what restores health
     const running = runExperiment(exp, { target: { labStack: lab.lab.name }, log: () => undefined });
     let ended = false;
     void running.then(() => (ended = true), () => (ended = true));

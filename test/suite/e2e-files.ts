@@ -1,14 +1,15 @@
 // Which end-to-end files run when: pure data for vitest.config.ts and the sequencer (unit-tested).
 
 /**
- * Every end-to-end file, longest first: ordered by the test bodies' times of the serial run of 2026-12-01
- * plus what each beforeAll runs (a lab, a game day, a campaign); re-order from the per-file table the
- * reporter prints (docs/testing.md). With two workers the run ends when the last file does, so the long
- * ones must start first; vitest's own order (cached durations, else file size) has no cache on a clean clone.
+ * Every end-to-end file, longest first: ordered by each file's wall time with its hooks in the serial run of
+ * 2026-12-02 01:50 (the reporter's per-file table; docs/testing.md), planted-primary's as it is since its
+ * planted run stopped waiting 180 s for a health it cannot reach. With two workers the run ends when the last
+ * file does, so the long ones must start first; vitest's own order (cached durations, else file size) has no
+ * cache on a clean clone.
  */
 export const E2E_LONGEST_FIRST = [
-  "gameday", "ssh", "fault-drift", "campaign", "planted-primary", "resync", "faults", "experiment",
-  "stuck-recover", "monitoring", "lab", "conformance-docker", "conformance-command", "conformance-random", "engine", "docker",
+  "resync", "ssh", "gameday", "fault-drift", "campaign", "faults", "planted-primary", "stuck-recover", "experiment",
+  "monitoring", "lab", "conformance-docker", "engine", "conformance-command", "conformance-random", "docker",
 ].map((name) => `test/e2e/${name}.test.ts`);
 
 /**
@@ -16,9 +17,6 @@ export const E2E_LONGEST_FIRST = [
  * a time (docs/testing.md says why each is here).
  */
 export const E2E_ALONE: string[] = [
-  // Its fault-watch test expects the killed delayer to be named by the mechanism check; with a second lab
-  // beside it (load 5–34) the effect check noticed first (2.4 s, within the 5 s bound): docs/testing.md.
-  "test/e2e/fault-drift.test.ts",
   // Beside another lab (load 5–34): stress reached 0.426 cores (bound 0.48, the fault's own verification),
   // then the lab did not recover in time; an alert's firing delay measured 2.88 s against its `for` of 4 s.
   "test/e2e/faults.test.ts",
