@@ -63,13 +63,14 @@ async function liveRoles(target: ExperimentTarget): Promise<LiveRoles> {
 }
 
 /** Sleeps until `at` (epoch ms), or until the signal aborts. */
-function sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const ms = at - Date.now();
-    if (ms <= 0 || signal?.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
+/** Resolves at `at` (epoch ms) or later, never before: a timer may fire a millisecond early by the wall clock (seen). */
+async function sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
+  while (Date.now() < at && !signal?.aborted) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, at - Date.now());
+      signal?.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+    });
+  }
 }
 
 /** Time between two toggles while faults are active, at least: a few of the fault watch's 2 s rounds. */

@@ -5,6 +5,7 @@ import type { ProbeSpec, Verification } from "./kind-plan";
 import type { FaultPlan } from "./plan";
 import { judgeInjected, judgeRecovered, type ProbeResult } from "./verify";
 import { judgeMechanism, type MechanismStatus } from "./mechanism";
+import { providerText } from "./provider-text";
 
 export interface Injection {
   member: string;
@@ -170,7 +171,11 @@ export const faultProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-class FaultCommand extends pulumi.dynamic.Resource {
+/**
+ * What `pulumi.dynamic.Resource` declares (same type token, so the same URNs and state), with the provider's
+ * text from provider-text.ts instead of serializing the provider in every run.
+ */
+class FaultCommand extends pulumi.CustomResource {
   declare public readonly stdout: pulumi.Output<string>;
   declare public readonly metadata: pulumi.Output<any>;
   declare public readonly inject: pulumi.Output<string>;
@@ -180,7 +185,9 @@ class FaultCommand extends pulumi.dynamic.Resource {
   declare public readonly drift: pulumi.Output<{ at: number; reason: string } | undefined>;
 
   constructor(name: string, args: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
-    super(faultProvider, name, { ...args, stdout: undefined, baseline: undefined, verified: undefined, status: undefined, drift: undefined }, { ...opts, deleteBeforeReplace: true, additionalSecretOutputs: ["environment"] }, "pgchaos", "Fault");
+    const outputs = { stdout: undefined, baseline: undefined, verified: undefined, status: undefined, drift: undefined };
+    super("pulumi-nodejs:dynamic/pgchaos:Fault", name, { ...args, ...outputs, __provider: providerText(faultProvider) },
+      { ...opts, deleteBeforeReplace: true, additionalSecretOutputs: ["environment"] });
   }
 }
 
