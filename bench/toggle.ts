@@ -15,6 +15,7 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import { makeRecorder, runPulumi, type Recorder } from "./toggle-record";
 import { downPhases, median, sideBySide, upPhases, type Phase } from "./toggle-timeline";
+import { adoptLabSalt } from "../chaos/experiments/stack-salt";
 import { PROJECT_DIR, projectEnv } from "./util";
 
 const opt = (name: string, dflt?: string) => {
@@ -103,6 +104,8 @@ async function main(): Promise<void> {
   const variants: Variant[] = dirs.map(([name, dir]) => ({ name, dir, env: projectEnv(dir, { ...process.env, PULUMI_BACKEND_URL: backend }), chaosStack: `${lab}-tg-${name}` }));
   const rec = makeRecorder(variants[0].env);
   for (const v of variants) {
+    // This tree's chaos stack as the runner creates `<lab>-chaos` (the lab's salt); a base tree's as it did.
+    if (v.dir === PROJECT_DIR) adoptLabSalt(PROJECT_DIR, lab, v.chaosStack);
     cli(v, ["stack", "init", v.chaosStack, "--non-interactive"], true);
     writeChaosConfig(v, lab, []);
   }

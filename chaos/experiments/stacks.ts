@@ -12,6 +12,7 @@ import { describeLock, projectName, removeStaleLocks } from "./stale-locks";
 import { removeBrokenSidecars } from "./state-sidecars";
 import { CLEAR_PENDING_ARGS, clearPendingCommand, describePending, pendingOperations } from "./pending-operations";
 import { ProgramHost } from "./inline-program";
+import { adoptLabSalt } from "./stack-salt";
 import type { InventoryMember } from "../../components/lab/lab";
 
 /**
@@ -132,7 +133,12 @@ export class ChaosStack {
     repairSidecars(name, log);
     const ws = { stackName: name, workDir: PROJECT_DIR };
     if (!target.labStack) return new ChaosStack(await existingStack(name, `create it with \`pgchaos discover --set-stack ${name}\` or \`pulumi stack init ${name}\``), name, log);
-    const stack = await LocalWorkspace.createOrSelectStack(ws, { pulumiCommand: await pulumiCommand() });
+    const pulumi = { pulumiCommand: await pulumiCommand() };
+    const stack = await LocalWorkspace.selectStack(ws, pulumi).catch(async (e: Error) => {
+      if (!/no stack named|not found/i.test(e.message)) throw e;
+      adoptLabSalt(PROJECT_DIR, target.labStack!, name);
+      return LocalWorkspace.createStack(ws, pulumi);
+    });
     await setStackConfig(stack, { "pgchaos:kind": "chaos", "pgchaos:labStack": target.labStack });
     // Started now, before any workload: its boot (Node.js, the SDKs, the program) is paid once, here.
     return new ChaosStack(stack, name, log, await ProgramHost.shared());

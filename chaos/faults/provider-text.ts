@@ -39,10 +39,9 @@ const version = (pkg: string) => { try { return String(require(`${pkg}/package.j
 function currentKeyInput(): KeyInput {
   const files = Object.keys(require.cache).filter((f) => f.startsWith(PROJECT + path.sep) && !f.includes(`${path.sep}node_modules${path.sep}`));
   const read = (f: string) => { try { return fs.readFileSync(f, "utf8"); } catch { return `unreadable ${Math.random()}`; } };
-  const tsconfig = path.join(PROJECT, "tsconfig.json");
   return {
     modules: files.map((f) => ({ file: path.relative(PROJECT, f), content: read(f) })),
-    context: [process.version, version("@pulumi/pulumi"), version("typescript"), read(tsconfig),
+    context: [process.version, version("@pulumi/pulumi"), version("typescript"), read(path.join(PROJECT, "tsconfig.json")), read(path.join(PROJECT, "tsconfig.program.json")),
       // ts-node (Pulumi's program), tsx (the CLI) and vitest emit different JavaScript from one source.
       String((require.extensions as Record<string, unknown>)[".ts"] ?? "no .ts loader")],
   };

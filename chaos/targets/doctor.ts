@@ -2,7 +2,7 @@
 import { sh } from "../../components/docker/commands";
 import * as ms from "../faults/member-scripts";
 import * as nf from "../faults/netfilter";
-import { runControllerScript } from "./live";
+import { runControllerScript, runControllerScripts } from "./live";
 import type { Member } from "./world";
 
 /**
@@ -63,16 +63,13 @@ export async function scanMembers(members: Member[]): Promise<{ leftovers: Lefto
   const leftovers: Leftover[] = [];
   const unreachable: string[] = [];
   // Monitoring containers only ever take node-stop faults, whose watchdogs live on the host: nothing to scan inside.
-  await Promise.all(members.filter((m) => m.kind !== "monitoring").map(async (m) => {
-    try {
-      leftovers.push(...parseScan(m.name, await runControllerScript(m.transport.exec(SCAN_SCRIPT), SCAN_TIMEOUT_MS)));
-    } catch (e) {
-      // A killed scan's message is only the command line: say it ran out of time instead.
-      const err = e as { stderr?: string; killed?: boolean; signal?: string };
-      const why = err.killed ? `no answer within ${SCAN_TIMEOUT_MS / 1000} s (killed by ${err.signal})` : String(err.stderr || (e as Error).message).trim().split("\n").pop();
-      unreachable.push(`${m.name}: ${why}`);
-    }
-  }));
+  const scanned = members.filter((m) => m.kind !== "monitoring");
+  const results = await runControllerScripts(scanned.map((m) => m.transport.exec(SCAN_SCRIPT)), SCAN_TIMEOUT_MS);
+  scanned.forEach((m, i) => {
+    const r = results[i];
+    if (r.ok) leftovers.push(...parseScan(m.name, r.stdout));
+    else unreachable.push(`${m.name}: ${r.error}`);
+  });
   return { leftovers: leftovers.sort((a, b) => a.member.localeCompare(b.member) || a.fault.localeCompare(b.fault)), unreachable };
 }
 

@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync, type SpawnSyncReturns } from "child_process";
 import * as path from "path";
+import { adoptLabSalt } from "../../chaos/experiments/stack-salt";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
@@ -69,6 +70,8 @@ export class TestStack {
   static create(prefix: string, config: Record<string, string> = {}): TestStack {
     const name = `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     const stack = new TestStack(name);
+    // A chaos stack of a lab derives the secrets key once per `up`, as the runner's `<lab>-chaos` does.
+    if (config["pgchaos:labStack"]) adoptLabSalt(process.cwd(), config["pgchaos:labStack"], name);
     must("pulumi", ["stack", "init", name, "--non-interactive"]);
     for (const [k, v] of Object.entries(config)) stack.pulumi(["config", "set", "--path", k, v]);
     return stack;
