@@ -1,0 +1,272 @@
+"use strict";
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.labMembers = labMembers;
+exports.withSshKeyPlan = withSshKeyPlan;
+exports.readDcs = readDcs;
+exports.planAll = planAll;
+exports.warnLeftovers = warnLeftovers;
+exports.chaosProgram = chaosProgram;
+// The chaos stack's program: members and the live view, then one fault resource per planned fault.
+const pulumi = __importStar(require("@pulumi/pulumi"));
+const http_1 = require("../components/lab/http");
+const resource_1 = require("../chaos/faults/resource");
+const doctor_1 = require("../chaos/targets/doctor");
+const live_1 = require("../chaos/targets/live");
+const plan_1 = require("../chaos/faults/plan");
+const succession_1 = require("../chaos/faults/succession");
+const inventory_1 = require("../chaos/targets/inventory");
+const preflight_run_1 = require("../chaos/targets/preflight-run");
+const transport_1 = require("../chaos/targets/transport");
+const world_1 = require("../chaos/targets/world");
+/** Lab inventory (a lab stack's output) → chaos members reached with `docker exec`. */
+function labMembers(inventory) {
+    const members = inventory.map((m) => ({ name: m.name, kind: m.kind, ip: m.ip, ports: m.ports, transport: new transport_1.DockerExecTransport(m.container) }));
+    const endpoints = {
+        patroniRest: Object.fromEntries(inventory.filter((m) => m.kind === "patroni").map((m) => [m.name, `http://127.0.0.1:${m.hostPorts.rest}`])),
+        etcdClient: Object.fromEntries(inventory.filter((m) => m.kind === "etcd").map((m) => [m.name, `http://127.0.0.1:${m.hostPorts.client}`])),
+    };
+    return { members, endpoints };
+}
+/** Members a delay may touch: their kernels are probed for netem so preview can show the mechanism. */
+function delayTargets(config, world) {
+    const selectors = (0, plan_1.netemSelectors)(config.faults);
+    const out = new Map();
+    for (const s of selectors) {
+        try {
+            for (const m of (0, world_1.resolveSelector)(s, world))
+                out.set(m.name, m);
+        }
+        catch {
+            // unresolvable now (e.g. no leader): planFault reports it properly
+        }
+    }
+    return [...out.values()];
+}
+/** Every controller-side script of a plan, with the SSH key prelude in front (SSH targets only). */
+function withSshKeyPlan(plan) {
+    const probes = (ps) => ps.map((p) => ({ ...p, script: (0, inventory_1.withSshKey)(p.script) }));
+    return {
+        ...plan,
+        inject: (0, inventory_1.withSshKey)(plan.inject), recover: (0, inventory_1.withSshKey)(plan.recover), check: (0, inventory_1.withSshKey)(plan.check), mechanismCheck: (0, inventory_1.withSshKey)(plan.mechanismCheck),
+        verification: { ...plan.verification, baseline: probes(plan.verification.baseline), probes: probes(plan.verification.probes) },
+    };
+}
+/** Patroni's dynamic configuration (ttl, loop_wait, ...) of a user's cluster, for the plans' expectations. */
+async function readDcs(endpoints) {
+    let last = "no Patroni REST endpoint";
+    for (const url of Object.values(endpoints.patroniRest)) {
+        try {
+            const c = await (0, http_1.getJson)(`${url}/config`, {}, 3000);
+            return {
+                ttl: c.ttl ?? 30, loopWait: c.loop_wait ?? 10, retryTimeout: c.retry_timeout ?? 10,
+                maximumLagOnFailover: c.maximum_lag_on_failover ?? 1048576, failsafeMode: !!c.failsafe_mode, synchronousMode: !!c.synchronous_mode,
+            };
+        }
+        catch (e) {
+            last = e.message;
+        }
+    }
+    throw new pulumi.RunError(`cannot read Patroni's configuration from any restUrl of pgchaos:targets: ${last}`);
+}
+/** Reads the live lab, plans every fault, rejects conflicts. Runs on preview and on up. */
+async function planAll(config, members, endpoints, dcs, targets, ownState) {
+    // Independent reads at once (each is a process start or an HTTP round trip): the live view and this
+    // stack's state (started by the caller as early as it can); then the netem probe, which needs the
+    // leaders to resolve targets. The leftover scan only warns: it runs beside all this (warnLeftovers).
+    const [first, state] = await Promise.all([(0, live_1.observe)(endpoints, []), ownState ?? readOwnStateFaults()]);
+    const world = { members, live: first };
+    const netemFor = delayTargets(config, world);
+    if (netemFor.length)
+        world.live = await (0, live_1.withNetem)(first, netemFor);
+    const plans = config.faults.map((spec) => {
+        try {
+            return (0, plan_1.planFault)(spec, { world, dcs, defaultDurationSeconds: config.defaultDurationSeconds });
+        }
+        catch (e) {
+            if (e instanceof world_1.PlanError)
+                throw new pulumi.RunError(`fault ${spec.name}: ${e.message}`);
+            throw e;
+        }
+    });
+    // A user's cluster: nothing is planned onto hosts that cannot take it (preview shows this, up refuses).
+    let preflightText;
+    if (targets) {
+        const pf = await (0, preflight_run_1.preflight)(targets, plans, config.verify);
+        if (!pf.ok)
+            throw new pulumi.RunError(pf.text);
+        preflightText = pf.text;
+        await pulumi.log.info(pf.text);
+    }
+    const conflicts = (0, plan_1.findConflicts)(plans);
+    if (conflicts.length)
+        throw new pulumi.RunError(`conflicting faults:\n  ${conflicts.join("\n  ")}`);
+    // Faults still in state count too: a new fault takes over the conflicting one it replaces (see succession.ts).
+    const order = (0, succession_1.successions)(state, plans.map((p) => ({ name: p.name, conflictKeys: p.conflictKeys })));
+    if (order.conflicts.length)
+        throw new pulumi.RunError(`conflicting faults:\n  ${order.conflicts.join("\n  ")}`);
+    order.predecessors.forEach((old, i) => old && pulumi.log.info(`fault ${plans[i].name} replaces ${old} on ${plans[i].conflictKeys.join(", ")}: ${old} is recovered and verified gone before ${plans[i].name} is injected`));
+    return { plans, world, preflight: preflightText, predecessors: order.predecessors, state };
+}
+/**
+ * Warns of leftovers of faults neither declared nor in state (a crashed run, a killed runner falsify
+ * results) and of members the scan could not reach. Nothing is planned from it, so it is not waited for
+ * before the faults act (≈ 0.5 s of docker execs per `up`, bench/toggle.ts); the program's outputs wait for it.
+ */
+async function warnLeftovers(scan, planned, config, doctorHint) {
+    const { leftovers, unreachable } = await scan;
+    if (unreachable.length)
+        await pulumi.log.warn(`leftover scan incomplete: could not scan ${(0, doctor_1.explainUnscanned)(unreachable, [...planned.state, ...planned.plans]).join("; ")}`);
+    const stray = (0, doctor_1.orphans)(leftovers, new Set([...config.faults.map((f) => f.name), ...planned.state.map((f) => f.name)]));
+    if (stray.length)
+        await pulumi.log.warn(`chaos leftovers that no fault of this stack declares (remove with \`${doctorHint}\`):\n${(0, doctor_1.formatLeftovers)(stray)}`);
+}
+/** One leftover scan per program run, started by whichever step first knows the members. */
+function scanOnce() {
+    let scan;
+    return (members) => (scan ??= (0, doctor_1.scanMembers)(members));
+}
+const readOwnStateFaults = () => (0, succession_1.readOwnDeployment)(pulumi.getStack(), pulumi.getProject()).then(succession_1.stateFaultsOf);
+/** True when the engine says the key is not a secret (the list of secret keys is known and lacks it). */
+function isPlainConfig(key) {
+    const names = [key, key.replace(":", ":config:")];
+    const raw = process.env.PULUMI_CONFIG_SECRET_KEYS;
+    if (raw)
+        return !JSON.parse(raw).some((k) => names.includes(k));
+    const internal = require("@pulumi/pulumi/runtime/config").isConfigSecret;
+    return internal ? !names.some((k) => internal(k)) : false;
+}
+/**
+ * The SSH key from the secret config value `pgchaos:sshPrivateKey` (refused when stored in plain text),
+ * put into this program's environment for its own probes (preview's preflight and live view).
+ */
+function sshSecrets(targets) {
+    const key = "pgchaos:sshPrivateKey";
+    const value = new pulumi.Config("pgchaos").get("sshPrivateKey");
+    if (!value)
+        throw new pulumi.RunError(`${key} is not set: pgchaos:targets needs the SSH private key as a secret (pulumi config set --secret sshPrivateKey < key-file)`);
+    if (isPlainConfig(key))
+        throw new pulumi.RunError(`${key} is stored in plain text: set it with \`pulumi config set --secret\``);
+    const env = { [inventory_1.SSH_KEY_VAR]: value.endsWith("\n") ? value.slice(0, -1) : value, [inventory_1.SSH_KNOWN_HOSTS_VAR]: targets.knownHosts.join("\n") };
+    Object.assign(process.env, env);
+    return env;
+}
+/** The chaos program against a user's cluster (pgchaos:targets): members reached over SSH. */
+function sshChaosProgram(config, targets) {
+    startFaultProviderEarly();
+    const env = sshSecrets(targets);
+    const { members, endpoints } = (0, inventory_1.sshMembers)(targets);
+    const scan = (0, doctor_1.scanMembers)(members);
+    scan.catch(() => { }); // awaited by warnLeftovers below
+    const planned = pulumi.output((async () => {
+        // With no fault configured the update can only recover: an unreachable API must not block it.
+        const patroniDefaults = { ttl: 30, loopWait: 10, retryTimeout: 10, maximumLagOnFailover: 1048576, failsafeMode: false, synchronousMode: false };
+        const dcs = config.faults.length ? await readDcs(endpoints) : await readDcs(endpoints).catch(() => patroniDefaults);
+        const result = await planAll(config, members, endpoints, dcs, targets);
+        const summary = (0, plan_1.blastRadius)(result.plans, result.world);
+        await pulumi.log.info(`blast radius:\n${summary}`);
+        return { ...result, plans: result.plans.map(withSshKeyPlan), summary };
+    })());
+    const leftoversWarned = planned.apply((p) => warnLeftovers(scan, p, config, `npx pgchaos doctor --fix --chaos-stack ${pulumi.getStack()}`));
+    const faults = config.faults.map((spec, i) => new resource_1.Fault(spec.name, { plan: planned.apply((p) => p.plans[i]), verify: config.verify, environment: pulumi.secret(env) }, succeeding(spec.name, planned.apply((p) => p.predecessors[i]))));
+    return {
+        scope: targets.scope,
+        hosts: targets.hosts.map((h) => h.name),
+        preflight: planned.apply((p) => p.preflight ?? ""),
+        blastRadius: pulumi.all([planned, leftoversWarned]).apply(([p]) => p.summary),
+        faults: faultOutputs(config, faults),
+    };
+}
+/** An alias to the fault this one takes over; a name no fault can have when there is none (fault names are ≤ 20 characters). */
+function succeeding(name, predecessor) {
+    return { aliases: [pulumi.createUrn(predecessor.apply((old) => old ?? `${name}-has-no-predecessor`), "pgchaos:chaos:Fault")] };
+}
+function faultOutputs(config, faults) {
+    return faults.map((f, i) => ({
+        name: config.faults[i].name,
+        kind: f.kind,
+        targets: f.targets,
+        links: f.links,
+        mechanism: f.mechanism,
+        expectedEffect: f.expectedEffect,
+        injections: f.injections,
+        verification: f.verification,
+        status: f.status,
+        drift: f.drift,
+    }));
+}
+/**
+ * Makes the engine start the faults' provider host (a Node.js process, ≈ 0.7–0.9 s to boot) while the
+ * program plans: the engine boots a provider on its first request, and a Fault's registration waits for
+ * its plan. The request is an invoke the dynamic provider does not implement; its "unknown function"
+ * answer is expected and dropped. The engine creates default providers one at a time, so this waits for
+ * `after` (the lab's StackReference, whose own provider would otherwise queue behind the boot: +0.9 s).
+ */
+function startFaultProviderEarly(after) {
+    const boot = () => pulumi.runtime.invoke("pulumi-nodejs:dynamic:boot", {}).catch(() => { });
+    if (after)
+        after.apply(boot);
+    else
+        boot();
+}
+/** The chaos stack's program: one Fault resource per configured fault, targeting the lab stack's members. */
+function chaosProgram(config) {
+    if (config.targets)
+        return sshChaosProgram(config, config.targets);
+    // This stack's state is read while the engine reads the lab's outputs (both are independent of them).
+    const ownState = readOwnStateFaults();
+    ownState.catch(() => { }); // its error is reported where planAll awaits it, not as an unhandled rejection
+    const lab = new pulumi.StackReference("lab", { name: `organization/${pulumi.getProject()}/${config.labStack}` });
+    startFaultProviderEarly(lab.urn);
+    // Node.js loads fetch's implementation (undici) on first use, ≈ 180 ms of this thread, which the live view
+    // then waited for: loaded now, while the engine reads the lab's outputs and the program is idle.
+    setImmediate(() => void globalThis.fetch);
+    const scan = scanOnce();
+    const planned = pulumi.all([lab.requireOutput("inventory"), lab.requireOutput("dcs")]).apply(async ([inventory, dcs]) => {
+        const { members, endpoints } = labMembers(inventory);
+        scan(members).catch(() => { }); // started now, awaited by warnLeftovers below
+        const result = await planAll(config, members, endpoints, dcs, undefined, ownState);
+        const summary = (0, plan_1.blastRadius)(result.plans, result.world);
+        await pulumi.log.info(`blast radius:\n${summary}`);
+        return { ...result, summary };
+    });
+    const leftoversWarned = planned.apply((p) => warnLeftovers(scan(p.world.members), p, config, `npx pgchaos doctor --fix --lab-stack ${config.labStack}`));
+    const faults = config.faults.map((spec, i) => new resource_1.Fault(spec.name, { plan: planned.apply((p) => p.plans[i]), verify: config.verify }, succeeding(spec.name, planned.apply((p) => p.predecessors[i]))));
+    return {
+        labStack: config.labStack,
+        blastRadius: pulumi.all([planned, leftoversWarned]).apply(([p]) => p.summary),
+        faults: faultOutputs(config, faults),
+    };
+}
