@@ -212,9 +212,6 @@ export function chaosProgram(config: ChaosConfig) {
   ownState.catch(() => {}); // its error is reported where planAll awaits it, not as an unhandled rejection
   const lab = new pulumi.StackReference("lab", { name: `organization/${pulumi.getProject()}/${config.labStack}` });
   startFaultProviderEarly(lab.urn);
-  // Node.js loads fetch's implementation (undici) on first use, ≈ 180 ms of this thread, which the live view
-  // then waited for: loaded now, while the engine reads the lab's outputs and the program is idle.
-  setImmediate(() => void globalThis.fetch);
   const scan = scanOnce();
   const planned = pulumi.all([lab.requireOutput("inventory"), lab.requireOutput("dcs")]).apply(async ([inventory, dcs]) => {
     const { members, endpoints } = labMembers(inventory as InventoryMember[]);
