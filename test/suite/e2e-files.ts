@@ -21,6 +21,12 @@ export const E2E_ALONE: string[] = [
   // then the lab did not recover in time; an alert's firing delay measured 2.88 s against its `for` of 4 s.
   "test/e2e/faults.test.ts",
   "test/e2e/monitoring.test.ts",
+  // Two workers, 2026-12-02 (CPU pressure 50–70 %): with no rule reached, 32.5 % of a broken loss fault's
+  // connects still timed out (the case bounds the link's own share at 30 %).
+  "test/e2e/fault-drift.test.ts",
+  // Same run: a 50 % stress worker's CPU share fell under its recover bound while stress-ng still ran, and that
+  // recover passed — a provider gap, closed since (a stress recover also needs its mechanism gone: resource.ts).
+  "test/e2e/stuck-recover.test.ts",
 ];
 
 /** Position of a test file in E2E_LONGEST_FIRST; files not listed (unit files) come after, in their order. */

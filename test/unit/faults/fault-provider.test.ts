@@ -38,4 +38,18 @@ describe("fault provider: re-checks in diff (plain up) and read (refresh)", () =
     expect(outs.status).toBe("expired");
     expect(Object.entries(outs).filter(([, v]) => v === undefined)).toEqual([]);
   });
+
+  it("delete of a stress fault: a usage under the bound is not enough while its mechanism is still in place", async () => {
+    const sample = (cores: number) => `echo '{"cpuCores":${cores},"ioBytesPerSecond":0,"memoryBytes":1000,"source":{"cpu":"cgroup","io":"cgroup","memory":"cgroup"}}'`;
+    const stress = (mechanismCheck: string) => state(mechanismCheck, 10, {
+      verify: true,
+      verification: { rule: { type: "usage", resource: "cpu", minCores: 0.3, configured: "1 CPU worker(s) at 50%" }, baseline: [], probes: [{ type: "usage", script: sample(0.05) }], boundSeconds: 1 },
+      baseline: [{ type: "usage", value: JSON.parse(sample(0.02).slice(6, -1)) }],
+    });
+    await expect(faultProvider.delete!("id", stress("echo pg1 gone; echo pg2 gone"))).resolves.toBeUndefined();
+    // 0.05 cores is under the bound (0.15 + 0.02) — a saturated host — yet stress-ng still runs on pg2.
+    await expect(faultProvider.delete!("id", stress("echo pg1 gone; echo pg2 ok"))).rejects.toThrow(
+      /^fault d: RECOVER DID NOT REMOVE THE EFFECT within 1 s — measured 0\.05 CPU cores after recover \(cgroup\), but its mechanism is not gone \(pg2 ok\); the fault stays in state/);
+    await expect(faultProvider.delete!("id", stress("echo pg1 unreachable no route"))).rejects.toThrow(/its mechanism is not gone \(pg1 unreachable no route\)/);
+  });
 });
