@@ -7,11 +7,11 @@ import * as path from "path";
 
 /**
  * Why cached: the SDK serializes a dynamic provider's closure in every program run, walking each captured
- * function through the V8 inspector and parsing it with TypeScript, ≈ 80 KB of text for the fault provider
- * (docs/benchmarks.md has what it cost a one-fault `up`). That text is a function of the code alone: the
+ * function through the V8 inspector and parsing it with TypeScript: ≈ 80 KB of text for the fault provider,
+ * 1.2–2.5 s when timed alone under tsx (docs/benchmarks.md). That text is a function of the code alone: the
  * same under another HOME, cache directory and environment (test/unit/faults/provider-text.test.ts), so it
  * is stored under a key made of that code — every project module loaded when the first fault is declared,
- * the tsconfig, the TypeScript loader — and the versions of Node.js, the SDK and TypeScript. Any edit makes
+ * both tsconfigs, the TypeScript loader — and the versions of Node.js, the SDK and TypeScript. Any edit makes
  * a new key, so a cached text never outlives the code it came from. Hand-rolled: the SDK has no hook for it.
  */
 
