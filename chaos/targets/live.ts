@@ -33,6 +33,9 @@ export async function readEtcdLeader(endpoints: ApiEndpoints): Promise<string | 
   throw new Error(lastError);
 }
 
+/** A controller-side script as bash runs it: strict mode, and the SSH key written from the environment. */
+const strictWithKey = (script: string) => `set -euo pipefail\n${withSshKey(script)}`;
+
 /**
  * Runs a controller-side script (a transport's wrapper) and returns its stdout. SSH members read the key
  * from the environment (PGCHAOS_SSH_KEY, set by the chaos program from the secret config value).
@@ -41,7 +44,7 @@ export async function runControllerScript(script: string, timeoutMs = 15_000): P
   // maxBuffer: log fetches return megabytes (Node's default of 1 MiB would fail them).
   // --norc: Node's piped stdin is a socket, and bash then runs ~/.bashrc when SHLVL is 0 (under npx, cron, CI):
   // a user's startup file must not slow (here: a 60 s pyenv lock wait) or print into a controller script.
-  const { stdout } = await run("bash", ["--norc", "-c", `set -euo pipefail\n${withSshKey(script)}`], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run("bash", ["--norc", "-c", strictWithKey(script)], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
   return stdout.trim();
 }
 
@@ -53,7 +56,7 @@ export function parallelScriptsScript(scripts: string[], timeoutMs: number): str
   return [
     `d=$(mktemp -d); trap 'rm -rf "$d"' EXIT`,
     `part() { timeout -s KILL ${seconds} bash --norc -c "$1" >"$d/$2.out" 2>"$d/$2.err" </dev/null; echo $? >"$d/$2.rc"; }`,
-    ...scripts.map((script, i) => `part ${shellWord(`set -euo pipefail\n${withSshKey(script)}`)} ${i} &`),
+    ...scripts.map((script, i) => `part ${shellWord(strictWithKey(script))} ${i} &`),
     "wait",
     `for i in $(seq 0 ${scripts.length - 1}); do cat "$d/$i.rc"; base64 -w0 <"$d/$i.out"; echo; base64 -w0 <"$d/$i.err"; echo; done`,
   ].join("\n");
