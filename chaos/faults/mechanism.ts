@@ -97,9 +97,21 @@ export const EXPIRY_SLACK_SECONDS = 5;
  * The verdict on a mechanism check's output. `injectedAt`/`now` in epoch seconds; `activeSeconds`: how
  * long the fault acts before its own watchdog (or schedule) ends it.
  */
-export function judgeMechanism(output: string, t: { injectedAt?: number; activeSeconds: number; now: number }): MechanismVerdict {
+/** The check's member lines (`<member> ok|gone|partial|unreachable [why]`); a check that printed none is an error, never "gone". */
+function memberLines(output: string): RegExpExecArray[] {
   const lines = output.split("\n").map((l) => /^(\S+) (ok|gone|partial|unreachable)(?: (.*))?$/.exec(l.trim())).filter((m): m is RegExpExecArray => m !== null);
   if (!lines.length) throw new Error(`the mechanism check printed no member status: ${JSON.stringify(output.slice(-300))}`);
+  return lines;
+}
+
+/** After a recover: what of the mechanism is still on a target ("" when every target says gone). */
+export function mechanismLeftAfterRecover(output: string): string {
+  const left = memberLines(output).filter((l) => l[2] !== "gone").map((l) => l[0]);
+  return left.length ? `its mechanism is not gone (${left.join("; ")})` : "";
+}
+
+export function judgeMechanism(output: string, t: { injectedAt?: number; activeSeconds: number; now: number }): MechanismVerdict {
+  const lines = memberLines(output);
   if (lines.every((l) => l[2] === "ok")) return { status: "active", reason: `in place on ${lines.map((l) => l[1]).join(", ")}` };
   const age = t.injectedAt === undefined ? undefined : t.now - t.injectedAt;
   if (lines.every((l) => l[2] === "gone")) {

@@ -4,7 +4,7 @@ import { runScript } from "../../components/command/shell-command";
 import type { ProbeSpec, Verification } from "./kind-plan";
 import type { FaultPlan } from "./plan";
 import { judgeInjected, judgeRecovered, type ProbeResult } from "./verify";
-import { judgeMechanism, type MechanismStatus } from "./mechanism";
+import { judgeMechanism, mechanismLeftAfterRecover, type MechanismStatus } from "./mechanism";
 import { providerText } from "./provider-text";
 
 export interface Injection {
@@ -92,12 +92,9 @@ async function checkMechanism(state: FaultState): Promise<{ status: MechanismSta
   return { status: verdict.status, drift: { at: Date.now(), reason: verdict.reason } };
 }
 
-/** After a recover: what of the fault's mechanism is still on a target ("" when every target says gone, or there is no check). */
+/** After a recover: what of the fault's mechanism is still on a target ("" when all is gone, or there is no check). */
 async function mechanismLeft(state: FaultState): Promise<string> {
-  if (!state.mechanismCheck) return "";
-  const lines = (await runScript(state.mechanismCheck, state.environment, 60)).split("\n").map((l) => l.trim()).filter(Boolean);
-  const left = lines.filter((l) => !/^\S+ gone$/.test(l));
-  return left.length ? `its mechanism is not gone (${left.join("; ")})` : "";
+  return state.mechanismCheck ? mechanismLeftAfterRecover(await runScript(state.mechanismCheck, state.environment, 60)) : "";
 }
 
 /** The state with its status; `drift` only when not active (undefined values cannot cross the provider's wire). */

@@ -51,5 +51,7 @@ describe("fault provider: re-checks in diff (plain up) and read (refresh)", () =
     await expect(faultProvider.delete!("id", stress("echo pg1 gone; echo pg2 ok"))).rejects.toThrow(
       /^fault d: RECOVER DID NOT REMOVE THE EFFECT within 1 s — measured 0\.05 CPU cores after recover \(cgroup\), but its mechanism is not gone \(pg2 ok\); the fault stays in state/);
     await expect(faultProvider.delete!("id", stress("echo pg1 unreachable no route"))).rejects.toThrow(/its mechanism is not gone \(pg1 unreachable no route\)/);
+    // A check that printed no member line proved nothing: an error, never "gone".
+    await expect(faultProvider.delete!("id", stress("echo"))).rejects.toThrow(/printed no member status/);
   });
 });
