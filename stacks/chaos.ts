@@ -1,5 +1,6 @@
 // The chaos stack's program: members and the live view, then one fault resource per planned fault.
 import * as pulumi from "@pulumi/pulumi";
+import * as util from "util";
 import { getJson } from "../components/lab/http";
 import { Fault } from "../chaos/faults/resource";
 import { explainUnscanned, formatLeftovers, orphans, scanMembers } from "../chaos/targets/doctor";
@@ -113,6 +114,25 @@ export async function warnLeftovers(scan: Promise<Scan>, planned: { plans: Fault
   if (stray.length) await pulumi.log.warn(`chaos leftovers that no fault of this stack declares (remove with \`${doctorHint}\`):\n${formatLeftovers(stray)}`);
 }
 
+/**
+ * A planning failure as the program reports it: its message (a stack only for an unexpected error). The SDK
+ * attaches the rejected promise to the error and inspects it when the rejection goes unhandled; walking that
+ * graph took 26 s, mostly garbage collection, for one preview of two conflicting faults (2026-12-02).
+ */
+class PlanFailure extends pulumi.RunError {
+  [util.inspect.custom](): string {
+    return this.message;
+  }
+}
+
+/** `planning`, with any failure turned into a PlanFailure. */
+export function failingPlainly<T>(planning: Promise<T>): Promise<T> {
+  return planning.catch((e: unknown) => {
+    if (e instanceof PlanFailure) throw e;
+    throw new PlanFailure(pulumi.RunError.isInstance(e as Error) ? (e as Error).message : e instanceof Error ? (e.stack ?? e.message) : String(e));
+  });
+}
+
 /** One leftover scan per program run, started by whichever step first knows the members. */
 function scanOnce(): (members: Member[]) => Promise<Scan> {
   let scan: Promise<Scan> | undefined;
@@ -151,7 +171,7 @@ function sshChaosProgram(config: ChaosConfig, targets: Targets) {
   const { members, endpoints } = sshMembers(targets);
   const scan = scanMembers(members);
   scan.catch(() => {}); // awaited by warnLeftovers below
-  const planned = pulumi.output((async () => {
+  const planned = pulumi.output(failingPlainly((async () => {
     // With no fault configured the update can only recover: an unreachable API must not block it.
     const patroniDefaults: DcsConfig = { ttl: 30, loopWait: 10, retryTimeout: 10, maximumLagOnFailover: 1048576, failsafeMode: false, synchronousMode: false };
     const dcs = config.faults.length ? await readDcs(endpoints) : await readDcs(endpoints).catch(() => patroniDefaults);
@@ -159,7 +179,7 @@ function sshChaosProgram(config: ChaosConfig, targets: Targets) {
     const summary = blastRadius(result.plans, result.world);
     await pulumi.log.info(`blast radius:\n${summary}`);
     return { ...result, plans: result.plans.map(withSshKeyPlan), summary };
-  })());
+  })()));
   const leftoversWarned = planned.apply((p) => warnLeftovers(scan, p, config, `npx pgchaos doctor --fix --chaos-stack ${pulumi.getStack()}`));
   const faults = config.faults.map((spec, i) => new Fault(spec.name, { plan: planned.apply((p) => p.plans[i]), verify: config.verify, environment: pulumi.secret(env) }, succeeding(spec.name, planned.apply((p) => p.predecessors[i]))));
   return {
@@ -213,14 +233,14 @@ export function chaosProgram(config: ChaosConfig) {
   const lab = new pulumi.StackReference("lab", { name: `organization/${pulumi.getProject()}/${config.labStack}` });
   startFaultProviderEarly(lab.urn);
   const scan = scanOnce();
-  const planned = pulumi.all([lab.requireOutput("inventory"), lab.requireOutput("dcs")]).apply(async ([inventory, dcs]) => {
+  const planned = pulumi.all([lab.requireOutput("inventory"), lab.requireOutput("dcs")]).apply(([inventory, dcs]) => failingPlainly((async () => {
     const { members, endpoints } = labMembers(inventory as InventoryMember[]);
     scan(members).catch(() => {}); // started now, awaited by warnLeftovers below
     const result = await planAll(config, members, endpoints, dcs as DcsConfig, undefined, ownState);
     const summary = blastRadius(result.plans, result.world);
     await pulumi.log.info(`blast radius:\n${summary}`);
     return { ...result, summary };
-  });
+  })()));
   const leftoversWarned = planned.apply((p) => warnLeftovers(scan(p.world.members), p, config, `npx pgchaos doctor --fix --lab-stack ${config.labStack}`));
   const faults = config.faults.map((spec, i) => new Fault(spec.name, { plan: planned.apply((p) => p.plans[i]), verify: config.verify }, succeeding(spec.name, planned.apply((p) => p.predecessors[i]))));
   return {

@@ -15,7 +15,11 @@ export interface HttpProbeResult {
 }
 
 export type Rule =
-  /** Share of failed TCP connects ≈ expectedShare (loss), told apart from 0 and 1. */
+  /**
+   * Share of lost TCP connects ≈ expectedShare (loss), told apart from 0 and 1. Its probes connect to a port
+   * nothing listens on: the target's kernel answers each SYN with a reset, so a refused connect is one that
+   * crossed both ways and only a timeout is lost (no server's accept queue in the path).
+   */
   | { type: "fail-share"; expectedShare: number; configured: string }
   /** Connects time out (partition, black hole): none succeeds. */
   | { type: "blocked"; configured: string }
@@ -36,6 +40,8 @@ export interface Verdict {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const failShare = (t: TcpProbeResult) => (t.count ? (t.count - t.ok) / t.count : 0);
+/** Connects whose SYN or answer never came back (a reset is an answer). */
+const lostCount = (t: TcpProbeResult) => t.timeout + t.other;
 const tcps = (rs: ProbeResult[]) => rs.filter((r): r is Extract<ProbeResult, { type: "tcp" }> => r.type === "tcp").map((r) => r.value);
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
@@ -55,13 +61,20 @@ export function judgeInjected(rule: Rule, baseline: ProbeResult[], during: Probe
   const configured = rule.configured;
   switch (rule.type) {
     case "fail-share": {
+      // A link that already loses connects without the fault cannot show it: refused, never guessed.
+      const b = tcps(baseline);
+      const bn = sum(b.map((x) => x.count));
+      const bLost = sum(b.map(lostCount));
+      if (bn > 0 && bLost / bn > shareTolerance(0, bn)) {
+        return { achieved: false, configured, measured: `${bLost} of ${bn} connects were already lost before the inject: the link cannot show this loss` };
+      }
       const t = tcps(during);
       const n = sum(t.map((x) => x.count));
-      const share = n ? sum(t.map((x) => x.count - x.ok)) / n : 0;
+      const share = n ? sum(t.map(lostCount)) / n : 0;
       const tol = shareTolerance(rule.expectedShare, n);
       const achieved = n > 0 && Math.abs(share - rule.expectedShare) <= tol &&
         (rule.expectedShare === 0 || share > 0) && (rule.expectedShare === 1 || share < 1);
-      return { achieved, configured, measured: `${pct(share)} of ${n} connects failed (expected ${pct(rule.expectedShare)} ± ${pct(tol)})` };
+      return { achieved, configured, measured: `${pct(share)} of ${n} connects lost (expected ${pct(rule.expectedShare)} ± ${pct(tol)})` };
     }
     case "blocked": {
       const t = tcps(during);
@@ -121,7 +134,12 @@ function judgeUsage(rule: Extract<Rule, { type: "usage" }>, baseline: ProbeResul
 export function judgeRecovered(rule: Rule, baseline: ProbeResult[], after: ProbeResult[]): Verdict {
   const configured = rule.configured;
   switch (rule.type) {
-    case "fail-share":
+    case "fail-share": {
+      const t = tcps(after);
+      const n = sum(t.map((x) => x.count));
+      const share = n ? sum(t.map(lostCount)) / n : 1;
+      return { achieved: n > 0 && share <= 0.02, configured, measured: `${pct(share)} of ${n} connects lost after recover` };
+    }
     case "blocked":
     case "reset": {
       const t = tcps(after);

@@ -86,10 +86,11 @@ describe("faults that never lie (real engine, real lab)", () => {
       const out = r.stdout + r.stderr;
       console.log(`[broken inject] ${/fault brk: [^\n]*/.exec(out)?.[0]}`);
       expect(r.status).not.toBe(0);
-      // Nothing reaches the rules, so the failed share is the link's own: ~0 % on a quiet host, a few % when loaded.
-      const measured = /fault brk: effect not achieved within 10 s — expected 50% loss both, measured (\d+\.\d)% of 200 connects failed .*; it was recovered/.exec(out);
+      // Nothing reaches the rules, so the lost share is the link's own: its probes are answered by the kernel
+      // (a port nothing listens on), so it is 0 % unless the host stalls for the 300 ms timeout.
+      const measured = /fault brk: effect not achieved within 10 s — expected 50% loss both, measured (\d+\.\d)% of 200 connects lost .*; it was recovered/.exec(out);
       expect(measured, out.slice(-2000)).not.toBeNull();
-      expect(Number(measured![1])).toBeLessThan(30);
+      expect(Number(measured![1])).toBeLessThan(10);
     } finally {
       lab.exec("pg2", "rm -f /usr/local/sbin/iptables");
     }
@@ -137,7 +138,7 @@ describe("faults that never lie (real engine, real lab)", () => {
       for (const f of faults) {
         // Caught by verification (no effect), or by the inject itself (a stand-in without the process marker).
         const line = new RegExp(`fault ${f.name}: (effect not achieved within \\d+ s — expected [^\\n]*; it was recovered|inject failed, it was recovered — [^\\n]*)`).exec(out)?.[0];
-        console.log(`[broken ${f.kind}${"variant" in f ? ` ${f.variant}` : ""}] ${line ?? "NOT CAUGHT"}`);
+        console.log(`[broken ${f.kind}${"variant" in f ? ` ${f.variant}` : ""}] ${line ?? `NOT CAUGHT; its lines:\n${out.split("\n").filter((l) => l.includes(f.name)).join("\n")}`}`);
         expect(line, f.name).toBeDefined();
       }
     } finally {

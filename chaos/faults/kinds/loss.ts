@@ -5,7 +5,7 @@ import type { FaultKindDef } from "../kind-plan";
 import * as nf from "../netfilter";
 import { chainsInsideTargets } from "../shapes";
 import { baseFields, peers, selector } from "../spec-fields";
-import { names, resolvePeers, servicePort, tcpFrom } from "../targeting";
+import { names, resolvePeers, tcpFrom, UNLISTENED_PORT } from "../targeting";
 
 export const lossSpec = z.object({
   ...baseFields,
@@ -35,8 +35,10 @@ export const loss: FaultKindDef<LossSpec> = {
       verification: {
         rule: { type: "fail-share", expectedShare: spec.direction === "both" ? 1 - (1 - spec.percent / 100) ** 2 : spec.percent / 100, configured: `${spec.percent}% loss ${spec.direction}` },
         // 200 connects (the share's tolerance depends on the count), 50 at a time: each dropped SYN costs its
-        // worker the 300 ms timeout, so at 25 workers a round took ≈ 1.2 s of waiting, at 50 ≈ 0.6 s.
-        baseline: [], probes: [tcpFrom(peerList[0], targets[0], servicePort(targets[0]), 200, 300, 50)], boundSeconds: 10,
+        // worker the 300 ms timeout, so at 25 workers a round took ≈ 1.2 s of waiting, at 50 ≈ 0.6 s. The
+        // baseline (20 connects before the inject) shows the link loses nothing by itself.
+        baseline: [tcpFrom(peerList[0], targets[0], UNLISTENED_PORT, 20, 300, 20)],
+        probes: [tcpFrom(peerList[0], targets[0], UNLISTENED_PORT, 200, 300, 50)], boundSeconds: 10,
       },
     };
   },

@@ -17,6 +17,22 @@ describe("verification verdicts on synthetic probe series", () => {
     expect(judgeInjected(loss30both, [], [tcp(190, 200)]).achieved).toBe(false); // partially achieved: 5%
     expect(judgeInjected({ type: "fail-share", expectedShare: 0.1, configured: "10%" }, [], [tcp(0, 200)]).achieved).toBe(false); // 100% is not 10%
     expect(shareTolerance(0.5, 200)).toBeCloseTo(0.106, 3);
+  });
+
+  it("loss: a reset is an answer (the probes target a port nothing listens on); only timeouts are lost", () => {
+    expect(judgeInjected(loss30both, [], [tcp(0, 200, null, 200)])).toMatchObject({ achieved: false, measured: expect.stringContaining("0.0% of 200 connects lost") });
+    expect(judgeInjected(loss30both, [], [tcp(0, 200, null, 100)]).achieved).toBe(true); // 100 refused, 100 timed out
+    expect(judgeRecovered(loss30both, [], [tcp(0, 200, null, 200)]).achieved).toBe(true);
+    expect(judgeRecovered(loss30both, [], [tcp(0, 200, null, 180)])).toMatchObject({ achieved: false, measured: "10.0% of 200 connects lost after recover" });
+  });
+
+  it("loss: a link that already loses connects before the inject cannot show the fault (a broken probe never passes)", () => {
+    // A firewall dropping SYNs to closed ports: every connect times out, which would look like a 100 % loss.
+    const all: Rule = { type: "fail-share", expectedShare: 1, configured: "100% loss in" };
+    expect(judgeInjected(all, [tcp(0, 20, null, 0)], [tcp(0, 200, null, 0)])).toMatchObject({ achieved: false, measured: "20 of 20 connects were already lost before the inject: the link cannot show this loss" });
+    expect(judgeInjected(all, [tcp(0, 20, null, 20)], [tcp(0, 200, null, 0)]).achieved).toBe(true);
+    expect(judgeInjected(loss30both, [tcp(0, 20, null, 19)], [tcp(0, 200, null, 100)]).achieved).toBe(true); // 1 of 20: within 5 %
+    expect(judgeInjected(loss30both, [tcp(0, 20, null, 18)], [tcp(0, 200, null, 100)]).achieved).toBe(false);
     expect(shareTolerance(0.01, 10000)).toBe(0.05);
   });
 
