@@ -1,6 +1,5 @@
 // The chaos stack's program: members and the live view, then one fault resource per planned fault.
 import * as pulumi from "@pulumi/pulumi";
-import * as util from "util";
 import { getJson } from "../components/lab/http";
 import { Fault } from "../chaos/faults/resource";
 import { explainUnscanned, formatLeftovers, orphans, scanMembers } from "../chaos/targets/doctor";
@@ -115,21 +114,13 @@ export async function warnLeftovers(scan: Promise<Scan>, planned: { plans: Fault
 }
 
 /**
- * A planning failure as the program reports it: its message (a stack only for an unexpected error). The SDK
- * attaches the rejected promise to the error and inspects it when the rejection goes unhandled; walking that
- * graph took 26 s, mostly garbage collection, for one preview of two conflicting faults (2026-12-02).
+ * `planning`, with a failure reported as a RunError: its message alone (the update fails without a stack
+ * trace), or an unexpected error's stack as that message.
  */
-class PlanFailure extends pulumi.RunError {
-  [util.inspect.custom](): string {
-    return this.message;
-  }
-}
-
-/** `planning`, with any failure turned into a PlanFailure. */
 export function failingPlainly<T>(planning: Promise<T>): Promise<T> {
   return planning.catch((e: unknown) => {
-    if (e instanceof PlanFailure) throw e;
-    throw new PlanFailure(pulumi.RunError.isInstance(e as Error) ? (e as Error).message : e instanceof Error ? (e.stack ?? e.message) : String(e));
+    if (pulumi.RunError.isInstance(e as Error)) throw e;
+    throw new pulumi.RunError(e instanceof Error ? (e.stack ?? e.message) : String(e));
   });
 }
 
@@ -233,7 +224,8 @@ export function chaosProgram(config: ChaosConfig) {
   const lab = new pulumi.StackReference("lab", { name: `organization/${pulumi.getProject()}/${config.labStack}` });
   startFaultProviderEarly(lab.urn);
   const scan = scanOnce();
-  const planned = pulumi.all([lab.requireOutput("inventory"), lab.requireOutput("dcs")]).apply(([inventory, dcs]) => failingPlainly((async () => {
+  const planned = pulumi.all([lab.getOutput("inventory"), lab.getOutput("dcs")]).apply(([inventory, dcs]) => failingPlainly((async () => {
+    if (!inventory || !dcs) throw new pulumi.RunError(`lab stack ${config.labStack} has no ${inventory ? "dcs" : "inventory"} output: is it up? (\`pulumi up --stack ${config.labStack}\`)`);
     const { members, endpoints } = labMembers(inventory as InventoryMember[]);
     scan(members).catch(() => {}); // started now, awaited by warnLeftovers below
     const result = await planAll(config, members, endpoints, dcs as DcsConfig, undefined, ownState);
