@@ -13,6 +13,7 @@ import { DockerExecTransport } from "../chaos/targets/transport";
 import { PlanError, resolveSelector, type Member, type World } from "../chaos/targets/world";
 import type { InventoryMember } from "../components/lab/lab";
 import type { DcsConfig } from "./config";
+import { openLab, startFaultProviderEarly, type OpenedLab } from "./lab-reference";
 
 /** Lab inventory (a lab stack's output) → chaos members reached with `docker exec`. */
 export function labMembers(inventory: InventoryMember[]): { members: Member[]; endpoints: ApiEndpoints } {
@@ -157,7 +158,7 @@ function sshSecrets(targets: Targets): Record<string, string> {
 
 /** The chaos program against a user's cluster (pgchaos:targets): members reached over SSH. */
 function sshChaosProgram(config: ChaosConfig, targets: Targets) {
-  startFaultProviderEarly();
+  void startFaultProviderEarly();
   const env = sshSecrets(targets);
   const { members, endpoints } = sshMembers(targets);
   const scan = scanMembers(members);
@@ -202,27 +203,13 @@ function faultOutputs(config: ChaosConfig, faults: Fault[]) {
   }));
 }
 
-/**
- * Makes the engine start the faults' provider host (a Node.js process, ≈ 0.7–0.9 s to boot) while the
- * program plans: the engine boots a provider on its first request, and a Fault's registration waits for
- * its plan. The request is an invoke the dynamic provider does not implement; its "unknown function"
- * answer is expected and dropped. The engine creates default providers one at a time, so this waits for
- * `after` (the lab's StackReference, whose own provider would otherwise queue behind the boot: +0.9 s).
- */
-function startFaultProviderEarly(after?: pulumi.Output<unknown>): void {
-  const boot = () => pulumi.runtime.invoke("pulumi-nodejs:dynamic:boot", {}).catch(() => {});
-  if (after) after.apply(boot);
-  else boot();
-}
-
 /** The chaos stack's program: one Fault resource per configured fault, targeting the lab stack's members. */
-export function chaosProgram(config: ChaosConfig) {
+export function chaosProgram(config: ChaosConfig, opened?: OpenedLab) {
   if (config.targets) return sshChaosProgram(config, config.targets);
   // This stack's state is read while the engine reads the lab's outputs (both are independent of them).
   const ownState = readOwnStateFaults();
   ownState.catch(() => {}); // its error is reported where planAll awaits it, not as an unhandled rejection
-  const lab = new pulumi.StackReference("lab", { name: `organization/${pulumi.getProject()}/${config.labStack}` });
-  startFaultProviderEarly(lab.urn);
+  const lab = opened?.labStack === config.labStack ? opened.reference : openLab(config.labStack).lab.reference;
   const scan = scanOnce();
   const planned = pulumi.all([lab.getOutput("inventory"), lab.getOutput("dcs")]).apply(([inventory, dcs]) => failingPlainly((async () => {
     if (!inventory || !dcs) throw new pulumi.RunError(`lab stack ${config.labStack} has no ${inventory ? "dcs" : "inventory"} output: is it up? (\`pulumi up --stack ${config.labStack}\`)`);

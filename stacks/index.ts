@@ -1,16 +1,16 @@
 // The Pulumi program's entry: reads the stack's config and runs the lab, chaos or smoke program.
 import * as pulumi from "@pulumi/pulumi";
 import * as util from "util";
+import type { chaosConfigSchema } from "../chaos/faults/spec";
+import type { chaosProgram } from "./chaos";
 import { ConfigError, labConfigSchema, parseConfig, smokeConfigSchema } from "./config";
-import { chaosConfigSchema } from "../chaos/faults/spec";
-import { chaosProgram } from "./chaos";
 import { labProgram } from "./lab";
+import { openLabEarly } from "./lab-reference";
 import { smokeProgram } from "./smoke";
 import { withDerivedPorts } from "./ports";
 import { assertLabPortsFree } from "./port-check";
 import { labNaming } from "../components/lab/naming";
 
-export { chaosProgram, labProgram, smokeProgram };
 export * from "./config";
 
 /** All `pgchaos:` keys of the current stack as one object (what zod validates). */
@@ -64,19 +64,23 @@ export function inspectPlainly(err: unknown): void {
 }
 
 /** The program `index.ts` runs (and the Automation API serves inline): a config error is shown plainly, without a stack trace. */
-export function runProgram(): Record<string, unknown> {
+export async function runProgram(): Promise<Record<string, unknown>> {
   if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) Error.stackTraceLimit = STACK_FRAMES;
   guardErrorInspection();
   try {
-    return selectProgram();
+    return await selectProgram();
   } catch (e) {
     if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
     throw e;
   }
 }
 
-/** Chooses the stack's program from `pgchaos:kind` (lab by default) after validating its config. */
-export function selectProgram(): Record<string, unknown> {
+/**
+ * Chooses the stack's program from `pgchaos:kind` (lab by default) after validating its config. A chaos
+ * stack opens its lab before its own modules load (lab-reference.ts), so those are required here, not
+ * imported above (`import()` would go through Node's ESM loader, which does not read TypeScript).
+ */
+export async function selectProgram(): Promise<Record<string, unknown>> {
   const raw = rawStackConfig();
   switch (raw.kind ?? "lab") {
     case "smoke":
@@ -88,10 +92,13 @@ export function selectProgram(): Record<string, unknown> {
       return labProgram(config);
     }
     case "chaos": {
+      const opened = await openLabEarly(raw);
+      const spec = require("../chaos/faults/spec") as { chaosConfigSchema: typeof chaosConfigSchema };
+      const chaos = require("./chaos") as { chaosProgram: typeof chaosProgram };
       // Secrets read apart (the SSH key in chaos.ts, the workload's password by the experiment runner):
       // they must never pass through zod's error messages.
       const { sshPrivateKey: _key, postgresPassword: _password, ...rest } = raw;
-      return chaosProgram(parseConfig(chaosConfigSchema, "pgchaos", rest));
+      return chaos.chaosProgram(parseConfig(spec.chaosConfigSchema, "pgchaos", rest), opened);
     }
     default:
       throw new pulumi.RunError(`pgchaos:kind = ${JSON.stringify(raw.kind)}: must be "lab", "chaos" or "smoke"`);

@@ -30,7 +30,7 @@ const { grpcChannelOptions } = sdk("./runtime/settings") as { grpcChannelOptions
 let faults: unknown;
 const language = new LanguageServer(async () => {
   faults = undefined;
-  const outputs = runProgram();
+  const outputs = await runProgram();
   pulumi.output(outputs.faults as pulumi.Input<object[]>).apply((v) => { faults = v; });
   return outputs;
 });

@@ -1,6 +1,7 @@
 // Fault declarations as they appear in stack config (`pgchaos:faults`): the union of every kind's schema, and the chaos stack's config.
 import { z } from "zod";
 import { rejectDuplicateNames, targetsSchema } from "../targets/inventory";
+import { DEFAULT_LAB_STACK, LAB_STACK_PATTERN } from "../targets/lab-stack";
 import { KIND_SCHEMAS } from "./kinds";
 
 /**
@@ -15,7 +16,7 @@ export type FaultKind = FaultSpec["kind"];
 export const chaosConfigSchema = z.object({
   kind: z.literal("chaos"),
   /** The lab stack whose members are the targets (same project, same backend). */
-  labStack: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "must be a stack name").default("dev"),
+  labStack: z.string().regex(LAB_STACK_PATTERN, "must be a stack name").default(DEFAULT_LAB_STACK),
   defaultDurationSeconds: z.number().int().min(5).max(86_400).default(600),
   /** Measure each fault's effect after inject and after recover (fail the update when not achieved). */
   verify: z.boolean().default(true),

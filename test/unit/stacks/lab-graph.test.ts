@@ -34,7 +34,7 @@ describe("lab component graph (Pulumi mocks)", () => {
       true,
     );
     const program = await import("../../../stacks/index");
-    outputs = program.selectProgram();
+    outputs = await program.selectProgram();
     // Registration is asynchronous: the inventory depends on every member, so once it resolves all are in.
     await new Promise((r) => (outputs.inventory as pulumi.Output<unknown>).apply(r));
     await new Promise((r) => (outputs.readWriteConnection as pulumi.Output<unknown>).apply(r));
