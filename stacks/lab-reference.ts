@@ -2,7 +2,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_LAB_STACK, LAB_STACK_PATTERN } from "../chaos/targets/lab-stack";
 
-
 /** The lab stack's reference, with the faults' provider host already asked for. */
 export interface OpenedLab {
   labStack: string;
