@@ -114,17 +114,6 @@ export async function warnLeftovers(scan: Promise<Scan>, planned: { plans: Fault
   if (stray.length) await pulumi.log.warn(`chaos leftovers that no fault of this stack declares (remove with \`${doctorHint}\`):\n${formatLeftovers(stray)}`);
 }
 
-/**
- * `planning`, with a failure reported as a RunError: its message alone (the update fails without a stack
- * trace), or an unexpected error's stack as that message.
- */
-export function failingPlainly<T>(planning: Promise<T>): Promise<T> {
-  return planning.catch((e: unknown) => {
-    if (pulumi.RunError.isInstance(e as Error)) throw e;
-    throw new pulumi.RunError(e instanceof Error ? (e.stack ?? e.message) : String(e));
-  });
-}
-
 /** One leftover scan per program run, started by whichever step first knows the members. */
 function scanOnce(): (members: Member[]) => Promise<Scan> {
   let scan: Promise<Scan> | undefined;
@@ -163,7 +152,7 @@ function sshChaosProgram(config: ChaosConfig, targets: Targets) {
   const { members, endpoints } = sshMembers(targets);
   const scan = scanMembers(members);
   scan.catch(() => {}); // awaited by warnLeftovers below
-  const planned = pulumi.output(failingPlainly((async () => {
+  const planned = pulumi.output((async () => {
     // With no fault configured the update can only recover: an unreachable API must not block it.
     const patroniDefaults: DcsConfig = { ttl: 30, loopWait: 10, retryTimeout: 10, maximumLagOnFailover: 1048576, failsafeMode: false, synchronousMode: false };
     const dcs = config.faults.length ? await readDcs(endpoints) : await readDcs(endpoints).catch(() => patroniDefaults);
@@ -171,7 +160,7 @@ function sshChaosProgram(config: ChaosConfig, targets: Targets) {
     const summary = blastRadius(result.plans, result.world);
     await pulumi.log.info(`blast radius:\n${summary}`);
     return { ...result, plans: result.plans.map(withSshKeyPlan), summary };
-  })()));
+  })());
   const leftoversWarned = planned.apply((p) => warnLeftovers(scan, p, config, `npx pgchaos doctor --fix --chaos-stack ${pulumi.getStack()}`));
   const faults = config.faults.map((spec, i) => new Fault(spec.name, { plan: planned.apply((p) => p.plans[i]), verify: config.verify, environment: pulumi.secret(env) }, succeeding(spec.name, planned.apply((p) => p.predecessors[i]))));
   return {
@@ -211,7 +200,7 @@ export function chaosProgram(config: ChaosConfig, opened?: OpenedLab) {
   ownState.catch(() => {}); // its error is reported where planAll awaits it, not as an unhandled rejection
   const lab = opened?.labStack === config.labStack ? opened.reference : openLab(config.labStack).lab.reference;
   const scan = scanOnce();
-  const planned = pulumi.all([lab.getOutput("inventory"), lab.getOutput("dcs")]).apply(([inventory, dcs]) => failingPlainly((async () => {
+  const planned = pulumi.all([lab.getOutput("inventory"), lab.getOutput("dcs")]).apply(async ([inventory, dcs]) => {
     if (!inventory || !dcs) throw new pulumi.RunError(`lab stack ${config.labStack} has no ${inventory ? "dcs" : "inventory"} output: is it up? (\`pulumi up --stack ${config.labStack}\`)`);
     const { members, endpoints } = labMembers(inventory as InventoryMember[]);
     scan(members).catch(() => {}); // started now, awaited by warnLeftovers below
@@ -219,7 +208,7 @@ export function chaosProgram(config: ChaosConfig, opened?: OpenedLab) {
     const summary = blastRadius(result.plans, result.world);
     await pulumi.log.info(`blast radius:\n${summary}`);
     return { ...result, summary };
-  })()));
+  });
   const leftoversWarned = planned.apply((p) => warnLeftovers(scan(p.world.members), p, config, `npx pgchaos doctor --fix --lab-stack ${config.labStack}`));
   const faults = config.faults.map((spec, i) => new Fault(spec.name, { plan: planned.apply((p) => p.plans[i]), verify: config.verify }, succeeding(spec.name, planned.apply((p) => p.predecessors[i]))));
   return {
