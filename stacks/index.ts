@@ -43,17 +43,13 @@ export function rawStackConfig(namespace = "pgchaos"): Record<string, unknown> {
  */
 const STACK_FRAMES = 4;
 
-let inspectionGuarded = false;
-
 /**
  * Makes the SDK's report of an unhandled rejection cheap: it prints the error through util.inspect, whose
  * stack formatting in Node 20 spent 26 s (two conflicting faults) to 150 s (a lab stack without outputs) of
  * CPU, mostly garbage collection, before the program could exit. The error then inspects as its stack text.
  */
 export function guardErrorInspection(): void {
-  if (inspectionGuarded) return;
-  inspectionGuarded = true;
-  process.prependListener("unhandledRejection", inspectPlainly);
+  if (!process.listeners("unhandledRejection").includes(inspectPlainly)) process.prependListener("unhandledRejection", inspectPlainly);
 }
 
 /** Gives an error an inspection that is its stack text (or message), computed by nothing else. */

@@ -93,10 +93,6 @@ export interface MechanismVerdict {
 /** Seconds of slack between a watchdog's revert and the fault's nominal end (clock reads, script start). */
 export const EXPIRY_SLACK_SECONDS = 5;
 
-/**
- * The verdict on a mechanism check's output. `injectedAt`/`now` in epoch seconds; `activeSeconds`: how
- * long the fault acts before its own watchdog (or schedule) ends it.
- */
 /** The check's member lines (`<member> ok|gone|partial|unreachable [why]`); a check that printed none is an error, never "gone". */
 function memberLines(output: string): RegExpExecArray[] {
   const lines = output.split("\n").map((l) => /^(\S+) (ok|gone|partial|unreachable)(?: (.*))?$/.exec(l.trim())).filter((m): m is RegExpExecArray => m !== null);
@@ -110,6 +106,10 @@ export function mechanismLeftAfterRecover(output: string): string {
   return left.length ? `its mechanism is not gone (${left.join("; ")})` : "";
 }
 
+/**
+ * The verdict on a mechanism check's output. `injectedAt`/`now` in epoch seconds; `activeSeconds`: how
+ * long the fault acts before its own watchdog (or schedule) ends it.
+ */
 export function judgeMechanism(output: string, t: { injectedAt?: number; activeSeconds: number; now: number }): MechanismVerdict {
   const lines = memberLines(output);
   if (lines.every((l) => l[2] === "ok")) return { status: "active", reason: `in place on ${lines.map((l) => l[1]).join(", ")}` };
